@@ -1,0 +1,20 @@
+"""The Eight Module Intervention Programme and Parenting Assessment service."""
+
+from fastapi import FastAPI
+
+from intervention_api.models import kernel
+from services.app import create_service_app
+from services.registry import INTERVENTION
+from services.settings import KernelSettings
+
+
+def create_app(settings: KernelSettings | None = None) -> FastAPI:
+    """Build the intervention service app."""
+    return create_service_app(
+        unit=INTERVENTION,
+        settings=settings or KernelSettings(),
+        kernel=kernel,
+        routers=[],
+        title="Intervention Programme",
+        description="The eight module intervention programme and the parenting assessment.",
+    )

@@ -1,0 +1,106 @@
+"""Build a service's FastAPI app with the kernel's middleware, handlers and lifespan."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+
+from services.db import create_engine, create_sessionmaker, install_database_handlers
+from services.errors import Problem, install_problem_handlers
+from services.health import router as health_router
+from services.idempotency import REPLAY_HEADER, IdempotencyMiddleware, IdempotentReplay
+from services.internal_auth import InternalAuthMiddleware
+from services.internal_token import InternalTokenVerifier
+from services.kernel_tables import KernelTables
+from services.registry import Unit
+from services.request_context import RequestContextMiddleware, configure_logging
+from services.settings import KernelSettings
+
+log = logging.getLogger(__name__)
+
+LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
+
+
+def install_replay_handler(app: FastAPI) -> None:
+    """Send a stored response when an idempotent request is retried."""
+
+    async def on_replay(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IdempotentReplay)
+        stored = exc.stored
+        headers = dict(stored["headers"])
+        headers[REPLAY_HEADER] = "true"
+        return Response(content=stored["body"], status_code=stored["status"], headers=headers)
+
+    app.add_exception_handler(IdempotentReplay, on_replay)
+
+
+def load_internal_verifier(settings: KernelSettings, service: str) -> InternalTokenVerifier:
+    """Read the gateway's public internal-token keys and build this service's verifier."""
+    jwks = json.loads(settings.resolved_internal_jwks_file().read_text())
+    return InternalTokenVerifier(jwks, service)
+
+
+def create_service_app(
+    *,
+    unit: Unit,
+    settings: KernelSettings,
+    kernel: KernelTables,
+    routers: Sequence[APIRouter],
+    title: str,
+    description: str,
+    version: str = "0.1.0",
+    on_startup: Sequence[LifespanHook] = (),
+    internal_auth: bool = True,
+) -> FastAPI:
+    """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware."""
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings, application_name=f"fsm-{unit.name}")
+            stack.push_async_callback(engine.dispose)
+            app.state.engine = engine
+            app.state.sessionmaker = create_sessionmaker(engine)
+            if internal_auth:
+                app.state.internal_verifier = load_internal_verifier(settings, unit.name)
+            for hook in on_startup:
+                await hook(app, stack)
+            log.info("%s started", unit.name)
+            yield
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.kernel = kernel
+    app.state.unit = unit
+    install_problem_handlers(app)
+    install_database_handlers(app)
+    install_replay_handler(app)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    # Added innermost first: the request passes RequestContext → InternalAuth → Idempotency.
+    app.add_middleware(IdempotencyMiddleware, table=kernel.idempotency_key)
+    if internal_auth:
+        app.add_middleware(InternalAuthMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def route_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the problem statuses an endpoint can return."""
+    return {status: {"model": Problem, "description": "Problem details (RFC 9457)"} for status in statuses}

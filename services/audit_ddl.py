@@ -1,0 +1,78 @@
+"""Database-side guarantees for the audit log: append-only and hash-chained by a trigger.
+
+The chain is built inside PostgreSQL so that no application bug can skip or reorder a link, and
+the append-only rule lives there too so that it holds for every client, not only this code.
+"""
+
+from __future__ import annotations
+
+# The canonical text hashed for each row; services/audit.py recomputes the same form to verify.
+# Fields are joined with the unit separator (0x1f), which never occurs in the values we store.
+_CANONICAL = """
+    NEW.prev_hash || chr(31) || NEW.seq::text || chr(31) || NEW.id::text || chr(31)
+    || to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31)
+    || NEW.actor_subject || chr(31) || coalesce(NEW.actor_practitioner_id::text, '') || chr(31)
+    || NEW.action || chr(31) || NEW.resource_type || chr(31) || coalesce(NEW.resource_id, '')
+    || chr(31) || coalesce(NEW.case_id::text, '') || chr(31) || NEW.purpose || chr(31)
+    || NEW.outcome || chr(31) || NEW.request_id || chr(31) || NEW.details::text
+"""
+
+
+def create_audit_guards_sql(schema: str) -> list[str]:
+    """SQL that installs the chaining and append-only triggers on `<schema>.audit_log`."""
+    q = f'"{schema}"'
+    return [
+        f"""
+        CREATE FUNCTION {q}.audit_log_chain() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            last_seq bigint;
+            last_hash text;
+        BEGIN
+            -- Serialise appenders of this schema's chain until their transaction ends.
+            PERFORM pg_advisory_xact_lock(hashtextextended('{schema}.audit_log', 0));
+            SELECT seq, hash INTO last_seq, last_hash
+              FROM {q}.audit_log ORDER BY seq DESC LIMIT 1;
+            NEW.seq := coalesce(last_seq, 0) + 1;
+            NEW.prev_hash := coalesce(last_hash, repeat('0', 64));
+            NEW.occurred_at := coalesce(NEW.occurred_at, now());
+            NEW.details := coalesce(NEW.details, '{{}}'::jsonb);
+            NEW.hash := encode(sha256(convert_to({_CANONICAL}, 'UTF8')), 'hex');
+            RETURN NEW;
+        END
+        $$
+        """,
+        f"""
+        CREATE FUNCTION {q}.audit_log_refuse_change() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END
+        $$
+        """,
+        f"""
+        CREATE TRIGGER audit_log_chain BEFORE INSERT ON {q}.audit_log
+        FOR EACH ROW EXECUTE FUNCTION {q}.audit_log_chain()
+        """,
+        f"""
+        CREATE TRIGGER audit_log_no_update_delete BEFORE UPDATE OR DELETE ON {q}.audit_log
+        FOR EACH ROW EXECUTE FUNCTION {q}.audit_log_refuse_change()
+        """,
+        f"""
+        CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON {q}.audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION {q}.audit_log_refuse_change()
+        """,
+    ]
+
+
+def drop_audit_guards_sql(schema: str) -> list[str]:
+    """SQL that removes what create_audit_guards_sql installed (for downgrade)."""
+    q = f'"{schema}"'
+    return [
+        f"DROP TRIGGER IF EXISTS audit_log_no_truncate ON {q}.audit_log",
+        f"DROP TRIGGER IF EXISTS audit_log_no_update_delete ON {q}.audit_log",
+        f"DROP TRIGGER IF EXISTS audit_log_chain ON {q}.audit_log",
+        f"DROP FUNCTION IF EXISTS {q}.audit_log_refuse_change()",
+        f"DROP FUNCTION IF EXISTS {q}.audit_log_chain()",
+    ]

@@ -1,0 +1,195 @@
+"""Database access: one async engine per process, one unit of work per request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.errors import problem_response
+from services.idempotency import SCOPE_KEY as IDEMPOTENCY_SCOPE_KEY
+from services.idempotency import claim as claim_idempotency
+from services.settings import KernelSettings
+
+log = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+RETRY_AFTER_SECONDS = 5
+
+
+def schema_base(schema: str) -> type[DeclarativeBase]:
+    """Create the declarative base for one service schema, with the house naming convention."""
+
+    class Base(DeclarativeBase):
+        metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+    Base.__name__ = f"{schema.title()}Base"
+    return Base
+
+
+def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEngine:
+    """Create the process's engine; it connects lazily, never at import or startup."""
+    return create_async_engine(
+        settings.require_database_url(),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=settings.db_connect_timeout_seconds * 2,
+        connect_args={
+            "timeout": settings.db_connect_timeout_seconds,
+            "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
+            "server_settings": {
+                "application_name": application_name,
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "idle_in_transaction_session_timeout": "60000",
+                "TimeZone": "UTC",
+            },
+        },
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def sessionmaker_from(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The session factory the app's lifespan put on its state."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return factory
+
+
+# Hooks that run inside the unit of work just before it commits (audit writes, idempotency).
+BEFORE_COMMIT_KEY = "fsm.before_commit"
+
+
+def add_before_commit(request: Request, hook: Any) -> None:
+    """Register an async callable(session) to run in the request's transaction before commit."""
+    request.scope.setdefault(BEFORE_COMMIT_KEY, []).append(hook)
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    """Yield the request's session and commit it before the response is sent.
+
+    A request carrying an Idempotency-Key is claimed inside this transaction; its commit is
+    then left to the idempotency middleware, which stores the response in the same transaction.
+    """
+    idempotent = request.scope.get(IDEMPOTENCY_SCOPE_KEY)
+    session = sessionmaker_from(request)()
+    handed_over = False
+    request.scope["fsm.session"] = session
+    try:
+        if idempotent is not None:
+            await claim_idempotency(session, request.app.state.kernel.idempotency_key, idempotent)
+        yield session
+        for hook in request.scope.get(BEFORE_COMMIT_KEY, []):
+            await hook(session)
+        if idempotent is not None:
+            await session.flush()
+            handed_over = True
+        else:
+            await session.commit()
+    except BaseException:
+        await session.rollback()
+        if idempotent is not None:
+            idempotent.session = None
+        raise
+    finally:
+        request.scope.pop("fsm.session", None)
+        if not handed_over:
+            await session.close()
+
+
+# scope="function": the commit happens before the response leaves, so a failed commit
+# becomes an error response instead of a lie.
+DbSession = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
+
+
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    ConnectionError,
+    TimeoutError,
+    PoolTimeoutError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+)
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """Tell whether an exception means the database could not be reached."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        cause = getattr(exc.orig, "__cause__", None)
+        if isinstance(cause, _CONNECTION_ERRORS):
+            return True
+    return isinstance(exc, _CONNECTION_ERRORS)
+
+
+def install_database_handlers(app: FastAPI) -> None:
+    """Map database failures to problem+json: unreachable → 503, conflicts → 409/412."""
+
+    def unavailable(request: Request) -> JSONResponse:
+        log.warning("database unavailable on %s %s", request.method, request.url.path)
+        return problem_response(
+            503,
+            "database-unavailable",
+            detail="The database is unavailable; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            instance=request.url.path,
+        )
+
+    async def on_dbapi(request: Request, exc: Exception) -> JSONResponse:
+        if is_connection_failure(exc):
+            return unavailable(request)
+        if isinstance(exc, IntegrityError):
+            return problem_response(
+                409,
+                "conflict",
+                detail="The change conflicts with existing data.",
+                instance=request.url.path,
+            )
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return problem_response(500, "internal", detail="An unexpected error occurred.")
+
+    async def on_connection(request: Request, exc: Exception) -> JSONResponse:
+        return unavailable(request)
+
+    async def on_stale(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(
+            412,
+            "precondition-failed",
+            detail="The resource changed since you read it; fetch it again.",
+            instance=request.url.path,
+        )
+
+    app.add_exception_handler(DBAPIError, on_dbapi)
+    app.add_exception_handler(PoolTimeoutError, on_connection)
+    app.add_exception_handler(OSError, on_connection)
+    app.add_exception_handler(TimeoutError, on_connection)
+    app.add_exception_handler(StaleDataError, on_stale)
+    for exc_type in _CONNECTION_ERRORS[4:]:
+        app.add_exception_handler(exc_type, on_connection)

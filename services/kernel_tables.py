@@ -1,0 +1,121 @@
+"""Tables every service schema carries: audit log, outbox, inbox and idempotency keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Identity,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class KernelTables:
+    """The kernel's tables bound to one service's metadata (and so its schema)."""
+
+    audit_log: Table
+    outbox_event: Table
+    outbox_delivery: Table
+    inbox_event: Table
+    idempotency_key: Table
+
+
+def define_kernel_tables(metadata: MetaData) -> KernelTables:
+    """Declare the kernel tables on a service's metadata so migrations and `alembic check` see them."""
+    audit_log = Table(
+        "audit_log",
+        metadata,
+        # seq, prev_hash and hash are set by the database trigger, never by the application.
+        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column("id", UUID(as_uuid=True), nullable=False, unique=True),
+        Column("occurred_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("actor_subject", Text, nullable=False),
+        Column("actor_practitioner_id", UUID(as_uuid=True), nullable=True),
+        Column("action", Text, nullable=False),
+        Column("resource_type", Text, nullable=False),
+        Column("resource_id", Text, nullable=True),
+        Column("case_id", UUID(as_uuid=True), nullable=True),
+        Column("purpose", Text, nullable=False),
+        Column("outcome", Text, nullable=False),
+        Column("request_id", Text, nullable=False),
+        Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("prev_hash", Text, nullable=False),
+        Column("hash", Text, nullable=False),
+        Index("ix_audit_log_case_id_seq", "case_id", "seq"),
+        Index("ix_audit_log_actor_subject_seq", "actor_subject", "seq"),
+    )
+    outbox_event = Table(
+        "outbox_event",
+        metadata,
+        Column("position", BigInteger, Identity(), primary_key=True),
+        Column("id", UUID(as_uuid=True), nullable=False, unique=True),
+        Column("type", Text, nullable=False),
+        Column("source", Text, nullable=False),
+        Column("subject", Text, nullable=True),
+        Column("time", DateTime(timezone=True), nullable=False),
+        Column("data", JSONB, nullable=False),
+        Column("team_id", UUID(as_uuid=True), nullable=True),
+        Column("dispatched_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Index(
+            "ix_outbox_event_undispatched",
+            "position",
+            postgresql_where=text("dispatched_at IS NULL"),
+        ),
+    )
+    outbox_delivery = Table(
+        "outbox_delivery",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", UUID(as_uuid=True), nullable=False),
+        Column("subscriber", Text, nullable=False),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("delivered_at", DateTime(timezone=True), nullable=True),
+        Column("last_error", Text, nullable=True),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Index("uq_outbox_delivery_event_subscriber", "event_id", "subscriber", unique=True),
+        Index(
+            "ix_outbox_delivery_pending",
+            "next_attempt_at",
+            postgresql_where=text("delivered_at IS NULL"),
+        ),
+    )
+    inbox_event = Table(
+        "inbox_event",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("type", Text, nullable=False),
+        Column("source", Text, nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    idempotency_key = Table(
+        "idempotency_key",
+        metadata,
+        Column("subject", Text, primary_key=True),
+        Column("key", Text, primary_key=True),
+        Column("method", Text, nullable=False),
+        Column("path", Text, nullable=False),
+        Column("request_hash", Text, nullable=False),
+        Column("response_status", SmallInteger, nullable=False),
+        Column("response_headers", JSONB, nullable=False),
+        Column("response_body", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Index("ix_idempotency_key_created_at", "created_at"),
+    )
+    return KernelTables(audit_log, outbox_event, outbox_delivery, inbox_event, idempotency_key)

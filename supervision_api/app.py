@@ -1,0 +1,21 @@
+"""The Group Case Supervision service."""
+
+from fastapi import FastAPI
+
+from services.app import create_service_app
+from services.registry import SUPERVISION
+from services.settings import KernelSettings
+from supervision_api.models import kernel
+
+
+def create_app(settings: KernelSettings | None = None) -> FastAPI:
+    """Build the supervision service app."""
+    return create_service_app(
+        unit=SUPERVISION,
+        settings=settings or KernelSettings(),
+        kernel=kernel,
+        routers=[],
+        title="Group Case Supervision",
+        description="Monthly group case supervision for every family: cadence, meetings, "
+        "decisions and actions.",
+    )
