@@ -14,7 +14,9 @@ from services.settings import async_database_url
 
 
 def _include_object_for(schema: str) -> Any:
-    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    def include_object(
+        obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
         if type_ == "table":
             return bool(getattr(obj, "schema", None) == schema)
         return True
@@ -46,7 +48,10 @@ def _configure_and_run(connection: Connection, metadata: MetaData, schema: str) 
     )
     with context.begin_transaction():
         # One migrator at a time per schema, so rolling deploys cannot race each other.
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"migrate:{schema}"})
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+            {"k": f"migrate:{schema}"},
+        )
         context.run_migrations()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+from starlette.middleware import Middleware
 
 from services.db import create_engine, create_sessionmaker, install_database_handlers
 from services.errors import Problem, install_problem_handlers
@@ -57,8 +58,14 @@ def create_service_app(
     version: str = "0.1.0",
     on_startup: Sequence[LifespanHook] = (),
     internal_auth: bool = True,
+    auth_middleware: Middleware | None = None,
 ) -> FastAPI:
-    """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware."""
+    """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware.
+
+    `auth_middleware` replaces the internal-token check for an app at the edge (the gateway
+    authenticates external tokens itself); it sits where InternalAuth would.
+    """
+    internal_auth = internal_auth and auth_middleware is None
     configure_logging(settings.log_level, json_lines=settings.log_json)
 
     @asynccontextmanager
@@ -95,7 +102,9 @@ def create_service_app(
         app.include_router(router)
     # Added innermost first: the request passes RequestContext → InternalAuth → Idempotency.
     app.add_middleware(IdempotencyMiddleware, table=kernel.idempotency_key)
-    if internal_auth:
+    if auth_middleware is not None:
+        app.add_middleware(auth_middleware.cls, *auth_middleware.args, **auth_middleware.kwargs)
+    elif internal_auth:
         app.add_middleware(InternalAuthMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app
@@ -103,4 +112,7 @@ def create_service_app(
 
 def route_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the problem statuses an endpoint can return."""
-    return {status: {"model": Problem, "description": "Problem details (RFC 9457)"} for status in statuses}
+    return {
+        status: {"model": Problem, "description": "Problem details (RFC 9457)"}
+        for status in statuses
+    }

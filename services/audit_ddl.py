@@ -6,6 +6,8 @@ the append-only rule lives there too so that it holds for every client, not only
 
 from __future__ import annotations
 
+import re
+
 # The canonical text hashed for each row; services/audit.py recomputes the same form to verify.
 # Fields are joined with the unit separator (0x1f), which never occurs in the values we store.
 _CANONICAL = """
@@ -18,9 +20,20 @@ _CANONICAL = """
 """
 
 
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def quoted_identifier(name: str) -> str:
+    """Quote a schema name from code after checking it is a plain identifier."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a plain identifier: {name!r}")
+    return f'"{name}"'
+
+
 def create_audit_guards_sql(schema: str) -> list[str]:
     """SQL that installs the chaining and append-only triggers on `<schema>.audit_log`."""
-    q = f'"{schema}"'
+    # S608 does not apply: the schema is a checked identifier from code, never input.
+    q = quoted_identifier(schema)
     return [
         f"""
         CREATE FUNCTION {q}.audit_log_chain() RETURNS trigger
@@ -68,7 +81,7 @@ def create_audit_guards_sql(schema: str) -> list[str]:
 
 def drop_audit_guards_sql(schema: str) -> list[str]:
     """SQL that removes what create_audit_guards_sql installed (for downgrade)."""
-    q = f'"{schema}"'
+    q = quoted_identifier(schema)
     return [
         f"DROP TRIGGER IF EXISTS audit_log_no_truncate ON {q}.audit_log",
         f"DROP TRIGGER IF EXISTS audit_log_no_update_delete ON {q}.audit_log",

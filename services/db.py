@@ -6,14 +6,18 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.errors import problem_response
@@ -34,14 +38,13 @@ NAMING_CONVENTION = {
 RETRY_AFTER_SECONDS = 5
 
 
-def schema_base(schema: str) -> type[DeclarativeBase]:
-    """Create the declarative base for one service schema, with the house naming convention."""
+def schema_metadata(schema: str) -> MetaData:
+    """Metadata for one service schema, with the house naming convention.
 
-    class Base(DeclarativeBase):
-        metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
-
-    Base.__name__ = f"{schema.title()}Base"
-    return Base
+    Each service declares `class Base(DeclarativeBase): metadata = schema_metadata(...)` itself,
+    so type checkers see a real class.
+    """
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
 def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEngine:
@@ -85,6 +88,15 @@ def add_before_commit(request: Request, hook: Any) -> None:
     request.scope.setdefault(BEFORE_COMMIT_KEY, []).append(hook)
 
 
+# Hooks that run after the unit of work rolled back (denials must be audited even then).
+AFTER_ROLLBACK_KEY = "fsm.after_rollback"
+
+
+def add_after_rollback(request: Request, hook: Any) -> None:
+    """Register an async callable() to run after the request's transaction rolled back."""
+    request.scope.setdefault(AFTER_ROLLBACK_KEY, []).append(hook)
+
+
 async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     """Yield the request's session and commit it before the response is sent.
 
@@ -106,10 +118,17 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
             handed_over = True
         else:
             await session.commit()
-    except BaseException:
+    except BaseException as exc:
         await session.rollback()
         if idempotent is not None:
             idempotent.session = None
+        if isinstance(exc, Exception):
+            for rollback_hook in request.scope.get(AFTER_ROLLBACK_KEY, []):
+                # A failing hook must not replace the error the client should see.
+                try:
+                    await rollback_hook()
+                except Exception:
+                    log.exception("after-rollback hook failed")
         raise
     finally:
         request.scope.pop("fsm.session", None)
@@ -122,7 +141,7 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 
 
-_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+_CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     OSError,
     ConnectionError,
     TimeoutError,

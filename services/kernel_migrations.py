@@ -19,7 +19,9 @@ def upgrade_v1(schema: str) -> None:
         "audit_log",
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "occurred_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.Column("actor_subject", sa.Text(), nullable=False),
         sa.Column("actor_practitioner_id", postgresql.UUID(as_uuid=True), nullable=True),
         sa.Column("action", sa.Text(), nullable=False),
@@ -29,7 +31,9 @@ def upgrade_v1(schema: str) -> None:
         sa.Column("purpose", sa.Text(), nullable=False),
         sa.Column("outcome", sa.Text(), nullable=False),
         sa.Column("request_id", sa.Text(), nullable=False),
-        sa.Column("details", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
+        sa.Column(
+            "details", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False
+        ),
         sa.Column("prev_hash", sa.Text(), nullable=False),
         sa.Column("hash", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name="pk_audit_log"),
@@ -54,7 +58,9 @@ def upgrade_v1(schema: str) -> None:
         sa.Column("data", postgresql.JSONB(), nullable=False),
         sa.Column("team_id", postgresql.UUID(as_uuid=True), nullable=True),
         sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.PrimaryKeyConstraint("position", name="pk_outbox_event"),
         sa.UniqueConstraint("id", name="uq_outbox_event_id"),
         schema=schema,
@@ -72,10 +78,17 @@ def upgrade_v1(schema: str) -> None:
         sa.Column("event_id", postgresql.UUID(as_uuid=True), nullable=False),
         sa.Column("subscriber", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "next_attempt_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.func.now(),
+            nullable=False,
+        ),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_outbox_delivery"),
         schema=schema,
     )
@@ -98,7 +111,9 @@ def upgrade_v1(schema: str) -> None:
         sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),
         sa.Column("type", sa.Text(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "received_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_inbox_event"),
         schema=schema,
     )
@@ -112,7 +127,9 @@ def upgrade_v1(schema: str) -> None:
         sa.Column("response_status", sa.SmallInteger(), nullable=False),
         sa.Column("response_headers", postgresql.JSONB(), nullable=False),
         sa.Column("response_body", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
         sa.PrimaryKeyConstraint("subject", "key", name="pk_idempotency_key"),
         schema=schema,
     )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    Identity,
     DateTime,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -36,7 +36,7 @@ class KernelTables:
 
 
 def define_kernel_tables(metadata: MetaData) -> KernelTables:
-    """Declare the kernel tables on a service's metadata so migrations and `alembic check` see them."""
+    """Declare the kernel tables on a service's metadata, where `alembic check` sees them."""
     audit_log = Table(
         "audit_log",
         metadata,
@@ -85,7 +85,9 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
         Column("event_id", UUID(as_uuid=True), nullable=False),
         Column("subscriber", Text, nullable=False),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
-        Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column(
+            "next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+        ),
         Column("delivered_at", DateTime(timezone=True), nullable=True),
         Column("last_error", Text, nullable=True),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -108,7 +108,9 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     """Route all logging to stderr, as JSON lines unless told otherwise."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s")
+    )
     handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
     root = logging.getLogger()
     root.handlers[:] = [handler]

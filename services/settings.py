@@ -55,7 +55,12 @@ class KernelSettings(BaseSettings):
 
 def async_database_url(url: str) -> str:
     """Accept postgres://, postgresql:// or postgresql+asyncpg:// and return the asyncpg form."""
-    for prefix in ("postgresql+asyncpg://", "postgresql+psycopg2://", "postgresql://", "postgres://"):
+    for prefix in (
+        "postgresql+asyncpg://",
+        "postgresql+psycopg2://",
+        "postgresql://",
+        "postgres://",
+    ):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError("DATABASE_URL must be a PostgreSQL URL")

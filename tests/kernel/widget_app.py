@@ -1,0 +1,147 @@
+"""A tiny app on the real kernel, for testing kernel behaviour over HTTP.
+
+It stores "widgets" in a test-only table so that idempotency, If-Match and outage behaviour can
+be exercised through create_service_app exactly as the services use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Integer, String, Uuid, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.app import create_service_app, route_responses
+from services.auth import CurrentPrincipal
+from services.concurrency import require_if_match, set_etag
+from services.db import DbSession, schema_metadata
+from services.errors import NotFound, ProblemError
+from services.pagination import Page, decode_cursor, page_params, split_page
+from services.registry import SUPERVISION
+from services.settings import KernelSettings
+from supervision_api.models import kernel
+
+WIDGET_SCHEMA = "kernel_test"
+
+
+class WidgetBase(DeclarativeBase):
+    metadata = schema_metadata(WIDGET_SCHEMA)
+
+
+class Widget(WidgetBase):
+    __tablename__ = "widget"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    owner: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class WidgetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    delay_seconds: float = Field(default=0, ge=0, le=5)
+
+
+class WidgetOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    version: int
+
+
+router = APIRouter()
+
+
+@router.post("/widgets", status_code=201, responses=route_responses(401, 409, 422))
+async def create_widget(
+    body: WidgetIn, session: DbSession, principal: CurrentPrincipal, response: Response
+) -> WidgetOut:
+    """Create a widget (optionally slowly, to hold an idempotency key in flight)."""
+    widget = Widget(owner=principal.subject, name=body.name)
+    session.add(widget)
+    await session.flush()
+    if body.delay_seconds:
+        await asyncio.sleep(body.delay_seconds)
+    response.headers["Location"] = f"/widgets/{widget.id}"
+    set_etag(response, widget.id, widget.version)
+    return WidgetOut(id=widget.id, name=widget.name, version=widget.version)
+
+
+async def _load(session: DbSession, principal: CurrentPrincipal, widget_id: uuid.UUID) -> Widget:
+    widget: Widget | None = await session.scalar(
+        select(Widget).where(Widget.id == widget_id, Widget.owner == principal.subject)
+    )
+    if widget is None:
+        raise NotFound("widget")
+    return widget
+
+
+@router.get("/widgets/{widget_id}", responses=route_responses(401, 404))
+async def get_widget(
+    widget_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, response: Response
+) -> WidgetOut:
+    """Read one of the caller's widgets."""
+    widget = await _load(session, principal, widget_id)
+    set_etag(response, widget.id, widget.version)
+    return WidgetOut(id=widget.id, name=widget.name, version=widget.version)
+
+
+@router.put("/widgets/{widget_id}", responses=route_responses(401, 404, 412, 428))
+async def rename_widget(
+    widget_id: uuid.UUID,
+    body: WidgetIn,
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    response: Response,
+) -> WidgetOut:
+    """Rename a widget, guarded by If-Match."""
+    widget = await _load(session, principal, widget_id)
+    require_if_match(request, widget.id, widget.version)
+    widget.name = body.name
+    if body.delay_seconds:
+        await asyncio.sleep(body.delay_seconds)
+    await session.flush()
+    set_etag(response, widget.id, widget.version)
+    return WidgetOut(id=widget.id, name=widget.name, version=widget.version)
+
+
+@router.get("/widgets", responses=route_responses(400, 401))
+async def list_widgets(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    page: Annotated[tuple[int, str | None], Depends(page_params)],
+) -> Page[WidgetOut]:
+    """List the caller's widgets in id order, a keyset page at a time."""
+    limit, cursor = page
+    query = select(Widget).where(Widget.owner == principal.subject).order_by(Widget.id)
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, 1)
+        try:
+            query = query.where(Widget.id > uuid.UUID(after))
+        except (TypeError, ValueError) as exc:
+            raise ProblemError(400, "invalid-cursor", "The cursor is not valid.") from exc
+    rows = (await session.scalars(query.limit(limit + 1))).all()
+    items, next_cursor = split_page(rows, limit, lambda w: (w.id,))
+    return Page[WidgetOut](
+        items=[WidgetOut(id=w.id, name=w.name, version=w.version) for w in items],
+        next_cursor=next_cursor,
+    )
+
+
+def create_widget_app(settings: KernelSettings) -> FastAPI:
+    """Build the widget app on the supervision unit's kernel tables."""
+    return create_service_app(
+        unit=SUPERVISION,
+        settings=settings,
+        kernel=kernel,
+        routers=[router],
+        title="widgets",
+        description="kernel test app",
+    )
