@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    FetchedValue,
     Identity,
     Index,
     Integer,
@@ -41,7 +42,9 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
         "audit_log",
         metadata,
         # seq, prev_hash and hash are set by the database trigger, never by the application.
-        Column("seq", BigInteger, primary_key=True, autoincrement=False),
+        Column(
+            "seq", BigInteger, primary_key=True, autoincrement=False, server_default=FetchedValue()
+        ),
         Column("id", UUID(as_uuid=True), nullable=False, unique=True),
         Column("occurred_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("actor_subject", Text, nullable=False),

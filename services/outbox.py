@@ -1,0 +1,82 @@
+"""The transactional outbox: events are rows written in the same transaction as the change.
+
+Nothing here commits. If the change rolls back, so does its event; if it commits, the relay
+(services/relay.py) delivers the event at least once to every subscriber of its type.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import Table, func, insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.events import CloudEvent
+
+# Reverse-DNS event types ("uk.gov.fsm.workbook.case.opened") and path-like sources ("/workbook").
+_TYPE = re.compile(r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
+_SOURCE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+async def publish(
+    session: AsyncSession,
+    table: Table,
+    *,
+    type: str,
+    source: str,
+    subject: str | None,
+    data: dict[str, Any],
+    team_id: UUID | None,
+) -> UUID:
+    """Add a CloudEvent to the outbox in the caller's transaction and return its id."""
+    if not _TYPE.match(type):
+        raise ValueError(f"event type {type!r} is not reverse-DNS style")
+    if not _SOURCE.match(source):
+        raise ValueError(f"event source {source!r} must be a path such as /workbook")
+    event_id = uuid.uuid4()
+    await session.execute(
+        insert(table).values(
+            id=event_id,
+            type=type,
+            source=source,
+            subject=subject,
+            time=datetime.now(UTC),
+            data=to_jsonable_python(data),
+            team_id=team_id,
+        )
+    )
+    return event_id
+
+
+def event_from_row(row: Any) -> CloudEvent:
+    """Build the envelope for a stored outbox row."""
+    return CloudEvent(
+        specversion="1.0",
+        id=row.id,
+        source=row.source,
+        type=row.type,
+        subject=row.subject,
+        time=row.time,
+        data=row.data,
+        team_id=row.team_id,
+    )
+
+
+async def revive_dead(
+    session: AsyncSession, delivery_table: Table, *, subscriber: str | None = None
+) -> int:
+    """Schedule dead deliveries for another round of attempts; returns how many."""
+    condition = delivery_table.c.delivered_at.is_(None) & delivery_table.c.last_error.like("dead:%")
+    if subscriber is not None:
+        condition &= delivery_table.c.subscriber == subscriber
+    result = await session.execute(
+        update(delivery_table)
+        .where(condition)
+        .values(attempts=0, next_attempt_at=func.now(), last_error=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,360 @@
+"""The outbox relay: fans committed events out to subscribers and delivers them at least once.
+
+Two short transactions bracket every HTTP call: one claims due deliveries with a lease (moving
+their next attempt past the call's timeout), one records the result. No transaction is open
+while a subscriber is being called, and a relay that dies mid-call only delays a redelivery
+until the lease runs out. Replicas share the work through `FOR UPDATE SKIP LOCKED`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Self
+from uuid import UUID
+
+import httpx
+from fastapi import FastAPI
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Table, bindparam, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.events import secret_key, webhook_headers
+from services.kernel_tables import KernelTables
+from services.outbox import event_from_row
+from services.settings import Environment
+
+log = logging.getLogger(__name__)
+
+DEAD_PREFIX = "dead: "
+MIN_PRODUCTION_SECRET_BYTES = 24
+_jitter = random.SystemRandom()
+
+
+class Subscriber(BaseModel):
+    """A consumer of this service's events, reached by signed webhook."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")
+    url: AnyHttpUrl
+    secret: SecretStr
+    # Type prefixes: "uk.gov.fsm.workbook.case." takes every case event; "" takes everything.
+    types: list[str] = Field(min_length=1)
+    timeout: float = Field(default=10.0, gt=0, le=60)
+
+    def wants(self, event_type: str) -> bool:
+        """Tell whether this subscriber takes events of `event_type`."""
+        return any(event_type.startswith(prefix) for prefix in self.types)
+
+
+class RelaySettings(BaseSettings):
+    """Relay configuration from `FSM_RELAY_*`; `FSM_RELAY_SUBSCRIBERS` is a JSON list."""
+
+    model_config = SettingsConfigDict(env_prefix="FSM_RELAY_", extra="forbid")
+
+    subscribers: list[Subscriber] = Field(default_factory=list)
+    poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    max_attempts: int = Field(default=15, ge=1, le=100)
+    lease_seconds: float = Field(default=90.0, gt=0, le=3600)
+    backoff_base_seconds: float = Field(default=1.0, gt=0)
+    backoff_max_seconds: float = Field(default=600.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=15.0, gt=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        names = [s.name for s in self.subscribers]
+        if len(names) != len(set(names)):
+            raise ValueError("subscriber names must be unique")
+        # A lease shorter than a call would let a second relay redeliver while the first waits.
+        if any(s.timeout >= self.lease_seconds for s in self.subscribers):
+            raise ValueError("lease_seconds must exceed every subscriber timeout")
+        return self
+
+    def check_for(self, environment: Environment) -> None:
+        """Refuse weak subscriber secrets outside development."""
+        if environment == "development":
+            return
+        for subscriber in self.subscribers:
+            if len(secret_key(subscriber.secret)) < MIN_PRODUCTION_SECRET_BYTES:
+                raise ValueError(f"subscriber {subscriber.name}: secret is too short")
+
+
+def backoff_delay(attempt: int, base: float, cap: float, uniform: Callable[[], float]) -> float:
+    """Seconds to wait after the `attempt`-th failure: capped exponential with equal jitter."""
+    ceiling = min(cap, base * 2.0 ** min(max(attempt - 1, 0), 62))
+    # Half fixed, half random: retries spread out yet never come back sooner than half the step.
+    return ceiling / 2 + ceiling / 2 * uniform()
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    delivery_id: int
+    event_id: UUID
+    subscriber: Subscriber
+    attempts: int
+    lease_until: datetime
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    claimed: _Claimed
+    error: str | None  # None means delivered
+
+
+class OutboxRelay:
+    """Deliver one schema's outbox to the configured subscribers."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        tables: KernelTables,
+        settings: RelaySettings,
+        client: httpx.AsyncClient,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.events: Table = tables.outbox_event
+        self.deliveries: Table = tables.outbox_delivery
+        self.settings = settings
+        self.client = client
+        self.subscribers = {s.name: s for s in settings.subscribers}
+
+    async def run_once(self) -> int:
+        """Fan out new events, then attempt one batch of due deliveries; return how many landed."""
+        delivered, _ = await self._cycle()
+        return delivered
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set, sleeping between idle rounds and backing off on errors."""
+        failures = 0
+        while not stop.is_set():
+            busy = False
+            try:
+                _, busy = await self._cycle()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("outbox relay round failed (%d in a row)", failures)
+            if busy:
+                continue
+            pause = self.settings.poll_interval_seconds * 2 ** min(failures, 5)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=min(pause, 30.0))
+
+    async def _cycle(self) -> tuple[int, bool]:
+        fanned = await self.fan_out()
+        claimed = await self._claim()
+        outcomes = await self._deliver_all(claimed)
+        await self._record(outcomes)
+        busy = fanned == self.settings.batch_size or len(claimed) == self.settings.batch_size
+        return sum(1 for o in outcomes if o.error is None), busy
+
+    async def fan_out(self) -> int:
+        """Create one delivery per matching subscriber for undispatched events; return events."""
+        e, d = self.events.c, self.deliveries
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(e.position, e.id, e.type)
+                    .where(e.dispatched_at.is_(None))
+                    .order_by(e.position)
+                    .limit(self.settings.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            wanted = [
+                {"event_id": row.id, "subscriber": s.name}
+                for row in rows
+                for s in self.subscribers.values()
+                if s.wants(row.type)
+            ]
+            if wanted:
+                await session.execute(
+                    pg_insert(d).on_conflict_do_nothing(index_elements=["event_id", "subscriber"]),
+                    wanted,
+                )
+            await session.execute(
+                update(self.events)
+                .where(e.position.in_([row.position for row in rows]))
+                .values(dispatched_at=func.now())
+            )
+        return len(rows)
+
+    async def _claim(self) -> list[_Claimed]:
+        if not self.subscribers:
+            return []
+        d = self.deliveries.c
+        due = (
+            select(d.id)
+            .where(
+                d.delivered_at.is_(None),
+                d.next_attempt_at <= func.now(),
+                # Only subscribers this relay knows: another deployment's backlog is not ours.
+                d.subscriber.in_(list(self.subscribers)),
+            )
+            .order_by(d.next_attempt_at)
+            .limit(self.settings.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        lease = timedelta(seconds=self.settings.lease_seconds)
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.execute(
+                    update(self.deliveries)
+                    .where(d.id.in_(due.scalar_subquery()))
+                    .values(next_attempt_at=func.clock_timestamp() + lease)
+                    .returning(d.id, d.event_id, d.subscriber, d.attempts, d.next_attempt_at)
+                )
+            ).all()
+        return [
+            _Claimed(row.id, row.event_id, self.subscribers[row.subscriber], row.attempts, row[4])
+            for row in rows
+        ]
+
+    async def _deliver_all(self, claimed: Sequence[_Claimed]) -> list[_Outcome]:
+        if not claimed:
+            return []
+        async with self.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(self.events).where(self.events.c.id.in_({c.event_id for c in claimed}))
+                )
+            ).all()
+        bodies = {row.id: event_from_row(row).to_json_bytes() for row in rows}
+        limit = asyncio.Semaphore(self.settings.concurrency)
+
+        async def one(c: _Claimed) -> _Outcome:
+            body = bodies.get(c.event_id)
+            if body is None:
+                return _Outcome(c, "event row missing")
+            async with limit:
+                try:
+                    return _Outcome(c, await self._post(c, body))
+                except Exception as exc:
+                    # One bad subscriber (say, a malformed secret) must not sink the batch.
+                    log.exception(
+                        "outbox delivery %s to %s failed", c.delivery_id, c.subscriber.name
+                    )
+                    return _Outcome(c, type(exc).__name__)
+
+        return list(await asyncio.gather(*(one(c) for c in claimed)))
+
+    async def _post(self, claimed: _Claimed, body: bytes) -> str | None:
+        subscriber = claimed.subscriber
+        headers = webhook_headers(subscriber.secret, str(claimed.event_id), int(time.time()), body)
+        try:
+            # Streamed and never read: a subscriber's reply is not ours to store or echo.
+            async with self.client.stream(
+                "POST",
+                str(subscriber.url),
+                content=body,
+                headers=headers,
+                timeout=subscriber.timeout,
+                follow_redirects=False,
+            ) as response:
+                status = response.status_code
+        except httpx.HTTPError as exc:
+            # The class name only: messages can carry the URL and its credentials.
+            return type(exc).__name__
+        return None if 200 <= status < 300 else f"HTTP {status}"
+
+    async def _record(self, outcomes: Sequence[_Outcome]) -> None:
+        if not outcomes:
+            return
+        d = self.deliveries.c
+        done = [{"delivery_id": o.claimed.delivery_id} for o in outcomes if o.error is None]
+        async with self.sessionmaker() as session, session.begin():
+            if done:
+                await session.execute(
+                    update(self.deliveries)
+                    .where(d.id == bindparam("delivery_id"), d.delivered_at.is_(None))
+                    .values(delivered_at=func.now(), attempts=d.attempts + 1, last_error=None),
+                    done,
+                )
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    await self._record_failure(session, outcome.claimed, outcome.error)
+
+    async def _record_failure(self, session: AsyncSession, claimed: _Claimed, error: str) -> None:
+        d = self.deliveries.c
+        attempts = claimed.attempts + 1
+        values: dict[str, Any] = {"attempts": attempts}
+        if attempts >= self.settings.max_attempts:
+            values["last_error"] = f"{DEAD_PREFIX}{error} after {attempts} attempts"
+            # Never due again, so no claim reaches it; the row stays for an operator to revive.
+            values["next_attempt_at"] = literal_column("'infinity'::timestamptz")
+        else:
+            values["last_error"] = error
+            delay = backoff_delay(
+                attempts,
+                self.settings.backoff_base_seconds,
+                self.settings.backoff_max_seconds,
+                _jitter.random,
+            )
+            values["next_attempt_at"] = func.clock_timestamp() + timedelta(seconds=delay)
+        result = await session.execute(
+            update(self.deliveries)
+            # Only while our lease stands: a relay that overran it must not undo another's work.
+            .where(d.id == claimed.delivery_id, d.next_attempt_at == claimed.lease_until)
+            .values(**values)
+        )
+        if getattr(result, "rowcount", 0) and attempts >= self.settings.max_attempts:
+            log.error(
+                "outbox delivery %s of event %s to %s is dead after %d attempts: %s",
+                claimed.delivery_id,
+                claimed.event_id,
+                claimed.subscriber.name,
+                attempts,
+                error,
+            )
+
+
+LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
+
+
+def relay_lifespan_hook(
+    settings: RelaySettings | None = None, *, client: httpx.AsyncClient | None = None
+) -> LifespanHook:
+    """An `on_startup` hook that runs the relay beside the service when subscribers exist."""
+
+    async def start(app: FastAPI, stack: AsyncExitStack) -> None:
+        relay_settings = settings or RelaySettings()
+        if not relay_settings.subscribers:
+            log.info("outbox relay not started: no subscribers configured")
+            return
+        relay_settings.check_for(app.state.settings.environment)
+        http = client
+        if http is None:
+            http = httpx.AsyncClient(
+                headers={"user-agent": "fsm-outbox-relay"}, follow_redirects=False
+            )
+            stack.push_async_callback(http.aclose)
+        relay = OutboxRelay(app.state.sessionmaker, app.state.kernel, relay_settings, http)
+        stop = asyncio.Event()
+        task = asyncio.create_task(relay.run_forever(stop), name="outbox-relay")
+
+        async def shut_down() -> None:
+            stop.set()
+            try:
+                await asyncio.wait_for(task, timeout=relay_settings.shutdown_grace_seconds)
+            except TimeoutError:
+                # Cancelled mid-delivery: the lease expires and another replica redelivers.
+                log.warning("outbox relay cancelled after the shutdown grace period")
+
+        stack.push_async_callback(shut_down)
+        app.state.relay = relay
+        log.info("outbox relay started for %d subscribers", len(relay.subscribers))
+
+    return start
