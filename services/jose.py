@@ -185,18 +185,22 @@ class Jwk:
 
     def _verifier(self, alg: str) -> Key:
         """Build the python-jose key for `alg`, refusing any algorithm this key is not for."""
+        # The key object is built for the family of this key's kty, never from the header alg.
         if alg not in _ALGORITHMS_FOR_KTY[self.kty]:
             raise TokenRejected("alg_key_mismatch")
         if self.alg is not None and self.alg != alg:
             raise TokenRejected("alg_key_mismatch")
-        if self.kty == "RSA":
-            return CryptographyRSAKey(self._material, alg)
-        if self.kty == "EC":
-            if _CURVE_FOR_ALG[alg] != self.curve:
-                raise TokenRejected("alg_key_mismatch")
-            return CryptographyECKey(self._material, alg)
-        # Only reachable for a key that was explicitly built with allow_symmetric=True.
-        return CryptographyHMACKey(self._material, alg)
+        if self.kty == "EC" and _CURVE_FOR_ALG[alg] != self.curve:
+            raise TokenRejected("alg_key_mismatch")
+        try:
+            if self.kty == "RSA":
+                return CryptographyRSAKey(self._material, alg)
+            if self.kty == "EC":
+                return CryptographyECKey(self._material, alg)
+            # Only reachable for a key that was explicitly built with allow_symmetric=True.
+            return CryptographyHMACKey(self._material, alg)
+        except Exception as exc:
+            raise TokenRejected("alg_key_mismatch") from exc
 
 
 def key_set(document: Any, *, allow_symmetric: bool = False) -> tuple[dict[str, Jwk], list[str]]:
@@ -321,7 +325,7 @@ def verify(
     verifier = jwk._verifier(parsed.header["alg"])
     try:
         valid = verifier.verify(parsed.signing_input, parsed.signature)
-    except Exception as exc:
+    except Exception as exc:  # the library's own errors, whatever they are, mean "not valid"
         raise TokenRejected("bad_signature") from exc
     if not valid:
         raise TokenRejected("bad_signature")
