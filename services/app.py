@@ -20,6 +20,7 @@ from services.internal_auth import InternalAuthMiddleware
 from services.internal_token import InternalTokenVerifier
 from services.kernel_tables import KernelTables
 from services.registry import Unit
+from services.relay import relay_lifespan_hook
 from services.request_context import RequestContextMiddleware, configure_logging
 from services.settings import KernelSettings
 
@@ -77,7 +78,8 @@ def create_service_app(
             app.state.sessionmaker = create_sessionmaker(engine)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
-            for hook in on_startup:
+            # Every service relays its outbox; without subscribers configured it stays idle.
+            for hook in (*on_startup, relay_lifespan_hook()):
                 await hook(app, stack)
             log.info("%s started", unit.name)
             yield

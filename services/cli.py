@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
+from services.openapi_merge import merge_documents
 from services.registry import BACKENDS, GATEWAY, UNITS, Unit, unit_named
 from services.settings import KernelSettings
 
@@ -284,18 +285,29 @@ def openapi_document(unit: Unit) -> dict[str, Any]:
     return document
 
 
+def openapi_documents() -> dict[str, dict[str, Any]]:
+    """Every unit's document, plus the merged one the gateway serves, keyed by file stem."""
+    documents = {unit.name: openapi_document(unit) for unit in UNITS}
+    backends = {
+        unit.name: (unit.route_prefix, documents[unit.name])
+        for unit in UNITS
+        if unit.route_prefix is not None
+    }
+    documents["merged"] = merge_documents(documents[GATEWAY.name], backends)
+    return documents
+
+
 def cmd_openapi_export(args: argparse.Namespace) -> int:
-    """Write openapi/<unit>.json for each unit, or with --check fail when any is stale."""
+    """Write openapi/<unit>.json and openapi/merged.json, or with --check fail when stale."""
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    missing = [unit.name for unit in UNITS if not module_exists(app_module(unit))]
+    if missing:
+        raise CliError(f"cannot export: {', '.join(missing)} not importable")
     failures = 0
-    for unit in UNITS:
-        if not module_exists(app_module(unit)):
-            echo(f"{unit.name}: skipped, {app_module(unit)} does not exist", err=True)
-            failures += 1
-            continue
-        text = json.dumps(openapi_document(unit), indent=2, ensure_ascii=False) + "\n"
-        target = out / f"{unit.name}.json"
+    for name, document in openapi_documents().items():
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        target = out / f"{name}.json"
         if args.check:
             current = target.read_text(encoding="utf-8") if target.exists() else None
             if current != text:
