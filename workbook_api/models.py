@@ -4,15 +4,28 @@ Alembic's env imports this module, so each domain's models module is imported at
 a model that is not imported here is invisible to `alembic check`.
 """
 
-from services.db import schema_base
+from sqlalchemy.orm import DeclarativeBase
+
+from services.db import schema_metadata
 from services.kernel_tables import define_kernel_tables
 
 SCHEMA = "workbook"
 
-Base = schema_base(SCHEMA)
+
+class Base(DeclarativeBase):
+    """Declarative base for the workbook schema."""
+
+    metadata = schema_metadata(SCHEMA)
+
+
 kernel = define_kernel_tables(Base.metadata)
 
-# Imported for their side effect of registering tables on Base.metadata.
-import workbook_api.access.models  # noqa: E402, F401
-import workbook_api.cases.models  # noqa: E402, F401
-import workbook_api.families.models  # noqa: E402, F401
+# Every domain's models, imported so their tables register on Base.metadata (and so Alembic
+# sees them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
+from workbook_api.access import models as access_models  # noqa: E402
+from workbook_api.cases import models as cases_models  # noqa: E402
+from workbook_api.chronology import models as chronology_models  # noqa: E402
+from workbook_api.entries import models as entries_models  # noqa: E402
+from workbook_api.families import models as families_models  # noqa: E402
+
+DOMAIN_MODELS = (access_models, cases_models, families_models, entries_models, chronology_models)

@@ -1,0 +1,215 @@
+"""Break-glass access, its oversight by managers, and who may read restricted detail."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import literal, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from tests.workbook.conftest import Headers
+from tests.workbook.factories import (
+    audit_rows,
+    case_world,
+    manager_of,
+    outbox_events,
+    practitioner_in,
+    principal,
+)
+from workbook_api.access.visibility import restricted_detail_visible
+
+JUSTIFICATION = "Child presented at A&E out of hours; duty worker needs the plan."
+
+
+def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _break_glass(
+    client: httpx.AsyncClient, headers: dict[str, str], case_id: str, **body: Any
+) -> httpx.Response:
+    return await client.post(
+        f"/cases/{case_id}/break-glass",
+        json={"justification": JUSTIFICATION, "duration_minutes": 60, **body},
+        headers=headers,
+    )
+
+
+async def _expire(engine: AsyncEngine, grant_id: str) -> None:
+    # Time passes: move the whole grant two hours into the past.
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE workbook.break_glass_grant"
+                " SET granted_at = granted_at - interval '2 hours',"
+                " expires_at = expires_at - interval '2 hours' WHERE id = :id"
+            ),
+            {"id": grant_id},
+        )
+
+
+async def test_break_glass_opens_the_case_for_the_window_only(
+    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+) -> None:
+    world = await case_world(client, as_)
+    duty = as_(world.outsider)
+    case_url = f"/cases/{world.case_id}"
+    assert (await client.get(case_url, headers=duty)).status_code == 404
+
+    response = await _break_glass(client, duty, world.case_id)
+    assert response.status_code == 201, response.text
+    grant = response.json()
+    assert grant["practitioner_id"] == str(world.outsider.practitioner_id)
+    assert grant["active"] is True
+    assert grant["owning_team_id"] == str(world.team_id)
+
+    assert (await client.get(case_url, headers=duty)).status_code == 200
+    assert (await client.get(f"/families/{world.family_id}", headers=duty)).status_code == 200
+    listed = (await client.get("/cases", headers=duty)).json()["items"]
+    assert [c["id"] for c in listed] == [world.case_id]
+
+    [row] = await audit_rows(db_engine, response)
+    assert (row.action, row.resource_type, str(row.case_id), row.outcome) == (
+        "break_glass",
+        "case",
+        world.case_id,
+        "success",
+    )
+    assert row.details["grant_id"] == grant["id"]
+    [event] = await outbox_events(db_engine, f"cases/{world.case_id}/break-glass/")
+    assert event.type == "uk.gov.fsm.workbook.break_glass.granted"
+    assert event.team_id == world.team_id
+    assert JUSTIFICATION not in str(event.data)
+
+    await _expire(db_engine, grant["id"])
+    assert (await client.get(case_url, headers=duty)).status_code == 404
+    assert (await client.get(f"/families/{world.family_id}", headers=duty)).status_code == 404
+
+
+async def test_manager_lists_who_broke_glass_and_revokes(
+    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+) -> None:
+    world = await case_world(client, as_)
+    duty = as_(world.outsider)
+    grant = (await _break_glass(client, duty, world.case_id)).json()
+    manager = as_(world.manager)
+
+    listing = await client.get(
+        "/cases/break-glass", params={"team_id": str(world.team_id)}, headers=manager
+    )
+    assert listing.status_code == 200, listing.text
+    [item] = listing.json()["items"]
+    assert item["id"] == grant["id"]
+    assert item["justification"] == JUSTIFICATION
+    assert item["practitioner_name"] == world.outsider.display_name
+    assert item["expires_at"] == grant["expires_at"]
+
+    # Managers of other teams do not see it; non-managers may not list at all.
+    other = await client.get("/cases/break-glass", headers=as_(world.outsider_manager))
+    assert grant["id"] not in other.text
+    _problem(await client.get("/cases/break-glass", headers=as_(world.social_worker)), 403)
+    _problem(
+        await client.get(
+            "/cases/break-glass", params={"team_id": str(uuid.uuid4())}, headers=manager
+        ),
+        403,
+    )
+    assert (await client.get("/cases/break-glass")).status_code == 401
+
+    revoke_url = f"/cases/{world.case_id}/break-glass/{grant['id']}/revoke"
+    _problem(await client.post(revoke_url, headers=as_(world.social_worker)), 403)
+    _problem(await client.post(revoke_url, headers=as_(world.outsider_manager)), 404)
+    revoked = await client.post(revoke_url, headers=manager)
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["revoked_at"] is not None
+    assert (await client.get(f"/cases/{world.case_id}", headers=duty)).status_code == 404
+    _problem(await client.post(revoke_url, headers=manager), 409)
+    active = await client.get("/cases/break-glass", params={"active_only": True}, headers=manager)
+    assert grant["id"] not in active.text
+    types = [e.type for e in await outbox_events(db_engine, f"cases/{world.case_id}/break-glass/")]
+    assert types == [
+        "uk.gov.fsm.workbook.break_glass.granted",
+        "uk.gov.fsm.workbook.break_glass.revoked",
+    ]
+
+
+async def test_break_glass_rules(client: httpx.AsyncClient, as_: Headers) -> None:
+    world = await case_world(client, as_)
+    duty = as_(world.outsider)
+
+    short = await _break_glass(client, duty, world.case_id, justification="because")
+    assert _problem(short, 422)["errors"][0]["location"] == ["body", "justification"]
+    long = await _break_glass(client, duty, world.case_id, duration_minutes=9 * 60)
+    assert _problem(long, 422)["errors"][0]["location"] == ["body", "duration_minutes"]
+    _problem(await _break_glass(client, duty, world.case_id, duration_minutes=0), 422)
+    _problem(await _break_glass(client, duty, str(uuid.uuid4())), 404)
+    auditor = principal(discipline="auditor", roles=("auditor",))
+    _problem(await _break_glass(client, as_(auditor), world.case_id), 403)
+    assert (await client.post(f"/cases/{world.case_id}/break-glass", json={})).status_code == 401
+    # Nothing was granted by any of those.
+    assert (await client.get(f"/cases/{world.case_id}", headers=duty)).status_code == 404
+
+
+async def test_break_glass_listing_pages_newest_first(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    world = await case_world(client, as_)
+    ids = [
+        (await _break_glass(client, as_(practitioner_in(uuid.uuid4())), world.case_id)).json()["id"]
+        for _ in range(3)
+    ]
+    manager = as_(world.manager)
+    first = (await client.get("/cases/break-glass", params={"limit": 2}, headers=manager)).json()
+    second = (
+        await client.get(
+            "/cases/break-glass",
+            params={"limit": 2, "cursor": first["next_cursor"]},
+            headers=manager,
+        )
+    ).json()
+    assert [g["id"] for g in first["items"] + second["items"]] == ids[::-1]
+    assert second["next_cursor"] is None
+
+
+async def test_restricted_detail_visibility_rule(
+    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+) -> None:
+    world = await case_world(client, as_)
+    recovery = world.specialists["recovery_worker"]
+    da_worker = world.specialists["da_victim_worker"]
+    second_recovery = practitioner_in(world.team_id, "recovery_worker")
+    await client.post(
+        f"/cases/{world.case_id}/allocations",
+        json={
+            "practitioner_id": str(second_recovery.practitioner_id),
+            "practitioner_name": second_recovery.display_name,
+            "discipline": "recovery_worker",
+        },
+        headers=as_(world.manager),
+    )
+    glass = practitioner_in(uuid.uuid4(), "recovery_worker")
+    assert (await _break_glass(client, as_(glass), world.case_id)).status_code == 201
+    other_manager = manager_of(uuid.uuid4())
+
+    async def sees(who: Any) -> bool:
+        predicate = restricted_detail_visible(
+            who,
+            case_id_col=literal(uuid.UUID(world.case_id)),
+            author_id_col=literal(recovery.practitioner_id),
+            discipline_col=literal("recovery_worker"),
+        )
+        async with AsyncSession(db_engine) as session:
+            return bool(await session.scalar(select(predicate)))
+
+    assert await sees(recovery)  # the author
+    assert await sees(second_recovery)  # same discipline, allocated
+    assert await sees(world.social_worker)  # the allocated social worker
+    assert await sees(world.manager)  # the owning team's manager
+    assert not await sees(da_worker)  # another discipline on the case
+    assert not await sees(glass)  # break-glass opens the case, not restricted detail
+    assert not await sees(other_manager)

@@ -1,0 +1,201 @@
+"""Who may see what, as SQL: every list, count, search and load filters through these.
+
+The rules (DESIGN.md section 3):
+- a case is visible to practitioners allocated to it now, to managers of its owning team, to
+  holders of an unexpired, unrevoked break-glass grant on it, and to the `system` role (the
+  council's system of record, which is the source of these cases anyway);
+- a closed case stays visible to the practitioners whose allocation was current when it closed
+  (closing ends allocations at `closed_at`), so they can still read the record of their work;
+  reopening hands access back to allocation;
+- a family is visible to whoever can see one of its cases, to managers of the team that
+  registered it, and to the practitioner who registered it until a case is opened for it;
+- restricted detail is visible to its author, same-discipline workers currently allocated to the
+  case, the case's allocated social worker and managers of the owning team; never through
+  break-glass alone.
+To anyone else a case does not exist: a miss and a refusal are the same 404.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute, aliased
+
+from services.errors import NotFound
+from services.principal import Principal
+from workbook_api.access.models import BreakGlassGrant
+from workbook_api.cases.models import Allocation, Case
+from workbook_api.families.models import Family
+
+SYSTEM_ROLE = "system"
+
+# A mapped attribute (Entry.case_id) or any SQL expression of that type.
+Col = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def _instant(at: datetime | None) -> ColumnElement[datetime]:
+    # The transaction's now() keeps every rule in one statement on the same clock.
+    if at is None:
+        return func.now()
+    return literal(at, DateTime(timezone=True))
+
+
+def allocation_current(
+    allocation: type[Allocation] = Allocation, *, at: datetime | None = None
+) -> ColumnElement[bool]:
+    """True for allocations in force at `at` (default: now)."""
+    instant = _instant(at)
+    return and_(
+        allocation.starts_at <= instant,
+        or_(allocation.ends_at.is_(None), allocation.ends_at > instant),
+    )
+
+
+def current_allocations(case_id: UUID, *, at: datetime | None = None) -> Select[Allocation]:
+    """The allocations of a case in force now, social worker first."""
+    return (
+        select(Allocation)
+        .where(Allocation.case_id == case_id, allocation_current(at=at))
+        .order_by(
+            Allocation.is_allocated_social_worker.desc(),
+            Allocation.starts_at,
+            Allocation.id,
+        )
+    )
+
+
+def visible_case_ids(principal: Principal, *, at: datetime | None = None) -> Select[UUID]:
+    """A subquery of the ids of every case `principal` may see."""
+    if principal.has_role(SYSTEM_ROLE):
+        return select(Case.id)
+    pid = principal.practitioner_id
+    instant = _instant(at)
+    closed_case = aliased(Case)
+    branches: list[Select[UUID]] = [
+        select(Allocation.case_id.label("case_id")).where(
+            Allocation.practitioner_id == pid, allocation_current(at=at)
+        ),
+        select(Allocation.case_id.label("case_id"))
+        .join(closed_case, closed_case.id == Allocation.case_id)
+        .where(
+            Allocation.practitioner_id == pid,
+            closed_case.status == "closed",
+            Allocation.starts_at < closed_case.closed_at,
+            Allocation.ends_at == closed_case.closed_at,
+        ),
+        select(BreakGlassGrant.case_id.label("case_id")).where(
+            BreakGlassGrant.practitioner_id == pid,
+            BreakGlassGrant.granted_at <= instant,
+            BreakGlassGrant.expires_at > instant,
+            BreakGlassGrant.revoked_at.is_(None),
+        ),
+    ]
+    if principal.managed_team_ids:
+        branches.append(
+            select(Case.id.label("case_id")).where(
+                Case.owning_team_id.in_(principal.managed_team_ids)
+            )
+        )
+    visible = union_all(*branches).subquery("visible_case")
+    return select(visible.c.case_id)
+
+
+def case_visible(principal: Principal, case_id_col: Col) -> ColumnElement[bool]:
+    """A predicate: `case_id_col` names a case the principal may see."""
+    return case_id_col.in_(visible_case_ids(principal))
+
+
+def visible_family_ids(principal: Principal) -> Select[UUID]:
+    """A subquery of the ids of every family `principal` may see."""
+    if principal.has_role(SYSTEM_ROLE):
+        return select(Family.id)
+    any_case = aliased(Case)
+    branches: list[Select[UUID]] = [
+        select(Case.family_id.label("family_id")).where(Case.id.in_(visible_case_ids(principal))),
+        select(Family.id.label("family_id")).where(
+            Family.created_by_practitioner_id == principal.practitioner_id,
+            ~exists().where(any_case.family_id == Family.id),
+        ),
+    ]
+    if principal.managed_team_ids:
+        branches.append(
+            select(Family.id.label("family_id")).where(
+                Family.owning_team_id.in_(principal.managed_team_ids)
+            )
+        )
+    visible = union_all(*branches).subquery("visible_family")
+    return select(visible.c.family_id)
+
+
+def restricted_detail_visible(
+    principal: Principal,
+    *,
+    case_id_col: Col,
+    author_id_col: Col,
+    discipline_col: Col,
+) -> ColumnElement[bool]:
+    """A predicate: the principal may read the restricted detail of this row.
+
+    Use it inside a query already limited to visible cases; it does not check case visibility.
+    """
+    mine = aliased(Allocation)
+    owning = aliased(Case)
+    conditions: list[ColumnElement[bool]] = [
+        author_id_col == principal.practitioner_id,
+        exists().where(
+            mine.case_id == case_id_col,
+            mine.practitioner_id == principal.practitioner_id,
+            allocation_current(mine),
+            or_(mine.discipline == discipline_col, mine.is_allocated_social_worker),
+        ),
+    ]
+    if principal.managed_team_ids:
+        conditions.append(
+            exists().where(
+                owning.id == case_id_col,
+                owning.owning_team_id.in_(principal.managed_team_ids),
+            )
+        )
+    return or_(false(), *conditions)
+
+
+class CaseNotFound(NotFound):
+    """No such case for this caller: missing and not permitted are indistinguishable."""
+
+    def __init__(self) -> None:
+        super().__init__("case")
+
+
+async def load_case_or_404(
+    session: AsyncSession, principal: Principal, case_id: UUID, *, lock: bool = False
+) -> Case:
+    """Load a case the principal may see, in one query; otherwise raise CaseNotFound."""
+    query = select(Case).where(Case.id == case_id, case_visible(principal, Case.id))
+    if lock:
+        # Serialises changes to one case (allocations, closing) without blocking readers.
+        query = query.with_for_update(of=Case)
+    case = await session.scalar(query)
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def manages_case_team(principal: Principal, case: Case) -> bool:
+    """Tell whether the principal manages the team that owns the case."""
+    return case.owning_team_id in principal.managed_team_ids

@@ -1,0 +1,272 @@
+"""Synthetic demo families, cases and allocations (never real people) for `fsm seed --demo`.
+
+Ids are fixed so reruns change nothing and other demos can refer to them. Practitioner and
+team ids repeat the directory's demo constants (gateway/directory/demo.py): services never
+import each other, so they are copied here, and tests/workbook/test_demo.py checks them.
+NHS numbers are in the 999 range the NHS sets aside for testing, with valid check digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.audit import AuditEvent, write_audit
+from workbook_api.cases.models import Allocation, Case, Episode
+from workbook_api.cases.service import publish_allocation_changed, publish_case_event
+from workbook_api.entries.demo import seed_demo_entries
+from workbook_api.families.identifiers import nhs_check_digit, upn_check_letter
+from workbook_api.families.models import Family, Person, PersonIdentifier, Relationship
+from workbook_api.models import kernel
+
+# Copied from gateway/directory/demo.py (the directory owns them).
+TEAM_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000001")
+TEAM_SOUTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000002")
+MANAGER_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000101")
+SOCIAL_WORKER_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000102")
+DA_VICTIM_WORKER_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000103")
+RECOVERY_WORKER_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000104")
+MENTAL_HEALTH_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000105")
+MANAGER_SOUTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000201")
+SOCIAL_WORKER_SOUTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000202")
+
+DEMO_PRACTITIONERS: Final = {
+    SOCIAL_WORKER_NORTH: ("Demo Social Worker (Team North)", "social_worker"),
+    DA_VICTIM_WORKER_NORTH: ("Demo DA Victim Worker (Team North)", "da_victim_worker"),
+    RECOVERY_WORKER_NORTH: ("Demo Recovery Worker (Team North)", "recovery_worker"),
+    MENTAL_HEALTH_NORTH: (
+        "Demo Mental Health Practitioner (Team North)",
+        "mental_health_practitioner",
+    ),
+    SOCIAL_WORKER_SOUTH: ("Demo Social Worker (Team South)", "social_worker"),
+}
+SOCIAL_WORK: Final = frozenset({"social_worker", "consultant_social_worker"})
+OPENED_REASON: Final = "Demo: referral accepted after a strategy discussion."
+CLOSED_REASON: Final = "Demo: plan completed; family stepped down to early help."
+
+
+def demo_id(kind: int, number: int) -> UUID:
+    """A fixed workbook demo id: kind 1 family, 2 person, 3 case, 4 allocation, 5 episode."""
+    return UUID(f"d3a0f5e1-0001-4000-8{kind:03d}-{number:012d}")
+
+
+def demo_nhs_number(serial: int) -> str:
+    """The serial-th valid NHS number in the 999 test range."""
+    candidate = serial
+    while True:
+        first_nine = f"999{candidate:06d}"
+        check = nhs_check_digit(first_nine)
+        if check is not None:
+            return f"{first_nine}{check}"
+        candidate += 1000
+
+
+def demo_upn(serial: int) -> str:
+    """A valid UPN for a synthetic pupil (LA code 999 is not a real authority)."""
+    digits = f"999000{serial:06d}"
+    return upn_check_letter(digits) + digits
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    number: int
+    role: str
+    given_name: str
+    born: date | None = None
+    expected: date | None = None
+    sex: str | None = None
+    upn: bool = False
+
+
+@dataclass(frozen=True)
+class DemoFamily:
+    number: int
+    surname: str
+    team_id: UUID
+    members: tuple[DemoMember, ...]
+    # (parent member number, child member number) pairs with parental responsibility.
+    parents_of: tuple[tuple[int, int], ...]
+    allocated: tuple[UUID, ...]
+    closed: bool = False
+
+
+def _families(today: date) -> tuple[DemoFamily, ...]:
+    return (
+        DemoFamily(
+            1,
+            "Ashdown",
+            TEAM_NORTH,
+            (
+                DemoMember(1, "parent", "Morgan", date(1992, 3, 14), sex="female"),
+                DemoMember(2, "partner", "Riley", date(1989, 8, 2), sex="male"),
+                DemoMember(3, "child", "Ava", date(2016, 6, 21), sex="female", upn=True),
+                DemoMember(4, "child", "Leo", date(2020, 1, 9), sex="male"),
+                DemoMember(5, "child", "Unborn", expected=today + timedelta(days=120)),
+            ),
+            ((1, 3), (1, 4), (1, 5)),
+            (SOCIAL_WORKER_NORTH, DA_VICTIM_WORKER_NORTH, RECOVERY_WORKER_NORTH),
+        ),
+        DemoFamily(
+            2,
+            "Brightwell",
+            TEAM_NORTH,
+            (
+                DemoMember(1, "parent", "Jordan", date(1987, 11, 30), sex="male"),
+                DemoMember(2, "parent", "Casey", date(1990, 5, 17), sex="female"),
+                DemoMember(3, "child", "Noah", date(2013, 2, 3), sex="male", upn=True),
+            ),
+            ((1, 3), (2, 3)),
+            (SOCIAL_WORKER_NORTH, MENTAL_HEALTH_NORTH, RECOVERY_WORKER_NORTH),
+        ),
+        DemoFamily(
+            3,
+            "Carrow",
+            TEAM_SOUTH,
+            (
+                DemoMember(1, "carer", "Alex", date(1968, 9, 12), sex="female"),
+                DemoMember(2, "child", "Mia", date(2011, 12, 1), sex="female", upn=True),
+            ),
+            ((1, 2),),
+            (SOCIAL_WORKER_SOUTH,),
+        ),
+        DemoFamily(
+            4,
+            "Denholm",
+            TEAM_NORTH,
+            (
+                DemoMember(1, "parent", "Sam", date(1995, 7, 7), sex="not_known"),
+                DemoMember(2, "child", "Ellis", date(2021, 10, 19)),
+            ),
+            ((1, 2),),
+            (SOCIAL_WORKER_NORTH,),
+            closed=True,
+        ),
+    )
+
+
+async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -> None:
+    manager = MANAGER_NORTH if spec.team_id == TEAM_NORTH else MANAGER_SOUTH
+    family = Family(
+        id=demo_id(1, spec.number),
+        name=f"{spec.surname} family (demo)",
+        owning_team_id=spec.team_id,
+        created_by_practitioner_id=manager,
+    )
+    session.add(family)
+    await session.flush()
+    people: dict[int, Person] = {}
+    for member in spec.members:
+        serial = spec.number * 10 + member.number
+        person = Person(
+            id=demo_id(2, serial),
+            family_id=family.id,
+            role=member.role,
+            given_name=member.given_name,
+            family_name=spec.surname,
+            date_of_birth=member.born,
+            expected_date_of_birth=member.expected,
+            sex=member.sex,
+        )
+        identifiers = [PersonIdentifier(system="system_of_record", value=f"DEMO-{serial:05d}")]
+        if member.born is not None:
+            identifiers.append(PersonIdentifier(system="nhs_number", value=demo_nhs_number(serial)))
+        if member.upn:
+            identifiers.append(PersonIdentifier(system="upn", value=demo_upn(serial)))
+        person.identifiers = identifiers
+        people[member.number] = person
+    session.add_all(people.values())
+    await session.flush()
+    session.add_all(
+        Relationship(
+            family_id=family.id,
+            person_id=people[adult].id,
+            related_person_id=people[child].id,
+            type="carer_of" if people[adult].role == "carer" else "parent_of",
+            parental_responsibility=True,
+        )
+        for adult, child in spec.parents_of
+    )
+    opened_at = now - timedelta(days=90 if spec.closed else 45)
+    case = Case(
+        id=demo_id(3, spec.number),
+        family_id=family.id,
+        owning_team_id=spec.team_id,
+        status="open",
+        opened_at=opened_at,
+        opened_reason=OPENED_REASON,
+        opened_by_practitioner_id=manager,
+    )
+    session.add(case)
+    await session.flush()
+    session.add(
+        Episode(
+            id=demo_id(5, spec.number * 10 + 1),
+            case_id=case.id,
+            number=1,
+            opened_at=opened_at,
+            closed_at=now - timedelta(days=30) if spec.closed else None,
+            opened_by_event="case_opened",
+            opened_reason=OPENED_REASON,
+            closed_reason=CLOSED_REASON if spec.closed else None,
+        )
+    )
+    allocations = []
+    for index, practitioner_id in enumerate(spec.allocated, start=1):
+        name, discipline = DEMO_PRACTITIONERS[practitioner_id]
+        allocations.append(
+            Allocation(
+                id=demo_id(4, spec.number * 10 + index),
+                case_id=case.id,
+                practitioner_id=practitioner_id,
+                practitioner_name=name,
+                discipline=discipline,
+                is_allocated_social_worker=discipline in SOCIAL_WORK,
+                starts_at=opened_at,
+                ends_at=now - timedelta(days=30) if spec.closed else None,
+                ended_reason="case closed" if spec.closed else None,
+                allocated_by_practitioner_id=manager,
+            )
+        )
+    session.add_all(allocations)
+    if spec.closed:
+        case.status = "closed"
+        case.closed_at = now - timedelta(days=30)
+        case.closed_reason = CLOSED_REASON
+        case.closed_by_practitioner_id = manager
+    await session.flush()
+    await publish_case_event(session, case, "opened", opened_at=opened_at, episode_number=1)
+    for allocation in allocations:
+        await publish_allocation_changed(session, case, allocation, "allocated")
+    if spec.closed:
+        await publish_case_event(session, case, "closed", closed_at=case.closed_at)
+    await write_audit(
+        session,
+        kernel.audit_log,
+        actor="fsm-demo-seed",
+        request_id="demo-seed",
+        events=[
+            AuditEvent(
+                action="seed",
+                resource_type="family",
+                resource_id=str(family.id),
+                case_id=case.id,
+                purpose="system_sync",
+                details={"members": len(people), "allocations": len(allocations)},
+            )
+        ],
+    )
+
+
+async def seed_demo(session: AsyncSession) -> None:
+    """Create the demo families, cases, episodes and allocations that are not there yet."""
+    now = datetime.now(UTC)
+    for spec in _families(now.date()):
+        exists = await session.scalar(select(Family.id).where(Family.id == demo_id(1, spec.number)))
+        if exists is None:
+            await _seed_family(session, spec, now)
+    await seed_demo_entries(session)

@@ -1,0 +1,1 @@
+"""Discipline recording configuration: entry types and session-log fields as data."""

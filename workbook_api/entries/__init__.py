@@ -1,0 +1,1 @@
+"""Workbook entries: the shared record, its drafts, amendments and withdrawals."""

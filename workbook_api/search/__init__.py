@@ -1,0 +1,1 @@
+"""Full-text search over the workbook records the caller may see."""

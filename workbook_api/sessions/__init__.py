@@ -1,0 +1,1 @@
+"""MDT session logs: adult specialists' sessions with parents, as structured entries."""

@@ -1,0 +1,1 @@
+"""Role summaries: each allocated worker's summary per workbook episode."""
