@@ -3,7 +3,8 @@
 The rules (DESIGN.md section 3):
 - a case is visible to practitioners allocated to it now, to managers of its owning team, to
   holders of an unexpired, unrevoked break-glass grant on it, and to the `system` role (the
-  council's system of record, which is the source of these cases anyway);
+  council's system of record, which is the source of these cases anyway), and to auditors of
+  the owning team (read-only case-file audit);
 - a closed case stays visible to the practitioners whose allocation was current when it closed
   (closing ends allocations at `closed_at`), so they can still read the record of their work;
   reopening hands access back to allocation;
@@ -44,6 +45,7 @@ from workbook_api.cases.models import Allocation, Case
 from workbook_api.families.models import Family
 
 SYSTEM_ROLE = "system"
+AUDITOR_ROLE = "auditor"
 
 # A mapped attribute (Entry.case_id) or any SQL expression of that type.
 Col = ColumnElement[Any] | QueryableAttribute[Any]
@@ -111,6 +113,12 @@ def visible_case_ids(principal: Principal, *, at: datetime | None = None) -> Sel
             select(Case.id.label("case_id")).where(
                 Case.owning_team_id.in_(principal.managed_team_ids)
             )
+        )
+    if principal.has_role(AUDITOR_ROLE) and principal.team_ids:
+        # Case-file audit is a standing duty over the auditor's own teams' cases, not an
+        # allocation; what auditors may do there is read (writers need practitioner roles).
+        branches.append(
+            select(Case.id.label("case_id")).where(Case.owning_team_id.in_(principal.team_ids))
         )
     visible = union_all(*branches).subquery("visible_case")
     return select(visible.c.case_id)
