@@ -71,15 +71,16 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         *_timestamps(),
         sa.CheckConstraint(
-            "role IN ('child', 'parent', 'carer', 'partner', 'other_adult')", name="ck_person_role"
+            "role IN ('child', 'parent', 'carer', 'partner', 'other_adult')",
+            name=op.f("ck_person_role"),
         ),
         sa.CheckConstraint(
             "sex IS NULL OR sex IN ('female', 'male', 'indeterminate', 'not_known')",
-            name="ck_person_sex",
+            name=op.f("ck_person_sex"),
         ),
         sa.CheckConstraint(
             "date_of_birth IS NULL OR expected_date_of_birth IS NULL",
-            name="ck_person_one_birth_date",
+            name=op.f("ck_person_one_birth_date"),
         ),
         sa.ForeignKeyConstraint(
             ["family_id"], [f"{SCHEMA}.family.id"], name="fk_person_family_id_family"
@@ -100,7 +101,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "system IN ('system_of_record', 'nhs_number', 'upn')",
-            name="ck_person_identifier_system",
+            name=op.f("ck_person_identifier_system"),
         ),
         sa.ForeignKeyConstraint(
             ["person_id"], [f"{SCHEMA}.person.id"], name="fk_person_identifier_person_id_person"
@@ -124,14 +125,14 @@ def upgrade() -> None:
         sa.Column("ended_on", sa.Date(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         *_timestamps(),
-        sa.CheckConstraint("person_id <> related_person_id", name="ck_relationship_not_self"),
+        sa.CheckConstraint("person_id <> related_person_id", name=op.f("ck_relationship_not_self")),
         sa.CheckConstraint(
             "type IN ('parent_of', 'partner_of', 'sibling_of', 'carer_of', 'other')",
-            name="ck_relationship_type",
+            name=op.f("ck_relationship_type"),
         ),
         sa.CheckConstraint(
             "NOT parental_responsibility OR type IN ('parent_of', 'carer_of')",
-            name="ck_relationship_responsibility_needs_parent_or_carer",
+            name=op.f("ck_relationship_responsibility_needs_parent_or_carer"),
         ),
         sa.ForeignKeyConstraint(
             ["family_id"], [f"{SCHEMA}.family.id"], name="fk_relationship_family_id_family"
@@ -169,11 +170,13 @@ def upgrade() -> None:
         sa.Column("closed_by_practitioner_id", sa.Uuid(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         *_timestamps(),
-        sa.CheckConstraint("status IN ('open', 'closed')", name="ck_safeguarding_case_status"),
+        sa.CheckConstraint(
+            "status IN ('open', 'closed')", name=op.f("ck_safeguarding_case_status")
+        ),
         sa.CheckConstraint(
             "(status = 'open' AND closed_at IS NULL AND closed_reason IS NULL)"
             " OR (status = 'closed' AND closed_at IS NOT NULL AND closed_reason IS NOT NULL)",
-            name="ck_safeguarding_case_closed_fields",
+            name=op.f("ck_safeguarding_case_closed_fields"),
         ),
         sa.ForeignKeyConstraint(
             ["family_id"], [f"{SCHEMA}.family.id"], name="fk_safeguarding_case_family_id_family"
@@ -220,7 +223,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         *_timestamps(),
         sa.CheckConstraint(
-            "ends_at IS NULL OR ends_at >= starts_at", name="ck_allocation_ends_after_start"
+            "ends_at IS NULL OR ends_at >= starts_at", name=op.f("ck_allocation_ends_after_start")
         ),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -267,9 +270,9 @@ def upgrade() -> None:
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
-        sa.CheckConstraint("number >= 1", name="ck_episode_number_positive"),
+        sa.CheckConstraint("number >= 1", name=op.f("ck_episode_number_positive")),
         sa.CheckConstraint(
-            "closed_at IS NULL OR closed_at >= opened_at", name="ck_episode_closes_after_open"
+            "closed_at IS NULL OR closed_at >= opened_at", name=op.f("ck_episode_closes_after_open")
         ),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -306,7 +309,7 @@ def upgrade() -> None:
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
         sa.CheckConstraint(
-            "expires_at > granted_at", name="ck_break_glass_grant_expires_after_grant"
+            "expires_at > granted_at", name=op.f("ck_break_glass_grant_expires_after_grant")
         ),
         sa.ForeignKeyConstraint(
             ["case_id"],
