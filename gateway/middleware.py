@@ -1,0 +1,84 @@
+"""The gateway's edge: authenticate every request, then proxy it or hand it to our own routes."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.asgi import send_problem, send_problem_error
+from gateway.runtime import GatewayRuntime
+from services.errors import ProblemError
+from services.idempotency import PRINCIPAL_SCOPE_KEY
+from services.internal_auth import PUBLIC_PATHS
+
+DOCS_PATH = "/docs"
+
+
+def is_public(path: str) -> bool:
+    """Probes, the OpenAPI document and the docs page need no token: they hold no data."""
+    return path in PUBLIC_PATHS or path == DOCS_PATH or path.startswith(DOCS_PATH + "/")
+
+
+class GatewayMiddleware:
+    """Admit the caller (token → rate limit → directory), then route by path prefix.
+
+    Proxied requests leave here and never reach FastAPI, the idempotency middleware or the
+    database: backends do their own idempotency. Everything else (/me, /directory, unknown
+    paths, which FastAPI answers with a 404 problem) continues inward with the principal on
+    the scope and a bounded body.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or is_public(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        runtime: GatewayRuntime = scope["app"].state.gateway
+        try:
+            principal = await runtime.admit(scope)
+        except ProblemError as error:
+            await send_problem_error(send, error, scope)
+            return
+        route = runtime.proxy.match(scope["path"])
+        if route is not None:
+            scope["route"] = route.logged
+            await runtime.proxy.forward(route, principal, scope, receive, send)
+            return
+        scope[PRINCIPAL_SCOPE_KEY] = principal
+        await self._own_route(scope, receive, send, runtime.settings.max_own_body_bytes)
+
+    async def _own_route(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        headers = scope["headers"]
+        has_body = any(name in (b"content-length", b"transfer-encoding") for name, _ in headers)
+        if not has_body:
+            await self.app(scope, receive, send)
+            return
+        # Our own endpoints take small JSON bodies: read them whole, within the limit.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await send_problem(
+                    send, 413, "too-large", f"The request body exceeds {limit} bytes."
+                )
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

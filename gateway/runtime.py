@@ -1,0 +1,130 @@
+"""What the gateway holds while it runs: verifiers, caches, limiter and upstream clients."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+from starlette.types import Scope
+
+from gateway.authn import TokenAuthenticator, bearer_token, trusted_issuers
+from gateway.jwks import AccessTokenVerifier
+from gateway.principals import PrincipalResolver
+from gateway.proxy import Proxy, Route, upstream_client
+from gateway.ratelimit import RateLimiter
+from gateway.settings import GatewaySettings
+from services.dev_keys import DevKeys, ensure_dev_keys
+from services.errors import ProblemError
+from services.internal_token import InternalTokenIssuer
+from services.jose import jwk_thumbprint, public_jwk
+from services.principal import Principal
+from services.registry import BACKENDS
+
+log = logging.getLogger(__name__)
+
+JWKS_FETCH_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class GatewayRuntime:
+    """The per-process state the gateway's middleware and endpoints use."""
+
+    settings: GatewaySettings
+    tokens: TokenAuthenticator
+    principals: PrincipalResolver
+    limiter: RateLimiter | None
+    proxy: Proxy
+
+    async def admit(self, scope: Scope) -> Principal:
+        """Authenticate, rate-limit and resolve the caller; raise a ProblemError to refuse."""
+        token = bearer_token(scope["headers"])
+        verified = await self.tokens.authenticate(token)
+        if self.limiter is not None:
+            wait = self.limiter.acquire(verified.subject)
+            if wait is not None:
+                raise ProblemError(
+                    429,
+                    "rate-limited",
+                    "Too many requests; slow down and retry after the time given.",
+                    headers={"Retry-After": RateLimiter.retry_after_header(wait)},
+                )
+        return await self.principals.resolve(verified.subject)
+
+
+def _internal_signing_key(settings: GatewaySettings, dev_keys: DevKeys | None) -> tuple[bytes, str]:
+    if settings.internal_signing_key_file is not None:
+        pem = settings.internal_signing_key_file.read_bytes()
+        # The same kid rule as the development keys: the RFC 7638 thumbprint of the public key.
+        kid = jwk_thumbprint(public_jwk(pem, kid="-", algorithm="ES256"))
+        return pem, kid
+    if dev_keys is None:
+        raise RuntimeError("no internal signing key: set FSM_INTERNAL_SIGNING_KEY_FILE")
+    return dev_keys.internal_private_pem, dev_keys.internal_kid
+
+
+async def start_runtime(
+    app: FastAPI,
+    stack: AsyncExitStack,
+    *,
+    upstream_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    jwks_transport: httpx.AsyncBaseTransport | None = None,
+) -> GatewayRuntime:
+    """Create clients and caches for the app's lifetime; close them on shutdown."""
+    settings: GatewaySettings = app.state.settings
+    dev_keys = None if settings.environment == "production" else ensure_dev_keys(settings.state_dir)
+
+    jwks_client = None
+    if settings.auth_jwks_url is not None:
+        jwks_client = httpx.AsyncClient(
+            transport=jwks_transport,
+            timeout=JWKS_FETCH_TIMEOUT_SECONDS,
+            follow_redirects=False,
+        )
+        stack.push_async_callback(jwks_client.aclose)
+    issuers, jwks = trusted_issuers(settings, jwks_client=jwks_client, dev_keys=dev_keys)
+    if jwks is not None and not await jwks.warm_up():
+        log.warning("identity provider keys unavailable at startup; sign-ins answer 503 until then")
+
+    pem, kid = _internal_signing_key(settings, dev_keys)
+    issuer = InternalTokenIssuer(pem, kid, ttl_seconds=settings.internal_token_ttl_seconds)
+    transports = upstream_transports or {}
+    routes = []
+    for unit in BACKENDS:
+        assert unit.route_prefix is not None
+        upstream = upstream_client(settings, transports.get(unit.name))
+        stack.push_async_callback(upstream.client.aclose)
+        routes.append(
+            Route(
+                unit=unit,
+                prefix=unit.route_prefix,
+                base_url=httpx.URL(settings.upstream_url(unit)),
+                upstream=upstream,
+                timeout_seconds=settings.upstream_timeout(unit),
+                connect_timeout_seconds=settings.gateway_connect_timeout_seconds,
+            )
+        )
+
+    limiter = None
+    if settings.rate_limit_enabled:
+        limiter = RateLimiter(
+            requests=settings.rate_limit_requests,
+            window_seconds=settings.rate_limit_window_seconds,
+            burst=settings.rate_limit_burst,
+        )
+    runtime = GatewayRuntime(
+        settings=settings,
+        tokens=TokenAuthenticator(
+            AccessTokenVerifier(issuers), max_entries=settings.auth_token_cache_entries
+        ),
+        principals=PrincipalResolver(
+            app.state.sessionmaker, ttl_seconds=settings.principal_cache_ttl_seconds
+        ),
+        limiter=limiter,
+        proxy=Proxy(routes, issuer, max_body_bytes=settings.max_request_body_bytes),
+    )
+    app.state.gateway = runtime
+    return runtime

@@ -1,0 +1,127 @@
+"""Test-only upstreams: an echo app that records what reached it, and a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.types import Message, Receive, Scope, Send
+
+from tests.support.tcp_proxy import free_port
+
+
+@dataclass
+class Seen:
+    """One request as the upstream received it."""
+
+    method: str
+    path: str
+    raw_path: bytes
+    query_string: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+    def header(self, name: str) -> list[str]:
+        """Every value of a header, by lower-case name."""
+        wanted = name.lower().encode()
+        return [value.decode("latin-1") for key, value in self.headers if key.lower() == wanted]
+
+    @property
+    def header_names(self) -> set[str]:
+        return {key.decode("latin-1").lower() for key, _ in self.headers}
+
+
+@dataclass
+class EchoUpstream:
+    """An ASGI backend that records requests and answers with what it saw.
+
+    Paths with meaning: /slow/<seconds> sleeps first; /cookie sets a cookie; /created answers
+    201 with a root-relative Location; /hop answers with hop-by-hop headers; /chunks streams.
+    """
+
+    name: str
+    seen: list[Seen] = field(default_factory=list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message: Message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        path: str = scope["path"]
+        record = Seen(
+            method=scope["method"],
+            path=path,
+            raw_path=scope.get("raw_path") or path.encode(),
+            query_string=scope.get("query_string", b""),
+            headers=[(bytes(k), bytes(v)) for k, v in scope["headers"]],
+            body=body,
+        )
+        self.seen.append(record)
+        status = 200
+        extra: list[tuple[bytes, bytes]] = []
+        if path.startswith("/slow/"):
+            await asyncio.sleep(float(path.rsplit("/", 1)[1]))
+        elif path == "/cookie":
+            extra.append((b"set-cookie", b"session=user-secret; Path=/"))
+        elif path == "/created":
+            status = 201
+            extra.append((b"location", b"/cases/123"))
+        elif path == "/hop":
+            extra += [
+                (b"connection", b"x-upstream-private"),
+                (b"x-upstream-private", b"1"),
+                (b"keep-alive", b"timeout=5"),
+                (b"proxy-authenticate", b"Basic"),
+                (b"x-request-id", b"upstream-made-this-up"),
+                (b"x-kept", b"yes"),
+            ]
+        payload = json.dumps(
+            {"upstream": self.name, "path": path, "body_bytes": len(body)}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), *extra],
+            }
+        )
+        if path == "/chunks":
+            for _ in range(3):
+                await send({"type": "http.response.body", "body": b"chunk;", "more_body": True})
+        await send({"type": "http.response.body", "body": payload})
+
+
+@asynccontextmanager
+async def serve(app: Any) -> AsyncIterator[str]:
+    """Run an ASGI app on a real loopback port with uvicorn; yield its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.01)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
