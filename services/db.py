@@ -191,6 +191,25 @@ def install_database_handlers(app: FastAPI) -> None:
                 detail="The change conflicts with existing data.",
                 instance=request.url.path,
             )
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if sqlstate.startswith("22"):
+            # Class 22 is "data exception": a value the client sent that PostgreSQL cannot
+            # store (a NUL character, an out-of-range number), not a fault of ours.
+            return problem_response(
+                422,
+                "invalid-data",
+                detail="The request contains a value that cannot be stored "
+                "(for example a NUL character or an out-of-range number).",
+                instance=request.url.path,
+            )
+        if sqlstate == "57014":  # statement timeout: overloaded, not broken
+            return problem_response(
+                503,
+                "database-timeout",
+                detail="The database took too long to answer; retry shortly.",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                instance=request.url.path,
+            )
         log.exception("database error on %s %s", request.method, request.url.path)
         return problem_response(500, "internal", detail="An unexpected error occurred.")
 

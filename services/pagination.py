@@ -49,6 +49,8 @@ def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
         raise ProblemError(400, "invalid-cursor", "The cursor is not valid.") from exc
     if not isinstance(value, list) or len(value) != arity:
         raise ProblemError(400, "invalid-cursor", "The cursor is not valid.")
+    if any(isinstance(part, str) and "\x00" in part for part in value):
+        raise ProblemError(400, "invalid-cursor", "The cursor is not valid.")
     return tuple(value)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from services.pagination import encode_cursor
 from services.principal import Principal
 
 PROBLEM = "application/problem+json"
@@ -172,3 +173,21 @@ async def test_page_size_is_capped(
     response = await widget_client.get("/widgets", params={"limit": "5000"}, headers=as_user())
 
     assert response.status_code == 422
+
+
+async def test_value_the_database_cannot_store_is_422_not_500(
+    widget_client: httpx.AsyncClient, as_user: Callable[[], dict[str, str]]
+) -> None:
+    response = await widget_client.post("/widgets", json={"name": "a\u0000b"}, headers=as_user())
+
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/invalid-data")
+
+
+async def test_cursor_carrying_a_nul_is_400(
+    widget_client: httpx.AsyncClient, as_user: Callable[[], dict[str, str]]
+) -> None:
+    cursor = encode_cursor(["a\x00b"])
+    response = await widget_client.get("/widgets", params={"cursor": cursor}, headers=as_user())
+
+    assert response.status_code == 400
