@@ -96,6 +96,29 @@ async def test_same_discipline_colleague_sees_the_detail(
     assert seen["restricted_fields"]["test_result"] == "positive"
 
 
+async def test_allocation_recorded_in_the_wrong_discipline_opens_no_detail(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    world = await case_world(client, as_)
+    # The directory says family support worker; the manager typed "recovery_worker".
+    mislabelled = principal(discipline="family_support_worker", teams=(world.team_id,))
+    await allocate(
+        client, as_(world.manager), world.case_id, mislabelled, discipline="recovery_worker"
+    )
+    log = await log_session(
+        client,
+        as_(world.specialists["recovery_worker"]),
+        world,
+        fields=TEST_RESULTS,
+        shareable_summary="Attended.",
+    )
+
+    seen = (await client.get(sessions_url(world, log["id"]), headers=as_(mislabelled))).json()
+
+    assert seen["detail_withheld"] is True
+    assert seen["restricted_fields"] is None
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "code"),
     [

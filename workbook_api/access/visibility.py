@@ -170,7 +170,10 @@ def restricted_detail_visible(
             mine.case_id == case_id_col,
             mine.practitioner_id == principal.practitioner_id,
             allocation_current(mine),
-            or_(mine.discipline == discipline_col, mine.is_allocated_social_worker),
+            # The allocation's discipline is typed by a manager; the directory's, carried in
+            # the token, is authoritative: a mis-recorded allocation never widens access.
+            mine.discipline == principal.discipline,
+            or_(discipline_col == principal.discipline, mine.is_allocated_social_worker),
         ),
     ]
     if principal.managed_team_ids:
