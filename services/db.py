@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.errors import problem_response
+from services.errors import problem_response, public_path
 from services.idempotency import SCOPE_KEY as IDEMPOTENCY_SCOPE_KEY
 from services.idempotency import claim as claim_idempotency
 from services.settings import KernelSettings
@@ -178,7 +178,7 @@ def install_database_handlers(app: FastAPI) -> None:
             "database-unavailable",
             detail="The database is unavailable; retry shortly.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            instance=request.url.path,
+            instance=public_path(request),
         )
 
     async def on_dbapi(request: Request, exc: Exception) -> JSONResponse:
@@ -189,9 +189,9 @@ def install_database_handlers(app: FastAPI) -> None:
                 409,
                 "conflict",
                 detail="The change conflicts with existing data.",
-                instance=request.url.path,
+                instance=public_path(request),
             )
-        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
         if sqlstate.startswith("22"):
             # Class 22 is "data exception": a value the client sent that PostgreSQL cannot
             # store (a NUL character, an out-of-range number), not a fault of ours.
@@ -200,7 +200,7 @@ def install_database_handlers(app: FastAPI) -> None:
                 "invalid-data",
                 detail="The request contains a value that cannot be stored "
                 "(for example a NUL character or an out-of-range number).",
-                instance=request.url.path,
+                instance=public_path(request),
             )
         if sqlstate == "57014":  # statement timeout: overloaded, not broken
             return problem_response(
@@ -208,7 +208,7 @@ def install_database_handlers(app: FastAPI) -> None:
                 "database-timeout",
                 detail="The database took too long to answer; retry shortly.",
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                instance=request.url.path,
+                instance=public_path(request),
             )
         log.exception("database error on %s %s", request.method, request.url.path)
         return problem_response(500, "internal", detail="An unexpected error occurred.")
@@ -221,7 +221,7 @@ def install_database_handlers(app: FastAPI) -> None:
             412,
             "precondition-failed",
             detail="The resource changed since you read it; fetch it again.",
-            instance=request.url.path,
+            instance=public_path(request),
         )
 
     app.add_exception_handler(DBAPIError, on_dbapi)

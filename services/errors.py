@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -103,6 +104,17 @@ class ServiceUnavailable(ProblemError):
         )
 
 
+_PREFIX = re.compile(r"^(/[a-z][a-z0-9-]{0,40}){1,3}$")
+
+
+def public_path(request: Request) -> str:
+    """The path as the client called it: behind the gateway, with its route prefix restored."""
+    prefix = request.headers.get("x-forwarded-prefix", "")
+    if prefix and _PREFIX.match(prefix):
+        return prefix + request.url.path
+    return request.url.path
+
+
 def problem_body(
     status: int,
     slug: str,
@@ -172,7 +184,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail=exc.detail,
             title=exc.title,
             headers=exc.headers,
-            instance=request.url.path,
+            instance=public_path(request),
             **exc.extensions,
         )
 
@@ -182,7 +194,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             422,
             "validation",
             detail="The request is not valid; see errors.",
-            instance=request.url.path,
+            instance=public_path(request),
             errors=_validation_errors(exc),
         )
 
@@ -195,13 +207,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug,
             detail=detail,
             headers=dict(exc.headers or {}),
-            instance=request.url.path,
+            instance=public_path(request),
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
-            500, "internal", detail="An unexpected error occurred.", instance=request.url.path
+            500, "internal", detail="An unexpected error occurred.", instance=public_path(request)
         )
 
     app.add_exception_handler(ProblemError, on_problem)

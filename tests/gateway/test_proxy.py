@@ -365,6 +365,8 @@ async def test_real_backend_accepts_the_gateway_and_refuses_direct_calls(
         )
         assert through.status_code == 404, through.text
         assert through.headers["content-type"] == "application/problem+json"
+        # The problem names the path the client called, not the backend's internal one.
+        assert through.json()["instance"] == "/workbook/no-such-thing"
 
         # Straight to the backend, the same request (even with the access token) is refused.
         direct = httpx.AsyncClient(
