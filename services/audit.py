@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -296,8 +296,22 @@ async def verify_chain(
             return ChainReport(checked, None, None, prev_hash)
 
 
-async def verify_all(database_url: str, *, batch: int = 5000) -> dict[str, ChainReport]:
-    """Verify every unit's audit chain, each from one consistent snapshot."""
+@dataclass(frozen=True)
+class Anchor:
+    """A chain position recorded outside the database, e.g. in write-once storage.
+
+    A hash chain alone cannot show that its newest rows were cut off; an anchor taken earlier
+    can: the row at `seq` must still exist with the same hash.
+    """
+
+    seq: int
+    hash: str
+
+
+async def verify_all(
+    database_url: str, *, batch: int = 5000, anchors: Mapping[str, Anchor] | None = None
+) -> dict[str, ChainReport]:
+    """Verify every unit's audit chain, each from one consistent snapshot, against anchors."""
     engine = create_async_engine(async_database_url(database_url), poolclass=NullPool)
     reports: dict[str, ChainReport] = {}
     try:
@@ -307,7 +321,20 @@ async def verify_all(database_url: str, *, batch: int = 5000) -> dict[str, Chain
                 await conn.execution_options(isolation_level="REPEATABLE READ")
                 async with conn.begin():
                     await conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                    reports[unit.schema] = await verify_chain(conn, table, batch=batch)
+                    report = await verify_chain(conn, table, batch=batch)
+                    anchor = (anchors or {}).get(unit.schema)
+                    if report.ok and anchor is not None:
+                        held = await conn.scalar(
+                            select(table.c.hash).where(table.c.seq == anchor.seq)
+                        )
+                        if held != anchor.hash:
+                            report = ChainReport(
+                                checked=report.checked,
+                                first_broken_seq=anchor.seq,
+                                reason="anchor: the recorded row is missing or differs",
+                                head_hash=report.head_hash,
+                            )
+                    reports[unit.schema] = report
     finally:
         await engine.dispose()
     return reports

@@ -223,7 +223,50 @@ def test_audit_verify_names_the_first_broken_link(
 
     assert result.returncode == 1, result.stderr
     assert "workbook: BROKEN at seq 2" in result.stdout
-    assert "supervision: ok (0 records)" in result.stdout
+    assert "supervision: ok (0 records," in result.stdout
+
+
+@pytest.fixture
+def chained_database_url() -> Iterator[str]:
+    """A database of its own with three workbook audit rows, chained by the trigger."""
+    with fresh_database(os.environ.get("TEST_DATABASE_URL"), PROJECT_ROOT / ".fsm") as url:
+        upgrade_all(url)
+        connection = psycopg2.connect(psycopg2_dsn(url))
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            for n in range(3):
+                cursor.execute(
+                    "INSERT INTO workbook.audit_log (id, actor_subject, action, resource_type,"
+                    " purpose, outcome, request_id, seq, prev_hash, hash) VALUES"
+                    " (%s, 'test|auditor', 'read', 'case', 'test', 'success', %s, 0, '', '')",
+                    (str(uuid.uuid4()), f"req-0000000{n}"),
+                )
+        connection.close()
+        yield url
+
+
+def test_recorded_anchor_catches_a_cut_off_tail(
+    chained_database_url: str, tmp_path: Path, private_state: Path
+) -> None:
+    env = cli_env(private_state, chained_database_url)
+    anchors = tmp_path / "anchors.json"
+    recorded = fsm("audit", "verify", "--record", str(anchors), env=env, cwd=tmp_path)
+    assert recorded.returncode == 0, recorded.stderr
+    assert json.loads(anchors.read_text())["workbook"]["seq"] == 3
+
+    connection = psycopg2.connect(psycopg2_dsn(chained_database_url))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")  # behind the triggers
+        cursor.execute("DELETE FROM workbook.audit_log WHERE seq = 3")
+    connection.close()
+    # The shortened chain is still consistent in itself: only the anchor can tell.
+    plain = fsm("audit", "verify", env=env, cwd=tmp_path)
+    anchored = fsm("audit", "verify", "--anchors", str(anchors), env=env, cwd=tmp_path)
+
+    assert plain.returncode == 0, plain.stdout
+    assert anchored.returncode == 1
+    assert "workbook: BROKEN at seq 3 (anchor" in anchored.stdout
 
 
 # --- seed ---------------------------------------------------------------------------------------
