@@ -10,7 +10,8 @@
     stays flat as a family's record grows (DESIGN.md section 7).
 
 Requests go through the real gateway app (token verification, directory lookup, internal token,
-proxy) in process over ASGI to the real workbook app in process; if the gateway cannot be
+proxy) in process over ASGI to the real workbook app, served in the same process by uvicorn on a
+127.0.0.1 port (the gateway's client needs a socket); if the gateway cannot be
 started, the workbook app is called directly with an internal token, and the output says so.
 The database is a fresh one on TEST_DATABASE_URL / DATABASE_URL, or the embedded server.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -150,11 +152,38 @@ async def open_stack(url: str, state_dir: Path, engine: AsyncEngine) -> AsyncIte
         yield Stack(client, "", "in-process workbook app (no gateway)", direct)
 
 
+async def serve_loopback(stack: AsyncExitStack, app: Any) -> str:
+    """Serve an app with uvicorn in this process on a free 127.0.0.1 port; return its URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+
+    async def stop() -> None:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
+        sock.close()
+
+    stack.push_async_callback(stop)
+    while not server.started:
+        if task.done():
+            task.result()  # raises why it stopped
+        await asyncio.sleep(0.01)
+    return f"http://127.0.0.1:{port}"
+
+
 async def start_gateway(
     stack: AsyncExitStack, url: str, state_dir: Path, workbook: Any, keys: Any
 ) -> Stack | None:
     """Start the real gateway in front of the workbook app, or say why not and return None."""
     try:
+        workbook_url = await serve_loopback(stack, workbook)
         from gateway.app import create_app as create_gateway_app
         from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
 
@@ -166,8 +195,8 @@ async def start_gateway(
                 log_level="WARNING",
                 db_pool_size=20,
                 rate_limit_enabled=False,
+                gateway_upstream_workbook=workbook_url,
             ),
-            upstream_transports={"workbook": httpx.ASGITransport(app=workbook)},
         )
         await stack.enter_async_context(gateway.router.lifespan_context(gateway))
         client = await stack.enter_async_context(
@@ -186,7 +215,7 @@ async def start_gateway(
         )
         return Actor(principal, {"Authorization": f"Bearer {token}"})
 
-    mode = "in-process ASGI gateway -> in-process workbook app"
+    mode = "in-process ASGI gateway -> workbook app on uvicorn (loopback, same process)"
     return Stack(client, "/workbook", mode, via_gateway)
 
 

@@ -3,39 +3,76 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.asgi import send_problem
 from gateway.directory.models import kernel
 from gateway.directory.router import me_router
 from gateway.directory.router import router as directory_router
 from gateway.docs import DocumentFetcher, MergedOpenApi, install_docs
 from gateway.middleware import GatewayMiddleware
+from gateway.proxy import matches_prefix
 from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
 from services.app import create_service_app
 from services.registry import BACKENDS, GATEWAY
+from services.request_context import RequestContextMiddleware
+
+PROXIED_PREFIXES = tuple(unit.route_prefix for unit in BACKENDS if unit.route_prefix)
+
+
+async def _not_proxied(scope: Scope, receive: Receive, send: Send) -> None:
+    # GatewayMiddleware forwards every path under a proxied prefix; this is never reached.
+    await send_problem(send, 404, "not-found", "No such resource.")
+
+
+class GatewayApp(FastAPI):
+    """FastAPI, except that proxied requests skip its middleware stack.
+
+    Requests under a backend's prefix go straight to the same RequestContext → Gateway chain
+    the stack would reach (error handling kept), without FastAPI's and Starlette's own layers,
+    which cost tens of microseconds a request (bench/README.md). Everything else, lifespan
+    included, is plain FastAPI.
+    """
+
+    _proxied_stack: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            for prefix in PROXIED_PREFIXES:
+                if matches_prefix(path, prefix):
+                    scope["app"] = self
+                    stack = self._proxied_stack
+                    if stack is None:
+                        stack = self._proxied_stack = ServerErrorMiddleware(
+                            RequestContextMiddleware(GatewayMiddleware(_not_proxied)),
+                            handler=self.exception_handlers.get(Exception),
+                            debug=self.debug,
+                        )
+                    await stack(scope, receive, send)
+                    return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
     settings: GatewaySettings | None = None,
     *,
-    upstream_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     jwks_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """Build the gateway app; tests may route upstreams and the JWKS fetch to in-process apps."""
+    """Build the gateway app; tests may route the identity provider's JWKS fetch in-process."""
     settings = settings or GatewaySettings()
 
     async def start(app: FastAPI, stack: AsyncExitStack) -> None:
-        await start_runtime(
-            app, stack, upstream_transports=upstream_transports, jwks_transport=jwks_transport
-        )
+        await start_runtime(app, stack, jwks_transport=jwks_transport)
 
     app = create_service_app(
         unit=GATEWAY,
@@ -49,6 +86,7 @@ def create_app(
         ),
         on_startup=[start],
         auth_middleware=Middleware(GatewayMiddleware),
+        app_class=GatewayApp,
     )
     _serve_merged_docs(app)
     # httpx logs every request's full URL at INFO; query strings can carry personal data.

@@ -8,16 +8,13 @@ who is calling is the gateway's short-lived internal token.
 
 from __future__ import annotations
 
-import asyncio
-import http.cookiejar
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import aiohttp
-import httpx
-from httpx_aiohttp import AiohttpTransport
+import yarl
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway.asgi import send_problem
@@ -50,16 +47,6 @@ _RESPONSE_DROP: Final = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
 _REFUSED_METHODS: Final = frozenset({"CONNECT", "TRACE"})
 
 
-class NoCookies(http.cookiejar.CookieJar):
-    """A cookie jar that never stores: one user's cookies must never reach another's request."""
-
-    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
-        return
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return
-
-
 @dataclass(frozen=True, slots=True)
 class LoggedRoute:
     """What the access log shows for a proxied request: the route template, never the path."""
@@ -68,31 +55,38 @@ class LoggedRoute:
 
 
 @dataclass(frozen=True)
-class Upstream:
-    """The pooled client for one backend, and the transport underneath it."""
-
-    client: httpx.AsyncClient
-    transport: httpx.AsyncBaseTransport
-
-
-@dataclass(frozen=True)
 class Route:
-    """One routed prefix and the pooled client for its backend."""
+    """One routed prefix and the pooled client session for its backend."""
 
     unit: Unit
     prefix: str
-    base_url: httpx.URL
-    upstream: Upstream
+    base_url: str
+    upstream: aiohttp.ClientSession
     timeout_seconds: float
     connect_timeout_seconds: float
     prefix_bytes: bytes = field(init=False)
     base: str = field(init=False)
     logged: LoggedRoute = field(init=False)
+    timeout: aiohttp.ClientTimeout = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "prefix_bytes", self.prefix.encode("ascii"))
-        object.__setattr__(self, "base", str(self.base_url).rstrip("/"))
+        object.__setattr__(self, "base", self.base_url.rstrip("/"))
         object.__setattr__(self, "logged", LoggedRoute(f"{self.prefix}/{{path}}"))
+        # No total: the body streams for as long as it takes. sock_read bounds the wait for
+        # the answer to start (and each silence after), connect the wait for a connection.
+        object.__setattr__(
+            self,
+            "timeout",
+            aiohttp.ClientTimeout(
+                total=None, connect=self.connect_timeout_seconds, sock_read=self.timeout_seconds
+            ),
+        )
+
+
+def matches_prefix(path: str, prefix: str) -> bool:
+    """Whether `prefix` is `path` or a parent of it (`/workbook` matches `/workbook/cases`)."""
+    return path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/")
 
 
 class _Abort(Exception):
@@ -110,31 +104,30 @@ class _BodyState:
         self.abort: _Abort | None = None
 
 
-def upstream_client(
-    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None
-) -> Upstream:
-    """A pooled client for one backend over aiohttp (about 3x httpx's default transport)."""
-    if transport is None:
-        connector_limit = settings.gateway_max_connections
-        keepalive = settings.gateway_keepalive_seconds
+def upstream_session(settings: GatewaySettings) -> aiohttp.ClientSession:
+    """A pooled aiohttp session for one backend, called directly on the hot path.
 
-        def session() -> aiohttp.ClientSession:
-            return aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=connector_limit, keepalive_timeout=keepalive),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                # Forward what the client sent, not what aiohttp would add on its behalf.
-                skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-                trust_env=False,
-            )
-
-        transport = AiohttpTransport(client=session, trust_env=False)
-    client = httpx.AsyncClient(
-        transport=transport,
-        cookies=httpx.Cookies(NoCookies()),
+    No cookie jar (one user's cookies must never reach another's request), no environment
+    proxies, and none of the headers aiohttp would add on the client's behalf.
+    """
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(
+            limit=settings.gateway_max_connections,
+            keepalive_timeout=settings.gateway_keepalive_seconds,
+        ),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
         trust_env=False,
-        follow_redirects=False,
+        auto_decompress=False,
     )
-    return Upstream(client, transport)
+
+
+def _header_text(value: bytes) -> str:
+    # aiohttp writes header values as UTF-8: keep UTF-8 intact, read anything else as latin-1.
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
 
 
 def _connection_tokens(headers: Sequence[tuple[bytes, bytes]]) -> set[bytes]:
@@ -174,22 +167,22 @@ class Proxy:
     async def fetch_document(self, unit_name: str) -> dict[str, Any]:
         """Fetch a backend's own OpenAPI document (a public path on every service)."""
         route = next(route for route in self._routes if route.unit.name == unit_name)
-        url = route.base_url.copy_with(
-            raw_path=route.base_url.raw_path.rstrip(b"/") + b"/openapi.json"
-        )
-        async with asyncio.timeout(route.timeout_seconds):
-            response = await route.upstream.client.send(
-                httpx.Request("GET", url, headers={"accept": "application/json"})
-            )
-        response.raise_for_status()
-        document: dict[str, Any] = response.json()
+        async with route.upstream.get(
+            yarl.URL(route.base + "/openapi.json", encoded=True),
+            headers={"accept": "application/json"},
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(
+                total=route.timeout_seconds, connect=route.connect_timeout_seconds
+            ),
+        ) as response:
+            response.raise_for_status()
+            document: dict[str, Any] = await response.json()
         return document
 
     def match(self, path: str) -> Route | None:
         """The route whose prefix is `path` or a parent of it."""
         for route in self._routes:
-            prefix = route.prefix
-            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+            if matches_prefix(path, route.prefix):
                 return route
         return None
 
@@ -220,36 +213,28 @@ class Proxy:
         )
         state = _BodyState()
         headers = self._request_headers(route, principal, scope, client_headers)
-        request = httpx.Request(
-            method,
-            url,
-            headers=headers,
-            content=self._body(receive, state) if has_body else None,
-            extensions={
-                "timeout": {
-                    "connect": route.connect_timeout_seconds,
-                    "read": route.timeout_seconds,
-                    "write": route.timeout_seconds,
-                    "pool": route.connect_timeout_seconds,
-                }
-            },
-        )
         try:
-            # Also bounds transports that ignore per-request timeouts (in-process ASGI).
-            async with asyncio.timeout(route.timeout_seconds):
-                # Straight to the client's transport: the client's per-request machinery
-                # (cookie extraction, auth and redirect flows, URL logging) was a third of the
-                # gateway's cost per request, and none of it applies to a proxied exchange.
-                response = await route.upstream.transport.handle_async_request(request)
+            response = await route.upstream.request(
+                method,
+                url,
+                headers=headers,
+                data=self._body(receive, state) if has_body else None,
+                allow_redirects=False,
+                auto_decompress=False,
+                timeout=route.timeout,
+            )
         except Exception as exc:
             await self._failed(route, exc, state, send)
             return
         try:
             await self._relay(route, response, send)
-        finally:
-            await response.aclose()
+        except BaseException:
+            # The client went away or we were cancelled: never reuse a half-read connection.
+            response.close()
+            raise
+        response.release()
 
-    def _target(self, route: Route, scope: Scope) -> httpx.URL | None:
+    def _target(self, route: Route, scope: Scope) -> yarl.URL | None:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         if not raw_path.startswith(route.prefix_bytes):
             # The prefix itself was percent-encoded: not something a real client sends.
@@ -260,9 +245,9 @@ class Proxy:
         query: bytes = scope.get("query_string", b"")
         target = rest + (b"?" + query if query else b"")
         try:
-            # Parsing one string is about twice as fast as URL.copy_with on the hot path.
-            return httpx.URL(route.base + target.decode("ascii"))
-        except (httpx.InvalidURL, ValueError, UnicodeError):
+            # encoded=True: the path and query go to the backend exactly as the client sent them.
+            return yarl.URL(route.base + target.decode("ascii"), encoded=True)
+        except (ValueError, UnicodeError):
             return None
 
     def _request_headers(
@@ -271,9 +256,9 @@ class Proxy:
         principal: Principal,
         scope: Scope,
         client_headers: Sequence[tuple[bytes, bytes]],
-    ) -> list[tuple[bytes, bytes]]:
+    ) -> list[tuple[str, str]]:
         named = _connection_tokens(client_headers)
-        headers: list[tuple[bytes, bytes]] = []
+        headers: list[tuple[str, str]] = []
         forwarded_host = b""
         for name, value in client_headers:
             lower = name.lower()
@@ -286,17 +271,17 @@ class Proxy:
                 or is_identity_header(lower)
             ):
                 continue
-            headers.append((lower, value))
+            headers.append((lower.decode("latin-1"), _header_text(value)))
         token = self._issuer.token_for(principal, route.unit.name)
-        headers.append((b"authorization", b"Bearer " + token.encode("ascii")))
-        headers.append((b"x-request-id", current_request_id().encode("latin-1")))
+        headers.append(("authorization", "Bearer " + token))
+        headers.append(("x-request-id", current_request_id()))
         client = scope.get("client")
         if client:
-            headers.append((b"x-forwarded-for", str(client[0]).encode("latin-1")))
-        headers.append((b"x-forwarded-proto", str(scope.get("scheme", "http")).encode("latin-1")))
+            headers.append(("x-forwarded-for", str(client[0])))
+        headers.append(("x-forwarded-proto", str(scope.get("scheme", "http"))))
         if forwarded_host:
-            headers.append((b"x-forwarded-host", forwarded_host))
-        headers.append((b"x-forwarded-prefix", route.prefix_bytes))
+            headers.append(("x-forwarded-host", _header_text(forwarded_host)))
+        headers.append(("x-forwarded-prefix", route.prefix))
         return headers
 
     async def _body(self, receive: Receive, state: _BodyState) -> AsyncIterator[bytes]:
@@ -331,12 +316,12 @@ class Proxy:
                 await send_problem(send, status, slug, detail)
             return
         name = route.unit.name
-        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
             log.warning("upstream %s unreachable: %s", name, type(exc).__name__)
             await send_problem(
                 send, 502, "upstream-unavailable", f"The {name} service cannot be reached."
             )
-        elif isinstance(exc, httpx.TimeoutException | TimeoutError):
+        elif isinstance(exc, TimeoutError):  # also aiohttp.ServerTimeoutError
             log.warning("upstream %s timed out after %.1fs", name, route.timeout_seconds)
             await send_problem(
                 send,
@@ -345,7 +330,7 @@ class Proxy:
                 f"The {name} service did not answer in time. The change may still have been"
                 " made: retry with the same Idempotency-Key.",
             )
-        elif isinstance(exc, httpx.TransportError):
+        elif isinstance(exc, aiohttp.ClientError):
             log.warning("upstream %s failed: %s", name, type(exc).__name__)
             await send_problem(
                 send, 502, "upstream-error", f"The {name} service failed to answer properly."
@@ -356,8 +341,8 @@ class Proxy:
                 send, 502, "upstream-error", f"The {name} service failed to answer properly."
             )
 
-    async def _relay(self, route: Route, response: httpx.Response, send: Send) -> None:
-        raw = response.headers.raw
+    async def _relay(self, route: Route, response: aiohttp.ClientResponse, send: Send) -> None:
+        raw = response.raw_headers
         named = _connection_tokens(raw)
         headers: list[tuple[bytes, bytes]] = []
         for name, value in raw:
@@ -368,20 +353,15 @@ class Proxy:
                 # Backends answer in their own root-mounted paths; clients see the prefix.
                 value = route.prefix_bytes + value
             headers.append((lower, value))
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": headers}
-        )
-        if response.is_stream_consumed:
-            # An in-memory response (a test double) was read whole already.
-            await send({"type": "http.response.body", "body": response.content})
-            return
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
         try:
-            async for chunk in response.aiter_raw():
+            async for chunk in response.content.iter_any():
                 if chunk:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except (httpx.TransportError, TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             # Headers are gone already: end without completing, so the server drops the
             # connection and the client cannot mistake a truncated body for a whole one.
             log.warning("upstream %s broke off mid-response: %s", route.unit.name, exc)
+            response.close()
             return
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from starlette.types import Scope
 from gateway.authn import TokenAuthenticator, bearer_token, trusted_issuers
 from gateway.jwks import AccessTokenVerifier
 from gateway.principals import PrincipalResolver
-from gateway.proxy import Proxy, Route, upstream_client
+from gateway.proxy import Proxy, Route, upstream_session
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from services.dev_keys import DevKeys, ensure_dev_keys
@@ -70,7 +69,6 @@ async def start_runtime(
     app: FastAPI,
     stack: AsyncExitStack,
     *,
-    upstream_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     jwks_transport: httpx.AsyncBaseTransport | None = None,
 ) -> GatewayRuntime:
     """Create clients and caches for the app's lifetime; close them on shutdown."""
@@ -91,18 +89,17 @@ async def start_runtime(
 
     pem, kid = _internal_signing_key(settings, dev_keys)
     issuer = InternalTokenIssuer(pem, kid, ttl_seconds=settings.internal_token_ttl_seconds)
-    transports = upstream_transports or {}
     routes = []
     for unit in BACKENDS:
         assert unit.route_prefix is not None
-        upstream = upstream_client(settings, transports.get(unit.name))
-        stack.push_async_callback(upstream.client.aclose)
+        session = upstream_session(settings)
+        stack.push_async_callback(session.close)
         routes.append(
             Route(
                 unit=unit,
                 prefix=unit.route_prefix,
-                base_url=httpx.URL(settings.upstream_url(unit)),
-                upstream=upstream,
+                base_url=settings.upstream_url(unit),
+                upstream=session,
                 timeout_seconds=settings.upstream_timeout(unit),
                 connect_timeout_seconds=settings.gateway_connect_timeout_seconds,
             )

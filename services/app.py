@@ -61,11 +61,13 @@ def create_service_app(
     on_startup: Sequence[LifespanHook] = (),
     internal_auth: bool = True,
     auth_middleware: Middleware | None = None,
+    app_class: type[FastAPI] = FastAPI,
 ) -> FastAPI:
     """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware.
 
     `auth_middleware` replaces the internal-token check for an app at the edge (the gateway
-    authenticates external tokens itself); it sits where InternalAuth would.
+    authenticates external tokens itself); it sits where InternalAuth would. `app_class` lets
+    an app take some requests before FastAPI's middleware stack (the gateway's proxied paths).
     """
     internal_auth = internal_auth and auth_middleware is None
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -89,7 +91,7 @@ def create_service_app(
             log.info("%s started", unit.name)
             yield
 
-    app = FastAPI(
+    app = app_class(
         title=title,
         description=description,
         version=version,

@@ -1,4 +1,5 @@
-"""Fixtures for gateway tests: the real gateway app over ASGI, echo upstreams, directory data."""
+"""Fixtures for gateway tests: the real gateway app over ASGI, upstreams on real loopback
+servers (the gateway's production client, over sockets), directory data."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import AnyHttpUrl
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -24,7 +26,7 @@ from gateway.directory.models import Practitioner, Team, TeamMembership
 from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
 from services.dev_keys import DevKeys, load_dev_keys, mint_dev_access_token
 from services.settings import KernelSettings, async_database_url
-from tests.gateway.upstreams import EchoUpstream
+from tests.gateway.upstreams import EchoUpstream, LoopbackUpstreams
 
 BACKEND_NAMES = ("workbook", "supervision", "intervention")
 
@@ -60,6 +62,20 @@ def gateway_settings(kernel_settings: KernelSettings) -> SettingsFactory:
     return build
 
 
+_loopback: list[LoopbackUpstreams] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def loopback_upstreams() -> AsyncIterator[LoopbackUpstreams]:
+    """The backends' loopback servers, started once for the session (see open_gateway)."""
+    async with LoopbackUpstreams.running(BACKEND_NAMES) as servers:
+        _loopback.append(servers)
+        try:
+            yield servers
+        finally:
+            _loopback.remove(servers)
+
+
 @asynccontextmanager
 async def open_gateway(
     settings: GatewaySettings,
@@ -67,14 +83,23 @@ async def open_gateway(
     *,
     jwks_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """Run upstream apps' and the gateway's lifespans; yield the gateway app and a client."""
+    """Run upstream apps' and the gateway's lifespans; yield the gateway app and a client.
+
+    Each upstream app is served on its backend's loopback server and the gateway's settings
+    point there; backends not given keep the URL in `settings`.
+    """
     async with AsyncExitStack() as stack:
-        transports: dict[str, httpx.AsyncBaseTransport] = {}
-        for name, upstream in (upstreams or {}).items():
+        apps = dict(upstreams or {})
+        for upstream in apps.values():
             if isinstance(upstream, FastAPI):
                 await stack.enter_async_context(upstream.router.lifespan_context(upstream))
-            transports[name] = httpx.ASGITransport(app=upstream)
-        app = create_app(settings, upstream_transports=transports, jwks_transport=jwks_transport)
+        if apps:
+            (servers,) = _loopback
+            urls = stack.enter_context(servers.mounted(apps))
+            settings = settings.model_copy(
+                update={f"gateway_upstream_{name}": AnyHttpUrl(url) for name, url in urls.items()}
+            )
+        app = create_app(settings, jwks_transport=jwks_transport)
         await stack.enter_async_context(app.router.lifespan_context(app))
         client = await stack.enter_async_context(
             httpx.AsyncClient(

@@ -1,14 +1,13 @@
 """The proxy: routing, what the backend receives, streaming, limits and upstream failures.
 
-Assertions are on what the upstream actually received (a recording echo app), over both the
-in-process ASGI transport and the production aiohttp transport to a real uvicorn server.
+Assertions are on what the upstream actually received (a recording echo app served by a real
+uvicorn server on 127.0.0.1), reached through the gateway's production aiohttp client.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -23,7 +22,7 @@ from tests.gateway.conftest import (
     SettingsFactory,
     open_gateway,
 )
-from tests.gateway.upstreams import EchoUpstream, serve
+from tests.gateway.upstreams import EchoUpstream
 from tests.support.tcp_proxy import free_port
 from workbook_api.app import create_app as create_workbook_app
 
@@ -34,41 +33,6 @@ Auth = Callable[[str], dict[str, str]]
 async def person(directory: DirectoryFactory) -> Person:
     team = await directory.team()
     return await directory.practitioner(discipline="da_victim_worker", teams=[team])
-
-
-@asynccontextmanager
-async def network_gateway(
-    gateway_settings: SettingsFactory, echoes: dict[str, EchoUpstream], **overrides: object
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway with its real aiohttp transport to echo upstreams on real loopback ports."""
-    async with (
-        serve(echoes["workbook"]) as wb,
-        serve(echoes["supervision"]) as sv,
-        serve(echoes["intervention"]) as iv,
-    ):
-        settings = gateway_settings(
-            gateway_upstream_workbook=wb,
-            gateway_upstream_supervision=sv,
-            gateway_upstream_intervention=iv,
-            **overrides,
-        )
-        async with open_gateway(settings) as (_, client):
-            yield client
-
-
-@pytest.fixture(params=["asgi", "network"])
-async def any_gateway(
-    request: pytest.FixtureRequest,
-    gateway_settings: SettingsFactory,
-    echoes: dict[str, EchoUpstream],
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway over the in-process transport and over the production one."""
-    if request.param == "asgi":
-        async with open_gateway(gateway_settings(), echoes) as (_, client):
-            yield client
-    else:
-        async with network_gateway(gateway_settings, echoes) as client:
-            yield client
 
 
 @pytest.mark.parametrize(
@@ -123,7 +87,7 @@ async def test_unknown_routes_are_404_problems(
 
 
 async def test_identity_and_hop_by_hop_headers_never_reach_the_backend(
-    any_gateway: httpx.AsyncClient,
+    gateway: httpx.AsyncClient,
     auth: Auth,
     person: Person,
     echoes: dict[str, EchoUpstream],
@@ -153,7 +117,7 @@ async def test_identity_and_hop_by_hop_headers_never_reach_the_backend(
         "X-Ordinary": "kept",
         "Accept": "application/json",
     }
-    response = await any_gateway.post(
+    response = await gateway.post(
         "/workbook/cases/search", headers=headers, json={"surname": "Example"}
     )
     assert response.status_code == 200, response.text
@@ -212,39 +176,39 @@ async def test_forged_internal_authorization_does_not_reach_the_backend(
 
 
 async def test_response_headers_are_cleaned_and_location_prefixed(
-    any_gateway: httpx.AsyncClient, auth: Auth, person: Person
+    gateway: httpx.AsyncClient, auth: Auth, person: Person
 ) -> None:
-    response = await any_gateway.get("/workbook/hop", headers=auth(person.subject))
+    response = await gateway.get("/workbook/hop", headers=auth(person.subject))
     assert response.status_code == 200
     assert response.headers["x-kept"] == "yes"
     for name in ("x-upstream-private", "keep-alive", "proxy-authenticate"):
         assert name not in response.headers, name
     assert response.headers["x-request-id"] != "upstream-made-this-up"
-    created = await any_gateway.post("/workbook/created", headers=auth(person.subject))
+    created = await gateway.post("/workbook/created", headers=auth(person.subject))
     assert created.status_code == 201
     assert created.headers["location"] == "/workbook/cases/123"
 
 
 async def test_streamed_response_arrives_whole(
-    any_gateway: httpx.AsyncClient, auth: Auth, person: Person
+    gateway: httpx.AsyncClient, auth: Auth, person: Person
 ) -> None:
-    response = await any_gateway.get("/workbook/chunks", headers=auth(person.subject))
+    response = await gateway.get("/workbook/chunks", headers=auth(person.subject))
     assert response.status_code == 200
     assert response.content.startswith(b"chunk;chunk;chunk;{")
 
 
 async def test_cookies_set_for_one_user_never_reach_another(
-    any_gateway: httpx.AsyncClient,
+    gateway: httpx.AsyncClient,
     auth: Auth,
     directory: DirectoryFactory,
     echoes: dict[str, EchoUpstream],
 ) -> None:
     alice = await directory.practitioner()
     bob = await directory.practitioner()
-    first = await any_gateway.get("/workbook/cookie", headers=auth(alice.subject))
+    first = await gateway.get("/workbook/cookie", headers=auth(alice.subject))
     assert first.status_code == 200
-    any_gateway.cookies.clear()  # the test client itself must not carry it over either
-    second = await any_gateway.get("/workbook/cases", headers=auth(bob.subject))
+    gateway.cookies.clear()  # the test client itself must not carry it over either
+    second = await gateway.get("/workbook/cases", headers=auth(bob.subject))
     assert second.status_code == 200
     assert echoes["workbook"].seen[-1].header("cookie") == []
 
@@ -267,19 +231,18 @@ async def test_request_too_large_by_content_length(
     assert len(echoes["workbook"].seen) == 1
 
 
-@pytest.mark.parametrize("transport", ["asgi", "network"])
 async def test_request_too_large_while_streaming(
     gateway_settings: SettingsFactory,
     auth: Auth,
     person: Person,
     echoes: dict[str, EchoUpstream],
-    transport: str,
 ) -> None:
     async def chunks(total: int) -> AsyncIterator[bytes]:
         for _ in range(total // 512):
             yield b"b" * 512
 
-    async def run(client: httpx.AsyncClient) -> None:
+    settings = gateway_settings(max_request_body_bytes=4096)
+    async with open_gateway(settings, echoes) as (_, client):
         # No Content-Length: the limit can only be enforced while the body streams through.
         ok = await client.post(
             "/workbook/notes", headers=auth(person.subject), content=chunks(2048)
@@ -291,16 +254,12 @@ async def test_request_too_large_while_streaming(
         )
         assert response.status_code == 413
         assert response.headers["content-type"] == "application/problem+json"
-
-    if transport == "asgi":
-        async with open_gateway(gateway_settings(max_request_body_bytes=4096), echoes) as (
-            _,
-            client,
-        ):
-            await run(client)
-    else:
-        async with network_gateway(gateway_settings, echoes, max_request_body_bytes=4096) as client:
-            await run(client)
+        # The upstream connection the aborted upload was on is not reused half-written.
+        again = await client.post(
+            "/workbook/notes", headers=auth(person.subject), content=chunks(1024)
+        )
+        assert again.status_code == 200
+        assert again.json()["body_bytes"] == 1024
 
 
 async def test_upstream_refusing_connections_is_502(
@@ -314,7 +273,7 @@ async def test_upstream_refusing_connections_is_502(
     assert response.json()["type"].endswith("/upstream-unavailable")
 
 
-async def test_slow_in_process_upstream_is_504(
+async def test_slow_upstream_is_504_with_per_route_timeouts(
     gateway_settings: SettingsFactory,
     auth: Auth,
     person: Person,
@@ -323,29 +282,17 @@ async def test_slow_in_process_upstream_is_504(
     settings = gateway_settings(gateway_timeout_supervision_seconds=0.2)
     async with open_gateway(settings, echoes) as (_, client):
         started = asyncio.get_running_loop().time()
-        response = await client.get("/supervision/slow/5", headers=auth(person.subject))
+        response = await client.get("/supervision/slow/2", headers=auth(person.subject))
         elapsed = asyncio.get_running_loop().time() - started
         assert response.status_code == 504
         assert response.headers["content-type"] == "application/problem+json"
-        assert elapsed < 2
-        # Other routes keep their own, longer timeout.
+        assert response.json()["type"].endswith("/upstream-timeout")
+        assert elapsed < 1.5
+        # Other routes keep their own, longer timeout...
         fine = await client.get("/workbook/slow/0.4", headers=auth(person.subject))
         assert fine.status_code == 200
-
-
-async def test_slow_network_upstream_is_504(
-    gateway_settings: SettingsFactory,
-    auth: Auth,
-    person: Person,
-    echoes: dict[str, EchoUpstream],
-) -> None:
-    async with network_gateway(
-        gateway_settings, echoes, gateway_timeout_workbook_seconds=0.3
-    ) as client:
-        response = await client.get("/workbook/slow/3", headers=auth(person.subject))
-        assert response.status_code == 504
-        assert response.json()["type"].endswith("/upstream-timeout")
-        again = await client.get("/workbook/cases", headers=auth(person.subject))
+        # ...and the timed-out route recovers on a fresh connection.
+        again = await client.get("/supervision/cases", headers=auth(person.subject))
         assert again.status_code == 200
 
 
@@ -398,3 +345,39 @@ async def test_invalid_content_length_is_400(
     response = await gateway.send(request)
     assert response.status_code == 400
     assert echoes["workbook"].seen == []
+
+
+async def test_proxied_paths_skip_fastapis_stack_but_keep_its_error_handling(
+    gateway_settings: SettingsFactory,
+    auth: Auth,
+    person: Person,
+    echoes: dict[str, EchoUpstream],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with open_gateway(gateway_settings(), echoes) as (app, client):
+        fastapi_stack = app.middleware_stack
+
+        async def refuse(scope: object, receive: object, send: object) -> None:
+            raise AssertionError("a proxied request went through FastAPI's middleware stack")
+
+        app.middleware_stack = refuse
+        try:
+            ok = await client.head("/workbook/cases", headers=auth(person.subject))
+        finally:
+            app.middleware_stack = fastapi_stack
+        assert ok.status_code == 200
+        assert ok.content == b""
+        assert ok.headers["x-request-id"]
+        assert echoes["workbook"].seen[-1].method == "HEAD"
+
+        async def broken(*args: object) -> None:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(app.state.gateway.proxy, "forward", broken)
+        with pytest.raises(RuntimeError):
+            await client.get("/workbook/cases", headers=auth(person.subject))
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as quiet:
+            failed = await quiet.get("/workbook/cases", headers=auth(person.subject))
+        assert failed.status_code == 500
+        assert failed.headers["content-type"] == "application/problem+json"

@@ -1,16 +1,16 @@
-"""Test-only upstreams: an echo app that records what reached it, and a real uvicorn server."""
+"""Test-only upstreams: an echo app that records what reached it, and real uvicorn servers."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tests.support.tcp_proxy import free_port
 
@@ -112,7 +112,15 @@ class EchoUpstream:
 async def serve(app: Any) -> AsyncIterator[str]:
     """Run an ASGI app on a real loopback port with uvicorn; yield its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        # An upstream still sleeping for a timed-out request must not hold up the shutdown.
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -125,3 +133,53 @@ async def serve(app: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
+
+
+class Slot:
+    """An ASGI app that hands each request to whichever app a test mounted on it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        if app is None:
+            body = f"nothing mounted on the {self.name} test upstream".encode()
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+
+@dataclass
+class LoopbackUpstreams:
+    """One real uvicorn server per backend on 127.0.0.1, started once; tests mount apps on them.
+
+    The gateway reaches them through its production aiohttp client, over real sockets.
+    """
+
+    slots: dict[str, Slot]
+    urls: dict[str, str]
+
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, names: Iterable[str]) -> AsyncIterator[LoopbackUpstreams]:
+        async with AsyncExitStack() as stack:
+            slots = {name: Slot(name) for name in names}
+            urls = {
+                name: await stack.enter_async_context(serve(slot)) for name, slot in slots.items()
+            }
+            yield cls(slots, urls)
+
+    @contextmanager
+    def mounted(self, apps: Mapping[str, ASGIApp]) -> Iterator[dict[str, str]]:
+        """Serve `apps` by backend name until exit; yield their base URLs."""
+        previous = {name: self.slots[name].app for name in apps}
+        for name, app in apps.items():
+            self.slots[name].app = app
+        try:
+            yield {name: self.urls[name] for name in apps}
+        finally:
+            for name, before in previous.items():
+                self.slots[name].app = before
