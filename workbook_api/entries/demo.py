@@ -26,7 +26,8 @@ from workbook_api.disciplines.config import (
 )
 from workbook_api.disciplines.service import validate_session_fields
 from workbook_api.entries import events
-from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry, EntryRevision
+from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry
+from workbook_api.entries.service import snapshot_revision
 from workbook_api.families.models import Person
 from workbook_api.models import kernel
 
@@ -213,19 +214,8 @@ async def _seed_case(
             await session.flush()
             if entry.status == "final":
                 session.add(
-                    EntryRevision(
-                        entry_id=entry.id,
-                        revision=1,
-                        entry_type=entry.entry_type,
-                        event_at=entry.event_at,
-                        significant=entry.significant,
-                        sensitivity=entry.sensitivity,
-                        person_ids=list(entry.person_ids),
-                        narrative=entry.narrative,
-                        shareable_summary=entry.shareable_summary,
-                        fields=entry.fields,
-                        restricted_fields=entry.restricted_fields,
-                        config_version=entry.config_version,
+                    snapshot_revision(
+                        entry,
                         reason=None,
                         recorded_by_id=entry.author_id,
                         recorded_by_name=entry.author_name,

@@ -201,9 +201,15 @@ def check_complete(config: RecordingConfig, entry: Entry) -> None:
         raise invalid("shareable_summary", "restricted detail needs a shareable summary", "missing")
 
 
-def _revision(
-    entry: Entry, principal: Principal, reason: str | None, now: datetime
+def snapshot_revision(
+    entry: Entry,
+    *,
+    reason: str | None,
+    recorded_by_id: uuid.UUID,
+    recorded_by_name: str,
+    recorded_at: datetime,
 ) -> EntryRevision:
+    """The history row for the entry's current values (its `revision` number)."""
     return EntryRevision(
         id=uuid.uuid4(),
         entry_id=entry.id,
@@ -218,6 +224,18 @@ def _revision(
         fields=entry.fields,
         restricted_fields=entry.restricted_fields,
         config_version=entry.config_version,
+        reason=reason,
+        recorded_by_id=recorded_by_id,
+        recorded_by_name=recorded_by_name,
+        recorded_at=recorded_at,
+    )
+
+
+def _revision(
+    entry: Entry, principal: Principal, reason: str | None, now: datetime
+) -> EntryRevision:
+    return snapshot_revision(
+        entry,
         reason=reason,
         recorded_by_id=principal.practitioner_id,
         recorded_by_name=principal.display_name,
