@@ -13,7 +13,6 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.asgi import send_problem
 from gateway.directory.models import kernel
 from gateway.directory.router import me_router
 from gateway.directory.router import router as directory_router
@@ -23,6 +22,7 @@ from gateway.proxy import matches_prefix
 from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
 from services.app import create_service_app
+from services.asgi import send_problem
 from services.registry import BACKENDS, GATEWAY
 from services.request_context import RequestContextMiddleware
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.asgi import send_problem, send_problem_error
+from gateway.asgi import send_problem_error
 from gateway.runtime import GatewayRuntime
+from services.asgi import BodyTooLarge, ClientGone, read_body, replaying, send_problem
 from services.errors import ProblemError
 from services.idempotency import PRINCIPAL_SCOPE_KEY
 from services.internal_auth import PUBLIC_PATHS
@@ -55,30 +56,11 @@ class GatewayMiddleware:
             await self.app(scope, receive, send)
             return
         # Our own endpoints take small JSON bodies: read them whole, within the limit.
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await send_problem(
-                    send, 413, "too-large", f"The request body exceeds {limit} bytes."
-                )
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        try:
+            body = await read_body(receive, limit)
+        except ClientGone:
+            return
+        except BodyTooLarge:
+            await send_problem(send, 413, "too-large", f"The request body exceeds {limit} bytes.")
+            return
+        await self.app(scope, replaying(body, receive), send)

@@ -17,8 +17,8 @@ import aiohttp
 import yarl
 from starlette.types import Message, Receive, Scope, Send
 
-from gateway.asgi import send_problem
 from gateway.settings import GatewaySettings
+from services.asgi import send_problem
 from services.internal_auth import is_identity_header
 from services.internal_token import InternalTokenIssuer
 from services.principal import Principal

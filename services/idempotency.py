@@ -10,7 +10,6 @@ first is still running is 409.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,8 @@ from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.errors import ProblemError, problem_body
+from services.asgi import BodyTooLarge, ClientGone, read_body, replaying, send_problem
+from services.errors import ProblemError
 from services.request_context import header
 
 SCOPE_KEY = "fsm.idempotency"
@@ -130,18 +130,6 @@ async def purge_expired(session: AsyncSession, table: Table, hours: int = 24) ->
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _problem_message(status: int, slug: str, detail: str) -> tuple[Message, Message]:
-    body = json.dumps(problem_body(status, slug, detail=detail)).encode()
-    return (
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/problem+json")],
-        },
-        {"type": "http.response.body", "body": body},
-    )
-
-
 class IdempotencyMiddleware:
     """Buffer keyed POST requests and responses so the unit of work can make them idempotent."""
 
@@ -159,13 +147,12 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            start, body = _problem_message(
+            await send_problem(
+                send,
                 400,
                 "invalid-idempotency-key",
                 "Idempotency-Key must be 1-255 printable characters.",
             )
-            await send(start)
-            await send(body)
             return
 
         principal = scope.get(PRINCIPAL_SCOPE_KEY)
@@ -173,23 +160,13 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
 
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                start, body = _problem_message(413, "too-large", "The request body is too large.")
-                await send(start)
-                await send(body)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body_bytes = b"".join(chunks)
+        try:
+            body_bytes = await read_body(receive, self.max_body_bytes)
+        except ClientGone:
+            return
+        except BodyTooLarge:
+            await send_problem(send, 413, "too-large", "The request body is too large.")
+            return
 
         digest = hashlib.sha256()
         digest.update(scope["method"].encode() + b"\x1f" + scope["path"].encode() + b"\x1f")
@@ -202,14 +179,6 @@ class IdempotencyMiddleware:
             request_hash=digest.hexdigest(),
         )
         scope[SCOPE_KEY] = state
-        delivered = False
-
-        async def replay_receive() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body_bytes, "more_body": False}
-            return await receive()
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -218,7 +187,7 @@ class IdempotencyMiddleware:
                 state.response_body.append(message.get("body", b""))
 
         try:
-            await self.app(scope, replay_receive, capture)
+            await self.app(scope, replaying(body_bytes, receive), capture)
         except BaseException:
             if state.session is not None:
                 await state.session.rollback()
@@ -238,11 +207,13 @@ class IdempotencyMiddleware:
                 await session.commit()
             except Exception:
                 await session.rollback()
-                start, body = _problem_message(
-                    503, "commit-failed", "The change could not be saved; retry with the same key."
+                await send_problem(
+                    send,
+                    503,
+                    "commit-failed",
+                    "The change could not be saved; retry with the same key.",
+                    headers={"Retry-After": "1"},
                 )
-                await send({**start, "headers": [*start["headers"], (b"retry-after", b"1")]})
-                await send(body)
                 return
             finally:
                 await session.close()

@@ -7,11 +7,9 @@ so a misconfigured proxy in front of a service shows up at once instead of silen
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.errors import problem_body
+from services.asgi import send_problem
 from services.idempotency import PRINCIPAL_SCOPE_KEY
 from services.internal_token import InternalTokenVerifier
 from services.jose import TokenRejected
@@ -38,18 +36,13 @@ def is_identity_header(name: bytes) -> bool:
 
 
 async def _refuse(send: Send, detail: str) -> None:
-    body = json.dumps(problem_body(401, "unauthorized", detail=detail)).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"www-authenticate", b'Bearer realm="fsm-internal"'),
-            ],
-        }
+    await send_problem(
+        send,
+        401,
+        "unauthorized",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="fsm-internal"'},
     )
-    await send({"type": "http.response.body", "body": body})
 
 
 class InternalAuthMiddleware:
