@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,6 +28,15 @@ from services.asgi import send_problem
 from services.registry import BACKENDS, GATEWAY
 from services.request_context import RequestContextMiddleware
 
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+    "X-Access-Purpose",
+)
+CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed")
 PROXIED_PREFIXES = tuple(unit.route_prefix for unit in BACKENDS if unit.route_prefix)
 
 
@@ -44,8 +55,35 @@ class GatewayApp(FastAPI):
     """
 
     _proxied_stack: ASGIApp | None = None
+    _cors: ASGIApp | None = None
+
+    def allow_origins(self, origins: Sequence[str]) -> None:
+        """Answer browsers' CORS checks for these origins, in front of everything else.
+
+        Outermost, so a preflight (which carries no token) is answered before authentication,
+        and errors from any layer still carry the CORS headers a browser needs to read them.
+        """
+        if not origins:
+            self._cors = None
+            return
+        self._cors = CORSMiddleware(
+            self._dispatch,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            # Bearer tokens, never cookies: browsers need not send credentials.
+            allow_credentials=False,
+            max_age=600,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._cors is not None:
+            await self._cors(scope, receive, send)
+        else:
+            await self._dispatch(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
             for prefix in PROXIED_PREFIXES:
@@ -89,6 +127,8 @@ def create_app(
         app_class=GatewayApp,
     )
     _serve_merged_docs(app)
+    assert isinstance(app, GatewayApp)
+    app.allow_origins(settings.cors_allow_origins)
     # httpx logs every request's full URL at INFO; query strings can carry personal data.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return app

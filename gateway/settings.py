@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Final
 
@@ -21,6 +22,9 @@ def _loopback(unit: Unit) -> str:
     return f"http://127.0.0.1:{unit.default_port}"
 
 
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+
 class GatewaySettings(KernelSettings):
     """Everything the gateway reads beyond the kernel's settings."""
 
@@ -32,6 +36,9 @@ class GatewaySettings(KernelSettings):
     # The local development issuer (`fsm token`). None means DEV_ISSUER_DEFAULT outside
     # production; production refuses to start when it is set at all.
     auth_dev_issuer: str | None = None
+    # Web front ends' origins (scheme://host[:port]) allowed to call from a browser; none by
+    # default. Production accepts only exact https origins.
+    cors_allow_origins: tuple[str, ...] = ()
     auth_clock_skew_seconds: int = Field(default=30, ge=0, le=300)
     auth_max_token_bytes: int = Field(default=8192, ge=512, le=65_536)
     auth_jwks_ttl_seconds: float = Field(default=300.0, gt=0)
@@ -84,6 +91,11 @@ class GatewaySettings(KernelSettings):
             raise ValueError("set FSM_AUTH_JWKS_URL and FSM_AUTH_ISSUER together")
         if self.auth_dev_issuer and self.auth_dev_issuer == self.auth_issuer:
             raise ValueError("the development issuer must differ from FSM_AUTH_ISSUER")
+        for origin in self.cors_allow_origins:
+            if not _ORIGIN.match(origin) or (
+                self.environment == "production" and not origin.startswith("https://")
+            ):
+                raise ValueError(f"FSM_CORS_ALLOW_ORIGINS: {origin!r} is not an exact origin")
         if not self.auth_algorithms or not set(self.auth_algorithms) <= ASYMMETRIC_ALGORITHMS:
             # A shared-secret algorithm would let anyone holding the JWKS forge tokens.
             raise ValueError("FSM_AUTH_ALGORITHMS must list RS*/ES* algorithms only")
