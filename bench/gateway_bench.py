@@ -414,22 +414,37 @@ class Stack:
         return {"nginx": self.nginx, "gateway": self.gateway}.get(path)
 
 
-def start_stack(children: Children, url: str, state_dir: Path, max_connections: int) -> Stack:
-    """Start the workbook, the trivial app, the gateway and nginx; wait until each answers."""
-    ports = [free_port() for _ in range(4)]
-    workbook_port, trivial_port, gateway_port, nginx_port = ports
-    base_env = {
+def service_env(url: str, state_dir: Path) -> dict[str, str]:
+    """The environment a service process gets here, as `fsm run` gives it to `fsm serve`."""
+    env = {
         **os.environ,
         "DATABASE_URL": url,
         "FSM_STATE_DIR": str(state_dir),
         "FSM_ENVIRONMENT": "development",
         "PYTHONUNBUFFERED": "1",
     }
-    base_env.pop("TEST_DATABASE_URL", None)
-    serve = [sys.executable, "-m", "services.cli", "serve"]
-    workbook = children.start(
-        "workbook", [*serve, "workbook", "--port", str(workbook_port)], base_env
-    )
+    env.pop("TEST_DATABASE_URL", None)
+    return env
+
+
+# The limiter stays on the hot path but never refuses: one subject sends everything.
+RATE_LIMIT_NEVER_REFUSES: Final = {
+    "FSM_RATE_LIMIT_REQUESTS": "1000000000",
+    "FSM_RATE_LIMIT_BURST": "1000000000",
+}
+
+
+def serve_argv(unit: str, port: int) -> list[str]:
+    """`fsm serve <unit>` on the loopback: one uvicorn process, as the container runs it."""
+    return [sys.executable, "-m", "services.cli", "serve", unit, "--port", str(port)]
+
+
+def start_stack(children: Children, url: str, state_dir: Path, max_connections: int) -> Stack:
+    """Start the workbook, the trivial app, the gateway and nginx; wait until each answers."""
+    ports = [free_port() for _ in range(4)]
+    workbook_port, trivial_port, gateway_port, nginx_port = ports
+    base_env = service_env(url, state_dir)
+    workbook = children.start("workbook", serve_argv("workbook", workbook_port), base_env)
     trivial = children.start(
         "trivial",
         [
@@ -453,13 +468,9 @@ def start_stack(children: Children, url: str, state_dir: Path, max_connections: 
         **base_env,
         "FSM_GATEWAY_UPSTREAM_WORKBOOK": f"http://{LOOPBACK}:{workbook_port}",
         "FSM_GATEWAY_UPSTREAM_SUPERVISION": f"http://{LOOPBACK}:{trivial_port}",
-        # The limiter stays on the hot path but never refuses: one subject sends everything.
-        "FSM_RATE_LIMIT_REQUESTS": "1000000000",
-        "FSM_RATE_LIMIT_BURST": "1000000000",
+        **RATE_LIMIT_NEVER_REFUSES,
     }
-    gateway = children.start(
-        "gateway", [*serve, "gateway", "--port", str(gateway_port)], gateway_env
-    )
+    gateway = children.start("gateway", serve_argv("gateway", gateway_port), gateway_env)
     workdir = children.log_dir / "nginx"
     workdir.mkdir(exist_ok=True)
     config = workdir / "nginx.conf"

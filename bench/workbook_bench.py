@@ -1,19 +1,24 @@
 """Benchmark the workbook's recording path and first chronology page (run by hand, not a test).
 
-    .venv/bin/python bench/workbook_bench.py [--creates 400] [--reads 200]
+    .venv/bin/python bench/workbook_bench.py [--creates 400] [--reads 200] [--keep-logs]
 
 (a) Entry creation (final, with its revision, audit row and outbox event) through the gateway:
-    p50/p99 for one client in a closed loop, and for several concurrent clients.
+    p50/p99 and throughput for one client in a closed loop, and for 4 and 8 concurrent clients,
+    with the CPU each service process spent per request.
 (b) The first chronology page of cases with 100, 1,000 and 10,000 entries (bulk-inserted with
     SQL), p50/p99 per size and the ratio to the 100-entry case measured in the same run: the
     machine is shared and noisy, so the ratios, not the absolute numbers, say whether the read
     stays flat as a family's record grows (DESIGN.md section 7).
 
-Requests go through the real gateway app (token verification, directory lookup, internal token,
-proxy) in process over ASGI to the real workbook app, served in the same process by uvicorn on a
-127.0.0.1 port (the gateway's client needs a socket); if the gateway cannot be
-started, the workbook app is called directly with an internal token, and the output says so.
-The database is a fresh one on TEST_DATABASE_URL / DATABASE_URL, or the embedded server.
+The deployed shape: the workbook and the gateway run as separate processes, each started as
+`fsm serve <unit>` starts it (one uvicorn process, on 127.0.0.1), with development keys in a
+temp state dir and the gateway's rate limit raised so that it never refuses. This process
+drives the gateway over HTTP/1.1 with an httpx.AsyncClient (keep-alive), so every request pays
+the gateway's token verification, directory lookup, internal token and proxy hop. The bench's
+team and practitioners are put in the gateway's directory before the services start.
+The database is a throwaway one on TEST_DATABASE_URL / DATABASE_URL, or on the embedded
+server, migrated, and dropped afterwards; every process started here is stopped (process
+groups), even on failure or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -21,55 +26,73 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
+import shutil
+import signal
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gateway_bench import (  # noqa: E402  (bench/ is the script's directory)
+    LOOPBACK,
+    RATE_LIMIT_NEVER_REFUSES,
+    Child,
+    Children,
+    free_port,
+    process_group_cpu_seconds,
+    serve_argv,
+    service_env,
+    throwaway_database,
+    uvicorn_flavour,
+    wait_ready,
+)
+
+from services.cli import dev_token_issuer_and_audience  # noqa: E402
 from services.dev_keys import ensure_dev_keys, load_dev_keys, mint_dev_access_token  # noqa: E402
-from services.internal_token import InternalTokenIssuer  # noqa: E402
 from services.migrate import upgrade_all  # noqa: E402
 from services.principal import Principal  # noqa: E402
 from services.settings import async_database_url  # noqa: E402
-from tests.support.database import fresh_database  # noqa: E402
-from workbook_api.app import create_app as create_workbook_app  # noqa: E402
-from workbook_api.settings import WorkbookSettings  # noqa: E402
 
-SIZES = (100, 1_000, 10_000)
-PAGE = 50
+SIZES: Final = (100, 1_000, 10_000)
+PAGE: Final = 50
+CONCURRENT_CLIENTS: Final = (4, 8)
 
 
 @dataclass(frozen=True)
 class Actor:
-    """A practitioner the benchmark acts as, with the headers that reach the workbook."""
+    """A practitioner the benchmark acts as, with its development access token."""
 
     principal: Principal
     headers: dict[str, str]
 
 
 @dataclass
-class Stack:
-    """A client for the workbook's routes and how it reaches them."""
+class Api:
+    """The gateway's workbook routes, reached over the loopback, and the processes behind it."""
 
     client: httpx.AsyncClient
-    prefix: str
-    mode: str
-    actor: Callable[[Principal], Awaitable[Actor]]
+    gateway: Child
+    workbook: Child
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU (user + system) the gateway and the workbook process groups have used so far."""
+        return (
+            process_group_cpu_seconds(self.gateway.pgid),
+            process_group_cpu_seconds(self.workbook.pgid),
+        )
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -121,104 +144,6 @@ async def add_directory_people(
             )
 
 
-@asynccontextmanager
-async def open_stack(url: str, state_dir: Path, engine: AsyncEngine) -> AsyncIterator[Stack]:
-    """The gateway in front of the workbook, both in process; the workbook alone as a fallback."""
-    workbook = create_workbook_app(
-        WorkbookSettings(
-            environment="test",
-            database_url=url,
-            state_dir=state_dir,
-            log_level="WARNING",
-            db_pool_size=20,
-        )
-    )
-    keys = load_dev_keys(state_dir)
-    async with AsyncExitStack() as stack:
-        await stack.enter_async_context(workbook.router.lifespan_context(workbook))
-        gateway_stack = await start_gateway(stack, url, state_dir, workbook, keys)
-        if gateway_stack is not None:
-            yield gateway_stack
-            return
-        issuer = InternalTokenIssuer(keys.internal_private_pem, keys.internal_kid)
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=workbook), base_url="http://wb")
-        )
-
-        async def direct(principal: Principal) -> Actor:
-            token = issuer.token_for(principal, "workbook")
-            return Actor(principal, {"Authorization": f"Bearer {token}"})
-
-        yield Stack(client, "", "in-process workbook app (no gateway)", direct)
-
-
-async def serve_loopback(stack: AsyncExitStack, app: Any) -> str:
-    """Serve an app with uvicorn in this process on a free 127.0.0.1 port; return its URL."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-
-    async def stop() -> None:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
-        sock.close()
-
-    stack.push_async_callback(stop)
-    while not server.started:
-        if task.done():
-            task.result()  # raises why it stopped
-        await asyncio.sleep(0.01)
-    return f"http://127.0.0.1:{port}"
-
-
-async def start_gateway(
-    stack: AsyncExitStack, url: str, state_dir: Path, workbook: Any, keys: Any
-) -> Stack | None:
-    """Start the real gateway in front of the workbook app, or say why not and return None."""
-    try:
-        workbook_url = await serve_loopback(stack, workbook)
-        from gateway.app import create_app as create_gateway_app
-        from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
-
-        gateway = create_gateway_app(
-            GatewaySettings(
-                environment="test",
-                database_url=url,
-                state_dir=state_dir,
-                log_level="WARNING",
-                db_pool_size=20,
-                rate_limit_enabled=False,
-                gateway_upstream_workbook=workbook_url,
-            ),
-        )
-        await stack.enter_async_context(gateway.router.lifespan_context(gateway))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=gateway), base_url="http://gateway.bench"
-            )
-        )
-        (await client.get("/healthz")).raise_for_status()
-    except Exception as exc:  # the fallback is the point: say why and carry on
-        print(f"  gateway unavailable ({type(exc).__name__}: {exc})")
-        return None
-
-    async def via_gateway(principal: Principal) -> Actor:
-        token = mint_dev_access_token(
-            keys, subject=principal.subject, issuer=DEV_ISSUER_DEFAULT, audience=AUDIENCE_DEFAULT
-        )
-        return Actor(principal, {"Authorization": f"Bearer {token}"})
-
-    mode = "in-process ASGI gateway -> workbook app on uvicorn (loopback, same process)"
-    return Stack(client, "/workbook", mode, via_gateway)
-
-
 def make_principal(
     discipline: str, roles: tuple[str, ...], team: uuid.UUID, manages: bool
 ) -> Principal:
@@ -234,10 +159,10 @@ def make_principal(
     )
 
 
-async def call(stack: Stack, method: str, path: str, actor: Actor, **kwargs: Any) -> httpx.Response:
-    response = await stack.client.request(
+async def call(api: Api, method: str, path: str, actor: Actor, **kwargs: Any) -> httpx.Response:
+    response = await api.client.request(
         method,
-        stack.prefix + path,
+        path,
         headers={**actor.headers, **kwargs.pop("headers", {})},
         **kwargs,
     )
@@ -246,11 +171,11 @@ async def call(stack: Stack, method: str, path: str, actor: Actor, **kwargs: Any
     return response
 
 
-async def open_case(stack: Stack, manager: Actor, worker: Actor, team: uuid.UUID) -> dict[str, Any]:
+async def open_case(api: Api, manager: Actor, worker: Actor, team: uuid.UUID) -> dict[str, Any]:
     """A family, an open case and the worker allocated as its social worker, via the API."""
     family = (
         await call(
-            stack,
+            api,
             "POST",
             "/families",
             manager,
@@ -266,7 +191,7 @@ async def open_case(stack: Stack, manager: Actor, worker: Actor, team: uuid.UUID
     ).json()
     case: dict[str, Any] = (
         await call(
-            stack,
+            api,
             "POST",
             "/cases",
             manager,
@@ -274,7 +199,7 @@ async def open_case(stack: Stack, manager: Actor, worker: Actor, team: uuid.UUID
         )
     ).json()
     await call(
-        stack,
+        api,
         "POST",
         f"/cases/{case['id']}/allocations",
         manager,
@@ -288,8 +213,9 @@ async def open_case(stack: Stack, manager: Actor, worker: Actor, team: uuid.UUID
     return case
 
 
-async def bench_creation(stack: Stack, worker: Actor, case_id: str, creates: int) -> None:
-    print("\n(a) entry creation: POST /cases/{id}/entries, final, with revision + audit + outbox")
+async def bench_creation(api: Api, worker: Actor, case_id: str, creates: int) -> None:
+    print("\n(a) entry creation: POST /workbook/cases/{id}/entries via the gateway, final,")
+    print("    with revision + audit + outbox")
 
     def body(i: int) -> dict[str, Any]:
         return {
@@ -302,15 +228,17 @@ async def bench_creation(stack: Stack, worker: Actor, case_id: str, creates: int
 
     async def create(i: int) -> float:
         started = time.perf_counter()
-        await call(stack, "POST", f"/cases/{case_id}/entries", worker, json=body(i))
+        await call(api, "POST", f"/cases/{case_id}/entries", worker, json=body(i))
         return (time.perf_counter() - started) * 1000
 
-    for i in range(20):  # warm the pools and caches
+    # Warm the connections, pools and caches with as many clients as the widest scenario.
+    warm = max(CONCURRENT_CLIENTS)
+    await asyncio.gather(*(create(i) for i in range(warm)))
+    for i in range(20):
         await create(i)
-    sequential = [await create(i) for i in range(creates)]
-    report("1 client, closed loop", sequential)
-    for clients in (4, 8):
+    for clients in (1, *CONCURRENT_CLIENTS):
         samples: list[float] = []
+        cpu_before = api.cpu_seconds()
         started = time.perf_counter()
 
         async def loop(offset: int, samples: list[float] = samples, clients: int = clients) -> None:
@@ -319,8 +247,16 @@ async def bench_creation(stack: Stack, worker: Actor, case_id: str, creates: int
 
         await asyncio.gather(*(loop(c) for c in range(clients)))
         elapsed = time.perf_counter() - started
-        report(f"{clients} clients, closed loop", samples)
-        print(f"  {'':<34} throughput {len(samples) / elapsed:7.1f} entries/s")
+        gateway_cpu, workbook_cpu = (
+            (after - before) / len(samples) * 1e6
+            for after, before in zip(api.cpu_seconds(), cpu_before, strict=True)
+        )
+        label = "1 client, closed loop" if clients == 1 else f"{clients} clients, closed loop"
+        report(label, samples)
+        print(
+            f"  {'':<34} throughput {len(samples) / elapsed:7.1f} entries/s"
+            f"  CPU/req gateway {gateway_cpu:.0f} us, workbook {workbook_cpu:.0f} us"
+        )
 
 
 BULK_ENTRIES = text(
@@ -356,12 +292,12 @@ BULK_EVENTS = text(
 
 
 async def bench_chronology(
-    stack: Stack, engine: AsyncEngine, manager: Actor, worker: Actor, team: uuid.UUID, reads: int
+    api: Api, engine: AsyncEngine, manager: Actor, worker: Actor, team: uuid.UUID, reads: int
 ) -> None:
     print(f"\n(b) first chronology page (limit={PAGE}) by case size; same-run ratios to 100")
     cases: dict[int, str] = {}
     for size in SIZES:
-        case = await open_case(stack, manager, worker, team)
+        case = await open_case(api, manager, worker, team)
         async with engine.begin() as connection:
             episode_id = await connection.scalar(
                 text("SELECT id FROM workbook.episode WHERE case_id = :c AND closed_at IS NULL"),
@@ -388,7 +324,7 @@ async def bench_chronology(
     async def read(case_id: str, order: str) -> float:
         started = time.perf_counter()
         response = await call(
-            stack, "GET", f"/cases/{case_id}/chronology?limit={PAGE}&order={order}", worker
+            api, "GET", f"/cases/{case_id}/chronology?limit={PAGE}&order={order}", worker
         )
         elapsed = (time.perf_counter() - started) * 1000
         assert len(response.json()["items"]) == PAGE
@@ -414,36 +350,150 @@ async def bench_chronology(
             print(f"  {'':<4}{size:>6} / {SIZES[0]}: {ratio}")
 
 
-async def run(url: str, state_dir: Path, creates: int, reads: int) -> None:
-    engine = create_async_engine(async_database_url(url), pool_size=4)
-    team = uuid.uuid4()
-    manager_p = make_principal("team_manager", ("practitioner", "team_manager"), team, True)
-    worker_p = make_principal("social_worker", ("practitioner",), team, False)
+async def run(
+    gateway_url: str,
+    gateway: Child,
+    workbook: Child,
+    database_url: str,
+    people: People,
+    state_dir: Path,
+    creates: int,
+    reads: int,
+) -> None:
+    engine = create_async_engine(async_database_url(database_url), pool_size=4)
+    limits = httpx.Limits(
+        max_connections=max(CONCURRENT_CLIENTS),
+        max_keepalive_connections=max(CONCURRENT_CLIENTS),
+        # Below uvicorn's 5 s keep-alive timeout, so an idle connection is never reused just as
+        # the server closes it (the bulk inserts leave the connections idle for a while).
+        keepalive_expiry=2.0,
+    )
     try:
-        await add_directory_people(engine, team, [(manager_p, "manager"), (worker_p, "member")])
-        async with open_stack(url, state_dir, engine) as stack:
-            print(f"path: {stack.mode}")
-            manager, worker = await stack.actor(manager_p), await stack.actor(worker_p)
-            case = await open_case(stack, manager, worker, team)
-            await bench_creation(stack, worker, case["id"], creates)
-            await bench_chronology(stack, engine, manager, worker, team, reads)
+        async with httpx.AsyncClient(
+            base_url=f"{gateway_url}/workbook", limits=limits, timeout=60.0
+        ) as client:
+            api = Api(client, gateway, workbook)
+            manager, worker = people.actor(state_dir, "manager"), people.actor(state_dir, "worker")
+            case = await open_case(api, manager, worker, people.team)
+            await bench_creation(api, worker, case["id"], creates)
+            await bench_chronology(api, engine, manager, worker, people.team, reads)
     finally:
         await engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--creates", type=int, default=400)
-    parser.add_argument("--reads", type=int, default=200)
+@dataclass(frozen=True)
+class People:
+    """The bench's team, its manager and its social worker, as the directory holds them."""
+
+    team: uuid.UUID
+    manager: Principal
+    worker: Principal
+
+    def actor(self, state_dir: Path, who: str) -> Actor:
+        """A development access token for one of them, as `fsm token` mints it."""
+        principal = self.manager if who == "manager" else self.worker
+        issuer, audience = dev_token_issuer_and_audience()
+        token = mint_dev_access_token(
+            load_dev_keys(state_dir),
+            subject=principal.subject,
+            issuer=issuer,
+            audience=audience,
+            ttl_seconds=6 * 3600,
+        )
+        return Actor(principal, {"Authorization": f"Bearer {token}"})
+
+
+async def seed_people(url: str) -> People:
+    """Put the bench's team and practitioners in the gateway's directory."""
+    team = uuid.uuid4()
+    people = People(
+        team,
+        make_principal("team_manager", ("practitioner", "team_manager"), team, True),
+        make_principal("social_worker", ("practitioner",), team, False),
+    )
+    engine = create_async_engine(async_database_url(url), pool_size=1)
+    try:
+        await add_directory_people(
+            engine, team, [(people.manager, "manager"), (people.worker, "member")]
+        )
+    finally:
+        await engine.dispose()
+    return people
+
+
+def start_services(children: Children, url: str, state_dir: Path) -> tuple[str, Child, Child]:
+    """Start the workbook and the gateway as `fsm serve` does; wait until both are ready."""
+    workbook_port, gateway_port = free_port(), free_port()
+    env = service_env(url, state_dir)
+    workbook = children.start("workbook", serve_argv("workbook", workbook_port), env)
+    gateway_env = {
+        **env,
+        "FSM_GATEWAY_UPSTREAM_WORKBOOK": f"http://{LOOPBACK}:{workbook_port}",
+        **RATE_LIMIT_NEVER_REFUSES,
+    }
+    gateway = children.start("gateway", serve_argv("gateway", gateway_port), gateway_env)
+    wait_ready(workbook, f"http://{LOOPBACK}:{workbook_port}/readyz")
+    wait_ready(gateway, f"http://{LOOPBACK}:{gateway_port}/readyz")
+    return f"http://{LOOPBACK}:{gateway_port}", gateway, workbook
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--creates", type=int, default=400, help="entries per scenario (400)")
+    parser.add_argument("--reads", type=int, default=200, help="reads per case size (200)")
+    parser.add_argument(
+        "--keep-logs", action="store_true", help="keep the processes' logs and print where"
+    )
     args = parser.parse_args()
-    server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    print(f"database: {'embedded PostgreSQL' if server is None else 'server from environment'}")
-    with fresh_database(server, ROOT / ".fsm") as url, tempfile.TemporaryDirectory() as tmp:
-        upgrade_all(url)
-        state_dir = Path(tmp)
-        ensure_dev_keys(state_dir)
-        asyncio.run(run(url, state_dir, args.creates, args.reads))
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    # SIGTERM unwinds like Ctrl-C, so the `finally` blocks stop the services and drop the database.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    log_root = Path(tempfile.mkdtemp(prefix="fsm-workbook-bench-"))
+    try:
+        with throwaway_database(ROOT / ".fsm") as (url, where):
+            print(f"database: throwaway database on the {where}")
+            state_dir = log_root / "state"
+            state_dir.mkdir()
+            upgrade_all(url)
+            ensure_dev_keys(state_dir)
+            people = asyncio.run(seed_people(url))
+            children = Children(log_root)
+            try:
+                gateway_url, gateway, workbook = start_services(children, url, state_dir)
+                print(
+                    "path: httpx.AsyncClient (keep-alive, this process) -> gateway process"
+                    " -> workbook process, each `fsm serve <unit>`"
+                )
+                print(
+                    f"      on {LOOPBACK}, one {uvicorn_flavour()} process each;"
+                    f" {os.cpu_count()} CPUs"
+                )
+                asyncio.run(
+                    run(
+                        gateway_url,
+                        gateway,
+                        workbook,
+                        url,
+                        people,
+                        state_dir,
+                        args.creates,
+                        args.reads,
+                    )
+                )
+            finally:
+                children.stop_all()
+    finally:
+        if args.keep_logs:
+            print(f"\nlogs: {log_root}")
+        else:
+            shutil.rmtree(log_root, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\nworkbook_bench: interrupted; every process it started has been stopped")
+        sys.exit(130)
