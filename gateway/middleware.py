@@ -8,8 +8,8 @@ from gateway.asgi import send_problem_error
 from gateway.runtime import GatewayRuntime
 from services.asgi import BodyTooLarge, ClientGone, read_body, replaying, send_problem
 from services.errors import ProblemError
-from services.idempotency import PRINCIPAL_SCOPE_KEY
 from services.internal_auth import PUBLIC_PATHS
+from services.principal import attach_principal
 
 DOCS_PATH = "/docs"
 
@@ -46,7 +46,7 @@ class GatewayMiddleware:
             scope["route"] = route.logged
             await runtime.proxy.forward(route, principal, scope, receive, send)
             return
-        scope[PRINCIPAL_SCOPE_KEY] = principal
+        attach_principal(scope, principal)
         await self._own_route(scope, receive, send, runtime.settings.max_own_body_bytes)
 
     async def _own_route(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:

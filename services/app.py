@@ -14,15 +14,17 @@ from fastapi.responses import Response
 from starlette.middleware import Middleware
 
 from services.db import create_engine, create_sessionmaker, install_database_handlers
-from services.errors import Problem, install_problem_handlers
+from services.errors import install_problem_handlers
 from services.health import router as health_router
-from services.idempotency import REPLAY_HEADER, IdempotencyMiddleware, IdempotentReplay
+from services.idempotency import REPLAY_HEADER, IdempotentReplay
 from services.internal_auth import InternalAuthMiddleware
 from services.internal_token import InternalTokenVerifier
 from services.kernel_tables import KernelTables
+from services.openapi_conventions import install_openapi_conventions
 from services.registry import Unit
 from services.relay import relay_lifespan_hook
 from services.request_context import RequestContextMiddleware, configure_logging
+from services.routing import problem_responses
 from services.settings import KernelSettings
 
 log = logging.getLogger(__name__)
@@ -36,9 +38,8 @@ def install_replay_handler(app: FastAPI) -> None:
     async def on_replay(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, IdempotentReplay)
         stored = exc.stored
-        headers = dict(stored["headers"])
-        headers[REPLAY_HEADER] = "true"
-        return Response(content=stored["body"], status_code=stored["status"], headers=headers)
+        headers = {**stored.headers, REPLAY_HEADER: "true"}
+        return Response(content=stored.body, status_code=stored.status, headers=headers)
 
     app.add_exception_handler(IdempotentReplay, on_replay)
 
@@ -111,8 +112,8 @@ def create_service_app(
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
-    # Added innermost first: the request passes RequestContext → InternalAuth → Idempotency.
-    app.add_middleware(IdempotencyMiddleware, table=kernel.idempotency_key)
+    install_openapi_conventions(app, settings)
+    # Added innermost first: the request passes RequestContext → InternalAuth (or the edge's).
     if auth_middleware is not None:
         app.add_middleware(auth_middleware.cls, *auth_middleware.args, **auth_middleware.kwargs)
     elif internal_auth:
@@ -123,7 +124,4 @@ def create_service_app(
 
 def route_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the problem statuses an endpoint can return."""
-    return {
-        status: {"model": Problem, "description": "Problem details (RFC 9457)"}
-        for status in statuses
-    }
+    return problem_responses(*statuses)

@@ -1,10 +1,11 @@
 """The audit log: who did what to which record, when, why and with what outcome.
 
-Rows are appended inside the request's unit of work just before it commits, so the audit record
-and the change commit together and the chain's lock (taken by the database trigger) is held only
-for the last moments of the transaction. Denials are written even when the request rolls back.
-The chain itself is built by the trigger in services/audit_ddl.py; `verify_chain` recomputes it
-here, independently, to report the first broken link.
+This module is the database side: appending rows and verifying the chain. Requests queue their
+events on the unit of work (services/unit_of_work.py, services/auditing.py), which writes them
+just before it commits, so the audit record and the change commit together; denials are written
+even when the request rolls back. The chain itself is built by the trigger in
+services/audit_ddl.py; `verify_chain` recomputes it here, independently, to report the first
+broken link.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import Request
 from pydantic_core import to_jsonable_python
 from sqlalchemy import MetaData, Table, Text, insert, select
 from sqlalchemy.ext.asyncio import (
@@ -29,20 +29,15 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from services.db import add_after_rollback, add_before_commit, sessionmaker_from
-from services.idempotency import PRINCIPAL_SCOPE_KEY
 from services.kernel_tables import GENESIS_HASH, define_kernel_tables
 from services.principal import Principal
 from services.registry import UNITS
-from services.request_context import current_request_id
 from services.settings import async_database_url
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal["success", "denied", "not_found", "error"]
-ANONYMOUS = "anonymous"
 _SEPARATOR = "\x1f"
-_QUEUE_KEY = "fsm.audit.queue"
 
 
 @dataclass(frozen=True)
@@ -128,68 +123,6 @@ async def audit_outside_request(
     """Append events in a short transaction of their own (for denials whose request rolls back)."""
     async with sessionmaker() as session, session.begin():
         return await write_audit(session, table, actor=actor, request_id=request_id, events=events)
-
-
-def _request_actor(request: Request) -> Actor:
-    principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
-    return principal if isinstance(principal, Principal) else ANONYMOUS
-
-
-def audit(request: Request, event: AuditEvent) -> None:
-    """Queue an event to be written in the request's unit of work just before it commits.
-
-    If the unit of work rolls back instead, events that record a denial, a miss or an error are
-    still written in a transaction of their own; successes that did not happen are not.
-    """
-    if request.scope.get("fsm.session") is None:
-        # Without a unit of work nothing would ever write the queue: fail loudly, not silently.
-        raise RuntimeError("audit() needs the request's unit of work (DbSession)")
-    queue: list[AuditEvent] | None = request.scope.get(_QUEUE_KEY)
-    if queue is not None:
-        queue.append(event)
-        return
-    queue = [event]
-    request.scope[_QUEUE_KEY] = queue
-    table: Table = request.app.state.kernel.audit_log
-
-    async def write_before_commit(session: AsyncSession) -> None:
-        await write_audit(
-            session,
-            table,
-            actor=_request_actor(request),
-            request_id=current_request_id(),
-            events=queue,
-        )
-
-    async def write_after_rollback() -> None:
-        unsuccessful = [e for e in queue if e.outcome != "success"]
-        if not unsuccessful:
-            return
-        try:
-            await audit_outside_request(
-                sessionmaker_from(request),
-                table,
-                actor=_request_actor(request),
-                request_id=current_request_id(),
-                events=unsuccessful,
-            )
-        except Exception:
-            # Logged rather than raised: the client must still get the original error.
-            log.exception("could not write %d audit events after rollback", len(unsuccessful))
-
-    add_before_commit(request, write_before_commit)
-    add_after_rollback(request, write_after_rollback)
-
-
-async def audit_now(request: Request, event: AuditEvent) -> None:
-    """Write an event at once in its own transaction, whatever becomes of the request's."""
-    await audit_outside_request(
-        sessionmaker_from(request),
-        request.app.state.kernel.audit_log,
-        actor=_request_actor(request),
-        request_id=current_request_id(),
-        events=[event],
-    )
 
 
 @dataclass(frozen=True)

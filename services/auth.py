@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.errors import Forbidden, Unauthorized
-from services.idempotency import PRINCIPAL_SCOPE_KEY
-from services.principal import Principal
+from services.errors import Forbidden, Unauthorized, raises
+from services.principal import Principal, principal_of
 
 
+@raises(401)
 def current_principal(request: Request) -> Principal:
     """The principal the gateway vouched for; absent only if middleware was bypassed."""
-    principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
-    if not isinstance(principal, Principal):
+    principal = principal_of(request.scope)
+    if principal is None:
         raise Unauthorized()
     return principal
 
@@ -27,6 +27,7 @@ def require_any_role(*roles: str) -> Callable[[Principal], Principal]:
     """Build a dependency that lets through principals holding at least one of `roles`."""
     wanted = frozenset(roles)
 
+    @raises(403)
     def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.roles.isdisjoint(wanted):
             raise Forbidden()

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import Request, Response
+from fastapi import Header, Request, Response
 
 from services.errors import ProblemError
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag you last read; the change is refused (412) if it is stale.",
+    ),
+]
 
 
 def etag_for(resource_id: UUID, version: int) -> str:
@@ -19,9 +28,8 @@ def set_etag(response: Response, resource_id: UUID, version: int) -> None:
     response.headers["ETag"] = etag_for(resource_id, version)
 
 
-def require_if_match(request: Request, resource_id: UUID, version: int) -> None:
+def check_if_match(supplied: str | None, resource_id: UUID, version: int) -> None:
     """Refuse an update that does not name the version it was based on."""
-    supplied = request.headers.get("if-match")
     if supplied is None:
         raise ProblemError(
             428,
@@ -38,3 +46,8 @@ def require_if_match(request: Request, resource_id: UUID, version: int) -> None:
         "The resource changed since you read it; fetch it again.",
         current_etag=current,
     )
+
+
+def require_if_match(request: Request, resource_id: UUID, version: int) -> None:
+    """Check the request's If-Match header (for handlers that read it from the request)."""
+    check_if_match(request.headers.get("if-match"), resource_id, version)

@@ -1,13 +1,14 @@
-"""Database access: one async engine per process, one unit of work per request."""
+"""Database access: one async engine per process, and database failures as problem+json.
+
+The request's unit of work lives in services/unit_of_work.py.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
 
 import asyncpg  # type: ignore[import-untyped]
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -21,8 +22,6 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.errors import problem_response, public_path
-from services.idempotency import SCOPE_KEY as IDEMPOTENCY_SCOPE_KEY
-from services.idempotency import claim as claim_idempotency
 from services.settings import KernelSettings
 
 log = logging.getLogger(__name__)
@@ -71,74 +70,6 @@ def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEn
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-def sessionmaker_from(request: Request) -> async_sessionmaker[AsyncSession]:
-    """The session factory the app's lifespan put on its state."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return factory
-
-
-# Hooks that run inside the unit of work just before it commits (audit writes, idempotency).
-BEFORE_COMMIT_KEY = "fsm.before_commit"
-
-
-def add_before_commit(request: Request, hook: Any) -> None:
-    """Register an async callable(session) to run in the request's transaction before commit."""
-    request.scope.setdefault(BEFORE_COMMIT_KEY, []).append(hook)
-
-
-# Hooks that run after the unit of work rolled back (denials must be audited even then).
-AFTER_ROLLBACK_KEY = "fsm.after_rollback"
-
-
-def add_after_rollback(request: Request, hook: Any) -> None:
-    """Register an async callable() to run after the request's transaction rolled back."""
-    request.scope.setdefault(AFTER_ROLLBACK_KEY, []).append(hook)
-
-
-async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
-    """Yield the request's session and commit it before the response is sent.
-
-    A request carrying an Idempotency-Key is claimed inside this transaction; its commit is
-    then left to the idempotency middleware, which stores the response in the same transaction.
-    """
-    idempotent = request.scope.get(IDEMPOTENCY_SCOPE_KEY)
-    session = sessionmaker_from(request)()
-    handed_over = False
-    request.scope["fsm.session"] = session
-    try:
-        if idempotent is not None:
-            await claim_idempotency(session, request.app.state.kernel.idempotency_key, idempotent)
-        yield session
-        for hook in request.scope.get(BEFORE_COMMIT_KEY, []):
-            await hook(session)
-        if idempotent is not None:
-            await session.flush()
-            handed_over = True
-        else:
-            await session.commit()
-    except BaseException as exc:
-        await session.rollback()
-        if idempotent is not None:
-            idempotent.session = None
-        if isinstance(exc, Exception):
-            for rollback_hook in request.scope.get(AFTER_ROLLBACK_KEY, []):
-                # A failing hook must not replace the error the client should see.
-                try:
-                    await rollback_hook()
-                except Exception:
-                    log.exception("after-rollback hook failed")
-        raise
-    finally:
-        request.scope.pop("fsm.session", None)
-        if not handed_over:
-            await session.close()
-
-
-# scope="function": the commit happens before the response leaves, so a failed commit
-# becomes an error response instead of a lie.
-DbSession = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 
 
 _CONNECTION_ERRORS: tuple[type[Exception], ...] = (

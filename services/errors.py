@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+_PROBLEMS_ATTRIBUTE = "__fsm_problems__"
+Raiser = TypeVar("Raiser", bound=Callable[..., Any])
 PROBLEM_BASE = "https://family-safeguarding.example/problems/"
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,20 @@ class Problem(BaseModel):
     instance: str | None = None
 
 
+class FieldErrorItem(BaseModel):
+    """Where a request is at fault and why (never the submitted value)."""
+
+    location: list[str]
+    message: str
+    code: str
+
+
+class ValidationProblemDetails(Problem):
+    """A 422: the request is well formed but not valid; `errors` says where."""
+
+    errors: list[FieldErrorItem] = []
+
+
 class ProblemError(Exception):
     """A failure the client should see as problem+json; raise it from anywhere in a request."""
 
@@ -70,6 +88,35 @@ class ProblemError(Exception):
         self.detail = detail
         self.headers = headers or {}
         self.extensions = extensions
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One thing wrong with a request: its location (`body`, `discipline`), a message, a code."""
+
+    location: tuple[str, ...]
+    message: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"location": list(self.location), "message": self.message, "code": self.code}
+
+
+VALIDATION_DETAIL = "The request is not valid; see errors."
+
+
+class ValidationProblem(ProblemError):
+    """A 422 in the same shape as FastAPI's request validation errors."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__(
+            422, "validation", VALIDATION_DETAIL, errors=[error.as_dict() for error in errors]
+        )
+
+
+def invalid(*location: str, message: str, code: str = "invalid") -> ValidationProblem:
+    """A 422 naming one field at fault: `invalid("body", "ends_at", message=...)`."""
+    return ValidationProblem([FieldError(location, message, code)])
 
 
 class NotFound(ProblemError):
@@ -102,6 +149,22 @@ class ServiceUnavailable(ProblemError):
         super().__init__(
             503, "service-unavailable", detail, headers={"Retry-After": str(retry_after)}
         )
+
+
+def raises(*statuses: int) -> Callable[[Raiser], Raiser]:
+    """Declare the problem statuses a dependency or endpoint can answer with (for OpenAPI)."""
+
+    def mark(call: Raiser) -> Raiser:
+        setattr(call, _PROBLEMS_ATTRIBUTE, problem_statuses(call) | frozenset(statuses))
+        return call
+
+    return mark
+
+
+def problem_statuses(call: Callable[..., Any]) -> frozenset[int]:
+    """The problem statuses declared with `raises` on a callable."""
+    declared: object = getattr(call, _PROBLEMS_ATTRIBUTE, frozenset())
+    return declared if isinstance(declared, frozenset) else frozenset()
 
 
 _PREFIX = re.compile(r"^(/[a-z][a-z0-9-]{0,40}){1,3}$")
@@ -193,7 +256,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             422,
             "validation",
-            detail="The request is not valid; see errors.",
+            detail=VALIDATION_DETAIL,
             instance=public_path(request),
             errors=_validation_errors(exc),
         )

@@ -1,56 +1,61 @@
-"""Idempotency-Key for creating requests, so clients on poor signal can retry safely.
+"""Idempotency-Key on creating requests, so clients on poor signal can retry safely.
 
-The middleware hashes the request and, for a key it has not seen, lets the handler run inside the
-unit of work with an advisory lock on the key; it then stores the response in that same
-transaction, so "the work happened" and "its response is stored" commit together or not at all.
-A retry replays the stored response; the same key with another body is 422; a retry while the
-first is still running is 409.
+Every POST the kit routes (services/routing.py) accepts the header. Its key is claimed inside
+the request's own unit of work, under an advisory lock on (caller, key); the response is stored
+in that same transaction just before it commits, so "the work happened" and "its response is
+stored" commit together or not at all. A retry replays the stored response; the same key with
+another request is 422; a retry while the first is still running is 409. Only 2xx responses are
+stored: a failed request changed nothing, so running it again is safe.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header, Request
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.asgi import BodyTooLarge, ClientGone, read_body, replaying, send_problem
-from services.errors import ProblemError
-from services.request_context import header
+from services.auth import CurrentPrincipal
+from services.errors import ProblemError, raises
+from services.unit_of_work import UnitOfWork, Work
 
-SCOPE_KEY = "fsm.idempotency"
-PRINCIPAL_SCOPE_KEY = "fsm.principal"
+HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 REPLAY_HEADER = "idempotent-replayed"
 # Response headers worth replaying; others (dates, request ids) belong to the new exchange.
-_REPLAYED_HEADERS = {b"content-type", b"location", b"etag"}
+_REPLAYED_HEADERS = {"content-type", "location", "etag"}
 
 
-@dataclass
-class IdempotentRequest:
-    """What the middleware learned about a keyed request, shared with the unit of work."""
+@dataclass(frozen=True)
+class StoredResponse:
+    """A response kept for replay."""
 
-    key: str
-    subject: str
-    method: str
-    path: str
-    request_hash: str
-    session: AsyncSession | None = None
-    stored_response: dict[str, Any] | None = None
-    response_start: Message | None = None
-    response_body: list[bytes] = field(default_factory=list)
+    status: int
+    headers: dict[str, str]
+    body: bytes
 
 
 class IdempotentReplay(Exception):
-    """Raised inside the unit of work when a stored response should be sent instead."""
+    """Raised instead of running a request whose response is already stored."""
 
-    def __init__(self, stored: dict[str, Any]) -> None:
+    def __init__(self, stored: StoredResponse) -> None:
         super().__init__("replay")
         self.stored = stored
+
+
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A request under an Idempotency-Key: whose, which, and a digest of what it asked."""
+
+    subject: str
+    key: str
+    method: str
+    path: str
+    request_hash: str
 
 
 def _lock_key(subject: str, key: str) -> int:
@@ -58,10 +63,19 @@ def _lock_key(subject: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def claim(session: AsyncSession, table: Table, request: IdempotentRequest) -> None:
-    """Inside the request's transaction: lock the key, then replay, refuse or let it run."""
+def request_digest(method: str, path: str, body: bytes) -> str:
+    """What makes two requests "the same request" for a key: method, path and body."""
+    digest = hashlib.sha256(method.encode() + b"\x1f" + path.encode() + b"\x1f")
+    digest.update(body)
+    return digest.hexdigest()
+
+
+async def claim(session: AsyncSession, table: Table, keyed: KeyedRequest) -> None:
+    """Lock the key for this transaction, then replay, refuse, or let the request run."""
+    # The lock first, then the lookup in a statement of its own: under READ COMMITTED its
+    # snapshot is taken after the lock is held, so it sees a response committed just before.
     locked = await session.scalar(
-        select(func.pg_try_advisory_xact_lock(_lock_key(request.subject, request.key)))
+        select(func.pg_try_advisory_xact_lock(_lock_key(keyed.subject, keyed.key)))
     )
     if not locked:
         raise ProblemError(
@@ -79,16 +93,15 @@ async def claim(session: AsyncSession, table: Table, request: IdempotentRequest)
                 table.c.response_status,
                 table.c.response_headers,
                 table.c.response_body,
-            ).where(table.c.subject == request.subject, table.c.key == request.key)
+            ).where(table.c.subject == keyed.subject, table.c.key == keyed.key)
         )
     ).one_or_none()
     if row is None:
-        request.session = session
         return
     if (row.request_hash, row.method, row.path) != (
-        request.request_hash,
-        request.method,
-        request.path,
+        keyed.request_hash,
+        keyed.method,
+        keyed.path,
     ):
         raise ProblemError(
             422,
@@ -96,28 +109,25 @@ async def claim(session: AsyncSession, table: Table, request: IdempotentRequest)
             "This Idempotency-Key was used with a different request; use a new key.",
         )
     raise IdempotentReplay(
-        {"status": row.response_status, "headers": row.response_headers, "body": row.response_body}
+        StoredResponse(row.response_status, dict(row.response_headers), row.response_body)
     )
 
 
-async def store(session: AsyncSession, table: Table, request: IdempotentRequest) -> None:
-    """Record the response in the request's transaction."""
-    assert request.response_start is not None
+async def store(session: AsyncSession, table: Table, keyed: KeyedRequest, response: Any) -> None:
+    """Record a successful response under its key, in the request's transaction."""
     headers = {
-        k.decode("latin-1"): v.decode("latin-1")
-        for k, v in request.response_start.get("headers", [])
-        if k.lower() in _REPLAYED_HEADERS
+        name: value for name, value in response.headers.items() if name.lower() in _REPLAYED_HEADERS
     }
     await session.execute(
         insert(table).values(
-            subject=request.subject,
-            key=request.key,
-            method=request.method,
-            path=request.path,
-            request_hash=request.request_hash,
-            response_status=request.response_start["status"],
+            subject=keyed.subject,
+            key=keyed.key,
+            method=keyed.method,
+            path=keyed.path,
+            request_hash=keyed.request_hash,
+            response_status=response.status_code,
             response_headers=headers,
-            response_body=b"".join(request.response_body),
+            response_body=bytes(response.body),
         )
     )
 
@@ -130,92 +140,51 @@ async def purge_expired(session: AsyncSession, table: Table, hours: int = 24) ->
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-class IdempotencyMiddleware:
-    """Buffer keyed POST requests and responses so the unit of work can make them idempotent."""
+def _valid_key(key: str) -> bool:
+    return 0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()
 
-    def __init__(self, app: ASGIApp, table: Table, max_body_bytes: int = 1_048_576) -> None:
-        self.app = app
-        self.table = table
-        self.max_body_bytes = max_body_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        key = header(scope, b"idempotency-key")
-        if key is None:
-            await self.app(scope, receive, send)
-            return
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            await send_problem(
-                send,
-                400,
-                "invalid-idempotency-key",
-                "Idempotency-Key must be 1-255 printable characters.",
-            )
-            return
-
-        principal = scope.get(PRINCIPAL_SCOPE_KEY)
-        if principal is None:  # unauthenticated: let the app refuse it
-            await self.app(scope, receive, send)
-            return
-
-        try:
-            body_bytes = await read_body(receive, self.max_body_bytes)
-        except ClientGone:
-            return
-        except BodyTooLarge:
-            await send_problem(send, 413, "too-large", "The request body is too large.")
-            return
-
-        digest = hashlib.sha256()
-        digest.update(scope["method"].encode() + b"\x1f" + scope["path"].encode() + b"\x1f")
-        digest.update(body_bytes)
-        state = IdempotentRequest(
-            key=key,
-            subject=principal.subject,
-            method=scope["method"],
-            path=scope["path"],
-            request_hash=digest.hexdigest(),
+@raises(400, 409, 422)
+async def idempotency_key(
+    request: Request,
+    uow: Work,
+    principal: CurrentPrincipal,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description=(
+                "A unique value per intended change (a UUID). Retrying with the same key "
+                "replays the first response instead of repeating the change."
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Claim the request's Idempotency-Key in its unit of work, or replay what is stored."""
+    if key is None:
+        return
+    if not _valid_key(key):
+        raise ProblemError(
+            400,
+            "invalid-idempotency-key",
+            "Idempotency-Key must be 1-255 printable characters.",
         )
-        scope[SCOPE_KEY] = state
+    keyed = KeyedRequest(
+        subject=principal.subject,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        request_hash=request_digest(request.method, request.url.path, await request.body()),
+    )
+    table: Table = request.app.state.kernel.idempotency_key
+    await claim(uow.session, table, keyed)
+    uow.before_commit(_storer(uow, table, keyed))
 
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state.response_start = message
-            elif message["type"] == "http.response.body":
-                state.response_body.append(message.get("body", b""))
 
-        try:
-            await self.app(scope, replaying(body_bytes, receive), capture)
-        except BaseException:
-            if state.session is not None:
-                await state.session.rollback()
-                await state.session.close()
-            raise
-        await self._finish(state, send)
+def _storer(uow: UnitOfWork, table: Table, keyed: KeyedRequest) -> Any:
+    async def store_response(session: AsyncSession) -> None:
+        response = uow.response
+        if response is not None and 200 <= response.status_code < 300:
+            await store(session, table, keyed, response)
 
-    async def _finish(self, state: IdempotentRequest, send: Send) -> None:
-        start = state.response_start
-        assert start is not None
-        session = state.session
-        if session is not None:
-            # The unit of work left its transaction open for us: store and commit together.
-            try:
-                if 200 <= start["status"] < 300:
-                    await store(session, self.table, state)
-                await session.commit()
-            except Exception:
-                await session.rollback()
-                await send_problem(
-                    send,
-                    503,
-                    "commit-failed",
-                    "The change could not be saved; retry with the same key.",
-                    headers={"Retry-After": "1"},
-                )
-                return
-            finally:
-                await session.close()
-        await send(start)
-        await send({"type": "http.response.body", "body": b"".join(state.response_body)})
+    return store_response

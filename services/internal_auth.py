@@ -10,9 +10,9 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.asgi import send_problem
-from services.idempotency import PRINCIPAL_SCOPE_KEY
 from services.internal_token import InternalTokenVerifier
 from services.jose import TokenRejected
+from services.principal import attach_principal
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json"})
 
@@ -74,5 +74,5 @@ class InternalAuthMiddleware:
         except TokenRejected:
             await _refuse(send, "The internal token is not valid.")
             return
-        scope[PRINCIPAL_SCOPE_KEY] = principal
+        attach_principal(scope, principal)
         await self.app(scope, receive, send)

@@ -10,6 +10,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
+DEFAULT_ACCESS_PURPOSES = (
+    "direct_work",
+    "case_management",
+    "supervision",
+    "safeguarding_enquiry",
+    "quality_assurance",
+    "system_sync",
+)
+
 
 def default_state_dir() -> Path:
     """Where local data (embedded database, development keys) lives: `.fsm/` in the checkout."""
@@ -34,12 +43,16 @@ class KernelSettings(BaseSettings):
     log_json: bool = True
     # Public JWKS (JSON text or a file path) of the gateway's internal signing key.
     internal_jwks_file: Path | None = None
-    max_page_size: int = Field(default=200, ge=1, le=1000)
+    # Why a caller reads or writes case data (X-Access-Purpose); recorded on every audit row.
+    access_purposes: tuple[str, ...] = DEFAULT_ACCESS_PURPOSES
+    default_access_purpose: str = "direct_work"
 
     @model_validator(mode="after")
     def _production_needs_explicit_config(self) -> KernelSettings:
         if self.environment == "production" and self.database_url is None:
             raise ValueError("DATABASE_URL is required in production")
+        if self.default_access_purpose not in self.access_purposes:
+            raise ValueError("default_access_purpose must be one of access_purposes")
         return self
 
     def require_database_url(self) -> str:

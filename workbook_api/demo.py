@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit import AuditEvent, write_audit
+from workbook_api.cases.events import publish_allocation_changed, publish_case_event
 from workbook_api.cases.models import Allocation, Case, Episode
-from workbook_api.cases.service import publish_allocation_changed, publish_case_event
 from workbook_api.entries.demo import seed_demo_entries
 from workbook_api.families.identifiers import nhs_check_digit, upn_check_letter
 from workbook_api.families.models import Family, Person, PersonIdentifier, Relationship

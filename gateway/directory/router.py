@@ -31,16 +31,18 @@ from gateway.directory.schemas import (
 )
 from gateway.directory.service import DirectoryScope, london_today
 from services.app import route_responses
-from services.audit import AuditEvent, audit
+from services.audit import AuditEvent
+from services.auditing import audit
 from services.auth import CurrentPrincipal
 from services.concurrency import require_if_match, set_etag
-from services.db import DbSession
 from services.pagination import Page, page_params, split_page
+from services.routing import KitRoute
+from services.unit_of_work import DbSession
 
 PURPOSE = "directory administration"
 
-router = APIRouter(prefix="/directory", tags=["directory"])
-me_router = APIRouter(tags=["me"])
+router = APIRouter(prefix="/directory", tags=["directory"], route_class=KitRoute)
+me_router = APIRouter(tags=["me"], route_class=KitRoute)
 
 PageParams = Annotated[tuple[int, str | None], Depends(page_params)]
 
@@ -106,7 +108,9 @@ def _membership(membership: TeamMembership, team_name: str) -> MembershipRead:
 # --- /me -----------------------------------------------------------------------------------
 
 
-@me_router.get("/me", status_code=status.HTTP_200_OK, responses=route_responses(401, 403))
+@me_router.get(
+    "/me", status_code=status.HTTP_200_OK, responses=route_responses(401, 403), summary="Who am I"
+)
 async def get_me(principal: CurrentPrincipal, session: DbSession) -> MeRead:
     """Return the signed-in practitioner as the directory resolves them."""
     teams = await service.teams_of(session, principal.practitioner_id, london_today())
@@ -125,7 +129,12 @@ async def get_me(principal: CurrentPrincipal, session: DbSession) -> MeRead:
 # --- disciplines ---------------------------------------------------------------------------
 
 
-@router.get("/disciplines", status_code=status.HTTP_200_OK, responses=route_responses(401, 403))
+@router.get(
+    "/disciplines",
+    status_code=status.HTTP_200_OK,
+    responses=route_responses(401, 403),
+    summary="List disciplines",
+)
 async def list_disciplines(principal: CurrentPrincipal, session: DbSession) -> list[DisciplineRead]:
     """List the disciplines practitioners can hold (reference data, for any practitioner)."""
     rows = await service.list_disciplines(session)
@@ -135,7 +144,12 @@ async def list_disciplines(principal: CurrentPrincipal, session: DbSession) -> l
 # --- teams ---------------------------------------------------------------------------------
 
 
-@router.get("/teams", status_code=status.HTTP_200_OK, responses=route_responses(400, 401, 403))
+@router.get(
+    "/teams",
+    status_code=status.HTTP_200_OK,
+    responses=route_responses(400, 401, 403),
+    summary="List teams",
+)
 async def list_teams(
     scope: ReaderScope,
     session: DbSession,
@@ -155,7 +169,10 @@ async def list_teams(
 
 
 @router.post(
-    "/teams", status_code=status.HTTP_201_CREATED, responses=route_responses(401, 403, 409, 422)
+    "/teams",
+    status_code=status.HTTP_201_CREATED,
+    responses=route_responses(401, 403, 409, 422),
+    summary="Create a team",
 )
 async def create_team(
     body: TeamCreate,
@@ -172,7 +189,10 @@ async def create_team(
 
 
 @router.get(
-    "/teams/{team_id}", status_code=status.HTTP_200_OK, responses=route_responses(401, 403, 404)
+    "/teams/{team_id}",
+    status_code=status.HTTP_200_OK,
+    responses=route_responses(401, 403, 404),
+    summary="Read a team",
 )
 async def get_team(
     team_id: UUID, scope: ReaderScope, session: DbSession, response: Response
@@ -185,6 +205,7 @@ async def get_team(
     "/teams/{team_id}",
     status_code=status.HTTP_200_OK,
     responses=route_responses(401, 403, 404, 409, 412, 422, 428),
+    summary="Change a team",
 )
 async def update_team(
     team_id: UUID,
@@ -211,7 +232,10 @@ async def update_team(
 
 
 @router.get(
-    "/practitioners", status_code=status.HTTP_200_OK, responses=route_responses(400, 401, 403)
+    "/practitioners",
+    status_code=status.HTTP_200_OK,
+    responses=route_responses(400, 401, 403),
+    summary="List practitioners",
 )
 async def list_practitioners(
     scope: ReaderScope,
@@ -239,6 +263,7 @@ async def list_practitioners(
     "/practitioners",
     status_code=status.HTTP_201_CREATED,
     responses=route_responses(401, 403, 409, 422),
+    summary="Add a practitioner",
 )
 async def create_practitioner(
     body: PractitionerCreate,
@@ -267,6 +292,7 @@ async def create_practitioner(
     "/practitioners/{practitioner_id}",
     status_code=status.HTTP_200_OK,
     responses=route_responses(401, 403, 404),
+    summary="Read a practitioner",
 )
 async def get_practitioner(
     practitioner_id: UUID, scope: ReaderScope, session: DbSession, response: Response
@@ -280,6 +306,7 @@ async def get_practitioner(
     "/practitioners/{practitioner_id}",
     status_code=status.HTTP_200_OK,
     responses=route_responses(401, 403, 404, 412, 422, 428),
+    summary="Change a practitioner",
 )
 async def update_practitioner(
     practitioner_id: UUID,
@@ -332,6 +359,7 @@ async def _set_active(
     "/practitioners/{practitioner_id}/deactivate",
     status_code=status.HTTP_200_OK,
     responses=route_responses(401, 403, 404, 412),
+    summary="Deactivate a practitioner",
 )
 async def deactivate_practitioner(
     practitioner_id: UUID,
@@ -349,6 +377,7 @@ async def deactivate_practitioner(
     "/practitioners/{practitioner_id}/activate",
     status_code=status.HTTP_200_OK,
     responses=route_responses(401, 403, 404, 412),
+    summary="Reactivate a practitioner",
 )
 async def activate_practitioner(
     practitioner_id: UUID,
@@ -369,6 +398,7 @@ async def activate_practitioner(
     "/practitioners/{practitioner_id}/memberships",
     status_code=status.HTTP_200_OK,
     responses=route_responses(401, 403, 404),
+    summary="List a practitioner's team memberships",
 )
 async def list_memberships(
     practitioner_id: UUID, scope: ReaderScope, session: DbSession
@@ -383,6 +413,7 @@ async def list_memberships(
     "/practitioners/{practitioner_id}/memberships",
     status_code=status.HTTP_201_CREATED,
     responses=route_responses(401, 403, 404, 409, 422),
+    summary="Add a team membership",
 )
 async def create_membership(
     practitioner_id: UUID,
@@ -418,6 +449,7 @@ async def create_membership(
     "/practitioners/{practitioner_id}/memberships/{membership_id}/end",
     status_code=status.HTTP_200_OK,
     responses=route_responses(401, 403, 404, 409, 422),
+    summary="End a team membership",
 )
 async def end_membership(
     practitioner_id: UUID,

@@ -23,7 +23,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.audit import (
     AuditEvent,
-    audit,
     audit_outside_request,
     format_occurred_at,
     row_hash,
@@ -32,15 +31,16 @@ from services.audit import (
     write_audit,
 )
 from services.audit_ddl import create_audit_guards_sql
-from services.db import DbSession, create_sessionmaker, install_database_handlers
+from services.auditing import audit
+from services.db import create_sessionmaker, install_database_handlers
 from services.errors import NotFound, ProblemError, install_problem_handlers
-from services.idempotency import PRINCIPAL_SCOPE_KEY
 from services.kernel_tables import GENESIS_HASH, define_kernel_tables
 from services.outbox import publish
-from services.principal import Principal
+from services.principal import Principal, attach_principal
 from services.registry import UNITS
 from services.request_context import RequestContextMiddleware
 from services.settings import async_database_url
+from services.unit_of_work import DbSession
 from workbook_api.models import kernel
 
 AUDIT = kernel.audit_log
@@ -331,7 +331,7 @@ class _AsPrincipal:
         self.principal = principal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[PRINCIPAL_SCOPE_KEY] = self.principal
+        attach_principal(scope, self.principal)
         await self.app(scope, receive, send)
 
 

@@ -10,19 +10,21 @@ import asyncio
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Integer, String, Uuid, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.app import create_service_app, route_responses
+from services.app import create_service_app
 from services.auth import CurrentPrincipal
 from services.concurrency import require_if_match, set_etag
-from services.db import DbSession, schema_metadata
+from services.db import schema_metadata
 from services.errors import NotFound, ProblemError
 from services.pagination import Page, decode_cursor, page_params, split_page
 from services.registry import SUPERVISION
+from services.routing import kit_router
 from services.settings import KernelSettings
+from services.unit_of_work import DbSession
 from supervision_api.models import kernel
 
 WIDGET_SCHEMA = "kernel_test"
@@ -55,10 +57,10 @@ class WidgetOut(BaseModel):
     version: int
 
 
-router = APIRouter()
+router = kit_router()
 
 
-@router.post("/widgets", status_code=201, responses=route_responses(401, 409, 422))
+@router.post("/widgets", status_code=201, summary="Create a widget")
 async def create_widget(
     body: WidgetIn, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> WidgetOut:
@@ -82,7 +84,7 @@ async def _load(session: DbSession, principal: CurrentPrincipal, widget_id: uuid
     return widget
 
 
-@router.get("/widgets/{widget_id}", responses=route_responses(401, 404))
+@router.get("/widgets/{widget_id}", summary="Read a widget")
 async def get_widget(
     widget_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> WidgetOut:
@@ -92,7 +94,7 @@ async def get_widget(
     return WidgetOut(id=widget.id, name=widget.name, version=widget.version)
 
 
-@router.put("/widgets/{widget_id}", responses=route_responses(401, 404, 412, 428))
+@router.put("/widgets/{widget_id}", summary="Rename a widget")
 async def rename_widget(
     widget_id: uuid.UUID,
     body: WidgetIn,
@@ -112,7 +114,7 @@ async def rename_widget(
     return WidgetOut(id=widget.id, name=widget.name, version=widget.version)
 
 
-@router.get("/widgets", responses=route_responses(400, 401))
+@router.get("/widgets", summary="List widgets")
 async def list_widgets(
     session: DbSession,
     principal: CurrentPrincipal,

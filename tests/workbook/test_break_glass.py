@@ -15,8 +15,10 @@ from tests.workbook.factories import (
     case_world,
     manager_of,
     outbox_events,
+    parent,
     practitioner_in,
     principal,
+    random_nhs_number,
 )
 from workbook_api.access.visibility import restricted_detail_visible
 
@@ -213,3 +215,76 @@ async def test_restricted_detail_visibility_rule(
     assert not await sees(da_worker)  # another discipline on the case
     assert not await sees(glass)  # break-glass opens the case, not restricted detail
     assert not await sees(other_manager)
+
+
+async def test_break_glass_reads_the_family_record_but_never_changes_it(
+    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+) -> None:
+    world = await case_world(client, as_)
+    duty = as_(world.outsider)
+    assert (await _break_glass(client, duty, world.case_id)).status_code == 201
+    family_url = f"/families/{world.family_id}"
+    family = await client.get(family_url, headers=duty)
+    assert family.status_code == 200
+    member = family.json()["members"][0]
+    member_url = f"{family_url}/members/{member['id']}"
+    member_etag = (await client.get(member_url, headers=duty)).headers["etag"]
+    # A relationship the team recorded, for the holder to try to change.
+    relationship = await client.post(
+        f"{family_url}/relationships",
+        json={
+            "person_id": member["id"],
+            "related_person_id": family.json()["members"][1]["id"],
+            "type": "parent_of",
+            "parental_responsibility": True,
+        },
+        headers=as_(world.social_worker),
+    )
+    assert relationship.status_code == 201, relationship.text
+
+    attempts = [
+        client.patch(
+            family_url,
+            json={"name": "Renamed"},
+            headers={**duty, "If-Match": family.headers["etag"]},
+        ),
+        client.post(f"{family_url}/members", json=parent(given_name="Added"), headers=duty),
+        client.patch(
+            member_url, json={"given_name": "Changed"}, headers={**duty, "If-Match": member_etag}
+        ),
+        client.post(
+            f"{member_url}/identifiers",
+            json={"system": "nhs_number", "value": random_nhs_number()},
+            headers=duty,
+        ),
+        client.post(
+            f"{family_url}/relationships",
+            json={
+                "person_id": family.json()["members"][1]["id"],
+                "related_person_id": member["id"],
+                "type": "sibling_of",
+            },
+            headers=duty,
+        ),
+        client.patch(
+            f"{family_url}/relationships/{relationship.json()['id']}",
+            json={"parental_responsibility": False},
+            headers={**duty, "If-Match": relationship.headers["etag"]},
+        ),
+    ]
+    for attempt in attempts:
+        response = await attempt
+        assert _problem(response, 403)["type"].endswith("/forbidden")
+        [row] = await audit_rows(db_engine, response)
+        assert row.outcome == "denied"
+
+    after = (await client.get(family_url, headers=as_(world.social_worker))).json()
+    assert after["name"] == family.json()["name"]
+    assert after["version"] == family.json()["version"]
+    assert [m["version"] for m in after["members"]] == [
+        m["version"] for m in family.json()["members"]
+    ]
+    assert len(after["members"]) == len(family.json()["members"])
+    assert len(after["relationships"]) == 1
+    assert after["relationships"][0]["parental_responsibility"] is True
+    assert after["members"][0]["identifiers"] == member["identifiers"]

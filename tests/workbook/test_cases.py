@@ -22,7 +22,7 @@ from tests.workbook.factories import (
     practitioner_in,
     random_nhs_number,
 )
-from workbook_api.access.visibility import load_case_or_404
+from workbook_api.access.repository import load_case_access
 from workbook_api.cases.service import open_next_episode
 from workbook_api.demo import seed_demo
 
@@ -289,8 +289,8 @@ async def test_episodes_read_and_next_episode_service(
     url = f"/cases/{world.case_id}/episodes"
     worker = as_(world.specialists["recovery_worker"])
     async with AsyncSession(db_engine, expire_on_commit=False) as session, session.begin():
-        case = await load_case_or_404(session, world.manager, uuid.UUID(world.case_id), lock=True)
-        episode = await open_next_episode(session, case, "group_supervision")
+        access = await load_case_access(session, world.manager, uuid.UUID(world.case_id), lock=True)
+        episode = await open_next_episode(session, access.case, "group_supervision")
     assert episode.number == 2
 
     listed = (await client.get(url, headers=worker)).json()["items"]

@@ -1,6 +1,6 @@
 """Who may see what, as SQL: every list, count, search and load filters through these.
 
-The rules (DESIGN.md section 3):
+The rules:
 - a case is visible to practitioners allocated to it now, to managers of its owning team, to
   holders of an unexpired, unrevoked break-glass grant on it, and to the `system` role (the
   council's system of record, which is the source of these cases anyway), and to auditors of
@@ -10,6 +10,10 @@ The rules (DESIGN.md section 3):
   reopening hands access back to allocation;
 - a family is visible to whoever can see one of its cases, to managers of the team that
   registered it, and to the practitioner who registered it until a case is opened for it;
+- a family's details are changed only by those who work on it: managers of its team or of one
+  of its cases' teams, practitioners allocated now to one of its cases, the practitioner who
+  registered it until a case is opened, and the system of record; reading a case (break-glass,
+  audit, a closed case one worked on) never lets anyone change the family record;
 - restricted detail is visible to its author, same-discipline workers currently allocated to the
   case, the case's allocated social worker and managers of the owning team; never through
   break-glass alone.
@@ -36,10 +40,8 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
 
-from services.errors import NotFound
 from services.principal import Principal
 from workbook_api.access.models import BreakGlassGrant
 from workbook_api.cases.models import Allocation, Case
@@ -163,6 +165,34 @@ def visible_family_ids(principal: Principal) -> IdQuery:
     return union_all(*branches)
 
 
+def writable_family_ids(principal: Principal) -> IdQuery:
+    """A subquery of the ids of every family whose record `principal` may change."""
+    if principal.has_role(SYSTEM_ROLE):
+        return select(Family.id)
+    any_case = _ANY_CASE
+    branches: list[Select[UUID]] = [
+        select(Case.family_id.label("family_id"))
+        .join(Allocation, Allocation.case_id == Case.id)
+        .where(Allocation.practitioner_id == principal.practitioner_id, allocation_current()),
+        select(Family.id.label("family_id")).where(
+            Family.created_by_practitioner_id == principal.practitioner_id,
+            ~exists().where(any_case.family_id == Family.id),
+        ),
+    ]
+    if principal.managed_team_ids:
+        branches.append(
+            select(Family.id.label("family_id")).where(
+                Family.owning_team_id.in_(principal.managed_team_ids)
+            )
+        )
+        branches.append(
+            select(Case.family_id.label("family_id")).where(
+                Case.owning_team_id.in_(principal.managed_team_ids)
+            )
+        )
+    return union_all(*branches)
+
+
 def restricted_detail_visible(
     principal: Principal,
     *,
@@ -196,29 +226,3 @@ def restricted_detail_visible(
             )
         )
     return or_(false(), *conditions)
-
-
-class CaseNotFound(NotFound):
-    """No such case for this caller: missing and not permitted are indistinguishable."""
-
-    def __init__(self) -> None:
-        super().__init__("case")
-
-
-async def load_case_or_404(
-    session: AsyncSession, principal: Principal, case_id: UUID, *, lock: bool = False
-) -> Case:
-    """Load a case the principal may see, in one query; otherwise raise CaseNotFound."""
-    query = select(Case).where(Case.id == case_id, case_visible(principal, Case.id))
-    if lock:
-        # Serialises changes to one case (allocations, closing) without blocking readers.
-        query = query.with_for_update(of=Case)
-    case = await session.scalar(query)
-    if case is None:
-        raise CaseNotFound()
-    return case
-
-
-def manages_case_team(principal: Principal, case: Case) -> bool:
-    """Tell whether the principal manages the team that owns the case."""
-    return case.owning_team_id in principal.managed_team_ids

@@ -6,17 +6,13 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
+
+from services.schemas import Input, ReadModel
 
 CaseStatus = Literal["open", "closed"]
 Reason = Field(min_length=3, max_length=2000)
 DisciplineCode = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
-
-
-class Input(BaseModel):
-    """Base for request bodies: unknown fields are refused, strings are trimmed."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class CaseCreate(Input):
@@ -39,7 +35,7 @@ class CaseReopen(Input):
     reason: str = Reason
 
 
-class EpisodeRead(BaseModel):
+class EpisodeRead(ReadModel):
     """A workbook episode of a case."""
 
     id: UUID
@@ -76,7 +72,7 @@ class AllocationEnd(Input):
     reason: str | None = Field(default=None, min_length=1, max_length=500)
 
 
-class AllocationRead(BaseModel):
+class AllocationRead(ReadModel):
     """A practitioner's allocation to a case."""
 
     id: UUID
@@ -92,7 +88,7 @@ class AllocationRead(BaseModel):
     created_at: datetime
 
 
-class CaseRead(BaseModel):
+class CaseRead(ReadModel):
     """A case as lists show it."""
 
     id: UUID

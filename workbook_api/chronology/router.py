@@ -3,107 +3,123 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Receive, Scope, Send
 
-from services.app import route_responses
-from services.db import DbSession, sessionmaker_from
-from services.pagination import Page, page_params, split_page
-from workbook_api.access.visibility import load_case_or_404
-from workbook_api.audit_purpose import AccessPurpose, audited
+from services.audit import write_audit
+from services.auditing import Audit, RequestAudit, audited
+from services.pagination import Page, PageQuery
+from services.principal import principal_of
+from services.request_context import current_request_id
+from services.routing import kit_router
+from services.unit_of_work import ANONYMOUS, DbSession, sessionmaker_from
+from workbook_api.access.dependencies import ReadableCase
 from workbook_api.chronology import service
 from workbook_api.chronology.schemas import ChronologyItem
 from workbook_api.disciplines.dependencies import RecordingConfigDep
-from workbook_api.entries.dependencies import Reader
-from workbook_api.listing import aware_datetime, cursor_key, uuid_value
 
-router = APIRouter(tags=["chronology"])
-
-PageParams = Annotated[tuple[int, str | None], Depends(page_params)]
+router = kit_router(tags=["chronology"])
 CSV_MEDIA_TYPE = "text/csv"
 
 
-def wants_csv(request: Request, format: str | None) -> bool:
-    """CSV when asked by `?format=csv` or by an Accept header naming text/csv."""
-    if format is not None:
-        return format == "csv"
-    return CSV_MEDIA_TYPE in request.headers.get("accept", "").lower()
+def wants_csv(
+    request: Request,
+    note: Audit,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="Default: JSON")] = None,
+) -> bool:
+    """CSV when asked by `?format=csv` or by an Accept header naming text/csv (an export)."""
+    csv = (
+        format == "csv"
+        if format is not None
+        else CSV_MEDIA_TYPE in request.headers.get("accept", "").lower()
+    )
+    if csv:
+        note.action = "export"
+    return csv
+
+
+# Declared before the case, so that a refused export is audited as an export.
+WantsCsv = Annotated[bool, Depends(wants_csv)]
+
+
+def export_outcome(request: Request) -> service.ExportOutcome:
+    """Audit the export when it ends, as the request's own record (which waits for it)."""
+    trail = RequestAudit.of(request)
+    assert trail is not None  # the endpoint is @audited
+    trail.note.deferred = True
+    actor = principal_of(request.scope) or ANONYMOUS
+    request_id = current_request_id()
+    table = request.app.state.kernel.audit_log
+
+    async def record(session: AsyncSession, rows: int, complete: bool) -> None:
+        event = trail.event(
+            "success" if complete else "error", {"rows": rows, "complete": complete}
+        )
+        await write_audit(session, table, actor=actor, request_id=request_id, events=[event])
+
+    return record
+
+
+class ExportResponse(StreamingResponse):
+    """A streamed export that is closed (audited, connection returned) however it ends."""
+
+    def __init__(self, export: service.ChronologyExport, filename: str) -> None:
+        super().__init__(
+            export.stream(),
+            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )
+        self._export = export
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Even when the client went before the first byte and the stream never started.
+            await self._export.close()
 
 
 @router.get(
     "/cases/{case_id}/chronology",
-    status_code=200,
     response_model=Page[ChronologyItem],
-    responses={
-        200: {"content": {CSV_MEDIA_TYPE: {}}, "description": "A page, or the CSV export"},
-        **route_responses(400, 401, 403, 404, 422),
-    },
+    responses={200: {"content": {CSV_MEDIA_TYPE: {}}, "description": "A page, or the CSV export"}},
+    summary="Read a case's chronology",
 )
+@audited("read", "chronology", resource="case_id")
 async def get_chronology(
-    case_id: UUID,
     request: Request,
+    csv: WantsCsv,
+    access: ReadableCase,
     session: DbSession,
-    principal: Reader,
-    purpose: AccessPurpose,
     config: RecordingConfigDep,
-    page: PageParams,
+    page: PageQuery,
+    note: Audit,
     order: Annotated[Literal["asc", "desc"], Query(description="Event-time order")] = "asc",
-    format: Annotated[Literal["json", "csv"] | None, Query()] = None,
     include_withdrawn: Annotated[
         bool, Query(description="Also withdrawn entries, for those who may see them")
     ] = False,
 ) -> Page[ChronologyItem] | StreamingResponse:
     """Read the case's chronology: significant entries and other services' events by event time."""
-    limit, cursor = page
-    if wants_csv(request, format):
-        with audited(
-            request,
-            action="export",
-            resource_type="chronology",
-            resource_id=case_id,
-            case_id=case_id,
-            purpose=purpose,
-        ) as note:
-            await load_case_or_404(session, principal, case_id)
-            note.details.update(format="csv", include_withdrawn=include_withdrawn)
-        body = service.stream_csv(
+    if csv:
+        note.details.update(format="csv", include_withdrawn=include_withdrawn)
+        # The export's connection is taken now, while an error can still be a clean 503.
+        export = await service.ChronologyExport.open(
             sessionmaker_from(request),
-            principal,
+            access,
             config,
-            case_id,
+            export_outcome(request),
             order=order,
             include_withdrawn=include_withdrawn,
         )
-        return StreamingResponse(
-            body,
-            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="chronology-{case_id}.csv"',
-                "Cache-Control": "no-store",
-            },
-        )
-    after = cursor_key(cursor, aware_datetime, uuid_value)
-    with audited(
-        request,
-        action="read",
-        resource_type="chronology",
-        resource_id=case_id,
-        case_id=case_id,
-        purpose=purpose,
-    ) as note:
-        await load_case_or_404(session, principal, case_id)
-        rows = await service.chronology_page(
-            session,
-            principal,
-            config,
-            case_id,
-            after=(after[0], after[1]) if after is not None else None,
-            order=order,
-            limit=limit,
-            include_withdrawn=include_withdrawn,
-        )
-        items, next_cursor = split_page(rows, limit, lambda i: (i.occurred_at.isoformat(), i.id))
-        note.details["count"] = len(items)
+        return ExportResponse(export, f"chronology-{access.case.id}.csv")
+    items, next_cursor = await service.chronology_page(
+        session, access, config, page, order=order, include_withdrawn=include_withdrawn
+    )
+    note.details["count"] = len(items)
     return Page[ChronologyItem](items=items, next_cursor=next_cursor)

@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from services.schemas import ReadModel
 
 
-class ChronologyItem(BaseModel):
+class ChronologyItem(ReadModel):
     """One line of the chronology: a significant entry, or an event from another service."""
 
     kind: Literal["entry", "event"]

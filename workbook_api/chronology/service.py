@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+import anyio
 from sqlalchemy import (
     Boolean,
     Select,
@@ -29,14 +31,21 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.principal import Principal
+from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
+from workbook_api.access.repository import CaseAccess
 from workbook_api.chronology.models import ChronologyEvent
 from workbook_api.chronology.schemas import ChronologyItem
 from workbook_api.disciplines.config import RecordingConfig
 from workbook_api.entries.models import Entry
-from workbook_api.entries.repository import detail_visible, entry_visible
+
+log = logging.getLogger(__name__)
 
 Order = Literal["asc", "desc"]
+# Records how an export ended, in the export's own session: (session, rows, complete).
+ExportOutcome = Callable[[AsyncSession, int, bool], Awaitable[None]]
+CHRONOLOGY_KEY = Keyset(
+    (ChronologyEvent.occurred_at, aware_datetime), (ChronologyEvent.id, uuid_value)
+)
 ENTRY_SOURCE = "workbook"
 EXPORT_BATCH = 500
 CSV_COLUMNS = (
@@ -91,15 +100,13 @@ async def record_external_event(
 
 
 def _entry_branch(
-    principal: Principal,
-    case_id: UUID,
+    access: CaseAccess,
     after: tuple[datetime, UUID] | None,
     order: Order,
     limit: int,
     include_withdrawn: bool,
 ) -> Select[Any]:
-    visible = detail_visible(principal)
-    statuses = ("final", "withdrawn") if include_withdrawn else ("final",)
+    visible = access.detail_visible()
     query = select(
         literal("entry", String).label("kind"),
         Entry.id.label("id"),
@@ -116,10 +123,10 @@ def _entry_branch(
         (~visible).label("detail_withheld"),
         Entry.status.label("status"),
     ).where(
-        Entry.case_id == case_id,
         Entry.significant,
-        Entry.status == "final" if not include_withdrawn else Entry.status.in_(statuses),
-        entry_visible(principal, include_withdrawn=include_withdrawn),
+        # Drafts never reach the chronology, whoever reads it.
+        Entry.status != "draft",
+        access.entry_visible(include_withdrawn=include_withdrawn),
     )
     key = tuple_(Entry.event_at, Entry.id)
     if after is not None:
@@ -162,8 +169,7 @@ def _event_branch(
 
 
 def chronology_query(
-    principal: Principal,
-    case_id: UUID,
+    access: CaseAccess,
     *,
     after: tuple[datetime, UUID] | None,
     order: Order,
@@ -171,8 +177,8 @@ def chronology_query(
     include_withdrawn: bool = False,
 ) -> Select[Any]:
     """Up to `limit` chronology rows after the keyset position, merged in event-time order."""
-    entries = _entry_branch(principal, case_id, after, order, limit, include_withdrawn).subquery()
-    events = _event_branch(case_id, after, order, limit).subquery()
+    entries = _entry_branch(access, after, order, limit, include_withdrawn).subquery()
+    events = _event_branch(access.case.id, after, order, limit).subquery()
     merged = union_all(select(entries), select(events)).subquery("chronology")
     if order == "asc":
         return select(merged).order_by(merged.c.occurred_at, merged.c.id).limit(limit)
@@ -181,37 +187,35 @@ def chronology_query(
 
 def to_item(row: Any, config: RecordingConfig) -> ChronologyItem:
     """A chronology row for the response; entries take their type's configured label as title."""
-    values = dict(row._mapping)
-    if values["kind"] == "entry":
-        values["title"] = config.entry_type_label(values["type"])
-    return ChronologyItem.model_validate(values)
+    if row.kind == "entry":
+        return ChronologyItem.of(row, title=config.entry_type_label(row.type))
+    return ChronologyItem.of(row)
 
 
 async def chronology_page(
     session: AsyncSession,
-    principal: Principal,
+    access: CaseAccess,
     config: RecordingConfig,
-    case_id: UUID,
+    page: PageRequest,
     *,
-    after: tuple[datetime, UUID] | None,
     order: Order,
-    limit: int,
     include_withdrawn: bool,
-) -> list[ChronologyItem]:
-    """Up to limit+1 rows, so the caller can tell whether another page follows."""
+) -> tuple[list[ChronologyItem], str | None]:
+    """A keyset page of the case's chronology in event-time order."""
+    after = CHRONOLOGY_KEY.after(page)
     rows = (
         await session.execute(
             chronology_query(
-                principal,
-                case_id,
-                after=after,
+                access,
+                after=(after[0], after[1]) if after is not None else None,
                 order=order,
-                limit=limit + 1,
+                limit=page.limit + 1,
                 include_withdrawn=include_withdrawn,
             )
         )
     ).all()
-    return [to_item(row, config) for row in rows]
+    items = [to_item(row, config) for row in rows]
+    return CHRONOLOGY_KEY.page(items, page, lambda item: (item.occurred_at, item.id))
 
 
 def csv_safe(value: object) -> str:
@@ -250,42 +254,98 @@ def item_cells(item: ChronologyItem) -> list[object]:
     ]
 
 
-async def stream_csv(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    principal: Principal,
-    config: RecordingConfig,
-    case_id: UUID,
-    *,
-    order: Order,
-    include_withdrawn: bool,
-) -> AsyncIterator[bytes]:
-    """Stream the whole chronology in keyset batches, under the same access rules as the page.
+class ChronologyExport:
+    """A CSV export of a case's chronology that holds its database connection from the start.
 
-    The request's unit of work has committed by the time the body streams, so the export reads
-    through a session of its own, one snapshot for the whole file.
+    The connection is taken before the response begins, so a busy pool is a clean 503 rather
+    than a file cut short under a 200; the whole file is read from one snapshot; and the export
+    is audited when it ends, as complete or broken off (and after how many rows), because only
+    then is its outcome known.
     """
-    yield csv_line(CSV_COLUMNS).encode()
-    async with sessionmaker() as session:
-        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        access: CaseAccess,
+        config: RecordingConfig,
+        outcome: ExportOutcome,
+        *,
+        order: Order,
+        include_withdrawn: bool,
+    ) -> None:
+        self._session = session
+        self._access = access
+        self._config = config
+        self._outcome = outcome
+        self._order: Order = order
+        self._include_withdrawn = include_withdrawn
+        self._rows = 0
+        self._complete = False
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        access: CaseAccess,
+        config: RecordingConfig,
+        outcome: ExportOutcome,
+        *,
+        order: Order,
+        include_withdrawn: bool,
+    ) -> ChronologyExport:
+        """Take a connection and a snapshot for the export (raises if none can be had)."""
+        session = sessionmaker()
+        try:
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        except BaseException:
+            await session.close()
+            raise
+        return cls(
+            session, access, config, outcome, order=order, include_withdrawn=include_withdrawn
+        )
+
+    async def _batches(self) -> AsyncIterator[list[ChronologyItem]]:
         after: tuple[datetime, UUID] | None = None
         while True:
             rows = (
-                await session.execute(
+                await self._session.execute(
                     chronology_query(
-                        principal,
-                        case_id,
+                        self._access,
                         after=after,
-                        order=order,
+                        order=self._order,
                         limit=EXPORT_BATCH,
-                        include_withdrawn=include_withdrawn,
+                        include_withdrawn=self._include_withdrawn,
                     )
                 )
             ).all()
-            if not rows:
-                break
-            chunk = "".join(csv_line(item_cells(to_item(row, config))) for row in rows)
-            yield chunk.encode()
+            if rows:
+                yield [to_item(row, self._config) for row in rows]
             if len(rows) < EXPORT_BATCH:
-                break
+                return
             after = (rows[-1].occurred_at, rows[-1].id)
-        await session.rollback()
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The file, header first."""
+        yield csv_line(CSV_COLUMNS).encode()
+        async for batch in self._batches():
+            yield "".join(csv_line(item_cells(item)) for item in batch).encode()
+            self._rows += len(batch)
+        self._complete = True
+
+    async def close(self) -> None:
+        """Record how the export ended and return its connection (once, however it ended)."""
+        if self._closed:
+            return
+        self._closed = True
+        # Shielded: a client that hung up cancels the stream, not its audit record or the
+        # return of the connection.
+        with anyio.CancelScope(shield=True):
+            try:
+                await self._session.rollback()
+                await self._outcome(self._session, self._rows, self._complete)
+                await self._session.commit()
+            except Exception:
+                log.exception("could not record the outcome of a chronology export")
+            finally:
+                await self._session.close()

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "default_config.json"
 
@@ -20,14 +19,6 @@ SESSION_ENTRY_TYPE = "mdt_session"
 
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Label = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class RecordingSettings(BaseSettings):
-    """Where to read the recording configuration from (`FSM_WORKBOOK_RECORDING_CONFIG`)."""
-
-    model_config = SettingsConfigDict(env_prefix="FSM_WORKBOOK_", extra="ignore")
-
-    recording_config: Path | None = None
 
 
 class _FieldSpec(BaseModel):

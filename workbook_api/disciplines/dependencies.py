@@ -7,16 +7,14 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from workbook_api.disciplines.config import (
-    RecordingConfig,
-    RecordingSettings,
-    load_recording_config,
-)
+from workbook_api.disciplines.config import RecordingConfig, load_recording_config
+from workbook_api.settings import WorkbookSettings
 
 
 async def load_recording_config_on_startup(app: FastAPI, stack: AsyncExitStack) -> None:
     """Read the configuration once, so a broken file fails the deployment rather than a visit."""
-    app.state.recording_config = load_recording_config(RecordingSettings().recording_config)
+    settings: WorkbookSettings = app.state.settings
+    app.state.recording_config = load_recording_config(settings.workbook_recording_config)
 
 
 def recording_config(request: Request) -> RecordingConfig:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from services.app import route_responses
 from services.auth import CurrentPrincipal
+from services.routing import kit_router
 from workbook_api.disciplines.config import RecordingConfig
 from workbook_api.disciplines.dependencies import RecordingConfigDep
 
-router = APIRouter(tags=["disciplines"])
+router = kit_router(tags=["disciplines"])
 
 
-@router.get("/recording-config", status_code=200, responses=route_responses(401))
+@router.get("/recording-config", summary="Read the recording configuration")
 async def get_recording_config(
     principal: CurrentPrincipal, config: RecordingConfigDep
 ) -> RecordingConfig:

@@ -21,7 +21,6 @@ from services.principal import Principal
 from workbook_api.cases.models import Allocation, Case, Episode
 from workbook_api.disciplines.config import (
     RecordingConfig,
-    RecordingSettings,
     load_recording_config,
 )
 from workbook_api.disciplines.service import validate_session_fields
@@ -30,6 +29,7 @@ from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry
 from workbook_api.entries.service import snapshot_revision
 from workbook_api.families.models import Person
 from workbook_api.models import kernel
+from workbook_api.settings import WorkbookSettings
 
 DEMO_CASE_NUMBERS = (1, 2, 3)
 ADULT_ROLES = frozenset({"parent", "carer", "partner", "other_adult"})
@@ -237,7 +237,7 @@ async def seed_demo_entries(session: AsyncSession) -> None:
     # Imported here, not at the top: workbook_api.demo imports this module to call it.
     from workbook_api.demo import demo_id
 
-    config = load_recording_config(RecordingSettings().recording_config)
+    config = load_recording_config(WorkbookSettings().workbook_recording_config)
     now = datetime.now(UTC)
     for number in DEMO_CASE_NUMBERS:
         case = await session.scalar(select(Case).where(Case.id == demo_id(3, number)))

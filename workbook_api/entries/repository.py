@@ -3,8 +3,11 @@
 - an entry exists only within a case the caller may see;
 - a draft exists only for its author;
 - a withdrawn entry exists only for its author, managers of the owning team and auditors;
-- restricted detail (narrative, restricted structured fields) is selected through a CASE on
-  `restricted_detail_visible`, so a caller without the right never receives it from the database.
+- restricted detail (narrative, restricted structured fields) is selected through a CASE on the
+  restricted-detail rule, so a caller without the right never receives it from the database.
+
+Within one case the caller's standing is already known (`CaseAccess`), and the rules are plain
+column tests; across cases (search) they are the set-based rules of access/visibility.py.
 """
 
 from __future__ import annotations
@@ -12,25 +15,31 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    case,
-    false,
-    null,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import ColumnElement, Select, and_, case, false, null, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.concurrency import etag_for
+from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
 from services.principal import Principal
-from workbook_api.access.visibility import case_visible, restricted_detail_visible
+from workbook_api.access.repository import CaseAccess
+from workbook_api.access.visibility import (
+    AUDITOR_ROLE,
+    case_visible,
+    restricted_detail_visible,
+)
 from workbook_api.cases.models import Case, Episode
-from workbook_api.entries.models import Entry, EntryRevision
+from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry, EntryRevision
 
-AUDITOR_ROLE = "auditor"
+ENTRY_ORDER = Keyset((Entry.event_at, aware_datetime), (Entry.id, uuid_value))
+
+
+def kind_filter(*, summary: bool) -> ColumnElement[bool]:
+    """Restrict a query to role summaries, or to every other kind of entry."""
+    if summary:
+        return Entry.entry_type == ROLE_SUMMARY_TYPE
+    return Entry.entry_type != ROLE_SUMMARY_TYPE
+
+
+# Across cases (search) ---------------------------------------------------------------------
 
 
 def detail_visible(principal: Principal) -> ColumnElement[bool]:
@@ -71,9 +80,11 @@ def entry_visible(principal: Principal, *, include_withdrawn: bool) -> ColumnEle
     return and_(case_visible(principal, Entry.case_id), or_(*states))
 
 
-def entry_columns(principal: Principal) -> list[Any]:
-    """The columns of an entry view; restricted detail only where the caller may read it."""
-    visible = detail_visible(principal)
+# Within one case ----------------------------------------------------------------------------
+
+
+def entry_columns(visible: ColumnElement[bool]) -> list[Any]:
+    """The columns of an entry view; restricted detail only where `visible` holds."""
     return [
         Entry.id,
         Entry.case_id,
@@ -106,36 +117,24 @@ def entry_columns(principal: Principal) -> list[Any]:
     ]
 
 
-def select_entries(principal: Principal, *, include_withdrawn: bool) -> Select[Any]:
-    """A query of entry views the caller may see; callers add their own filters and order."""
+def select_entries(access: CaseAccess, *, include_withdrawn: bool) -> Select[Any]:
+    """A query of the case's entry views the caller may see; callers add filters and order."""
     return (
-        select(*entry_columns(principal))
+        select(*entry_columns(access.detail_visible()))
         .join(Episode, Episode.id == Entry.episode_id)
-        .where(entry_visible(principal, include_withdrawn=include_withdrawn))
+        .where(access.entry_visible(include_withdrawn=include_withdrawn))
     )
 
 
-def view_from_row(row: Any) -> dict[str, Any]:
-    """Turn a selected row into the response mapping, with its ETag."""
-    mapping = dict(row._mapping)
-    mapping["etag"] = etag_for(mapping["id"], mapping.pop("version"))
-    return mapping
-
-
-def select_revisions(principal: Principal, entry_id: UUID) -> Select[Any]:
-    """An entry's revisions, oldest first, with the same restriction rule per revision.
+def select_revisions(access: CaseAccess, entry_id: UUID) -> Select[Any]:
+    """An entry's revisions, oldest first, with the restricted-detail rule per revision.
 
     A revision's detail is withheld if it, or the entry now, is restricted: marking an entry
     restricted after the fact must also protect what the earlier revisions said.
     """
-    rule = restricted_detail_visible(
-        principal,
-        case_id_col=Entry.case_id,
-        author_id_col=Entry.author_id,
-        discipline_col=Entry.discipline,
-    )
     visible = or_(
-        and_(EntryRevision.sensitivity == "standard", Entry.sensitivity == "standard"), rule
+        and_(EntryRevision.sensitivity == "standard", Entry.sensitivity == "standard"),
+        access.restricted_detail_allowed(),
     )
     return (
         select(
@@ -163,3 +162,60 @@ def select_revisions(principal: Principal, entry_id: UUID) -> Select[Any]:
         .where(EntryRevision.entry_id == entry_id)
         .order_by(EntryRevision.revision)
     )
+
+
+async def find_entry_view(
+    session: AsyncSession,
+    access: CaseAccess,
+    entry_id: UUID,
+    *,
+    summary: bool,
+    session_log: bool = False,
+) -> Any | None:
+    """One of the case's entries as the caller may see it (a row), or None."""
+    query = select_entries(access, include_withdrawn=True).where(
+        Entry.id == entry_id, kind_filter(summary=summary)
+    )
+    if session_log:
+        query = query.where(Entry.entry_type == SESSION_TYPE)
+    return (await session.execute(query)).one_or_none()
+
+
+async def revision_rows(session: AsyncSession, access: CaseAccess, entry_id: UUID) -> list[Any]:
+    """The revision rows of an entry the caller may see."""
+    return list((await session.execute(select_revisions(access, entry_id))).all())
+
+
+async def list_entry_rows(
+    session: AsyncSession,
+    access: CaseAccess,
+    page: PageRequest,
+    *,
+    filters: list[ColumnElement[bool]],
+    include_withdrawn: bool,
+) -> tuple[list[Any], str | None]:
+    """A keyset page of the case's entry rows, newest event first."""
+    query = select_entries(access, include_withdrawn=include_withdrawn).where(*filters)
+    rows = (await session.execute(ENTRY_ORDER.apply(query, page))).all()
+    return ENTRY_ORDER.page(rows, page, lambda row: (row.event_at, row.id))
+
+
+async def load_entry_for_change(
+    session: AsyncSession, access: CaseAccess, entry_id: UUID, *, summary: bool
+) -> tuple[Entry, int] | None:
+    """An entry of the case the caller may see, as an ORM object with its episode's number."""
+    row = (
+        await session.execute(
+            select(Entry, Episode.number)
+            .join(Episode, Episode.id == Entry.episode_id)
+            .where(
+                Entry.id == entry_id,
+                kind_filter(summary=summary),
+                access.entry_visible(include_withdrawn=True),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    entry, number = row
+    return entry, number

@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Query, Response
 from sqlalchemy import ColumnElement
 
-from services.app import route_responses
-from services.concurrency import require_if_match
-from services.db import DbSession
-from services.pagination import Page, page_params
-from workbook_api.access.visibility import load_case_or_404
-from workbook_api.audit_purpose import AccessPurpose, audited
+from services.auditing import Audit, audited
+from services.errors import raises
+from services.pagination import Page, PageQuery
+from services.routing import kit_router
+from services.unit_of_work import DbSession
+from workbook_api.access.dependencies import ReadableCase, RecordingCase
 from workbook_api.cases.models import Episode
 from workbook_api.disciplines.dependencies import RecordingConfigDep
 from workbook_api.entries import service
-from workbook_api.entries.dependencies import Reader, Recorder
+from workbook_api.entries.dependencies import AuthorsEntry, CorrectableEntry, EntryId
 from workbook_api.entries.models import Entry
+from workbook_api.entries.repository import kind_filter
 from workbook_api.entries.schemas import (
     EntryAmendment,
     EntryContent,
@@ -28,11 +29,9 @@ from workbook_api.entries.schemas import (
     EntryStatus,
     EntryWithdrawal,
 )
-from workbook_api.listing import aware_datetime, cursor_key, uuid_value
 
-router = APIRouter(tags=["entries"])
+router = kit_router(tags=["entries"])
 
-PageParams = Annotated[tuple[int, str | None], Depends(page_params)]
 # Entry types and disciplines are lower-case codes; anything else cannot match.
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
@@ -42,11 +41,10 @@ def entry_location(case_id: UUID, entry_id: UUID) -> str:
     return f"/cases/{case_id}/entries/{entry_id}"
 
 
-def respond(response: Response, view: dict[str, object]) -> EntryOut:
+def respond(response: Response, view: EntryOut) -> EntryOut:
     """Send an entry with its ETag."""
-    out = EntryOut.model_validate(view)
-    response.headers["ETag"] = out.etag
-    return out
+    response.headers["ETag"] = view.etag
+    return view
 
 
 def content_of(body: EntryContent) -> EntryContent:
@@ -57,54 +55,40 @@ def content_of(body: EntryContent) -> EntryContent:
     return EntryContent.model_validate(sent)
 
 
-@router.post(
-    "/cases/{case_id}/entries",
-    status_code=201,
-    responses=route_responses(401, 403, 404, 409, 422),
-)
+@router.post("/cases/{case_id}/entries", status_code=201, summary="Record an entry")
+@audited("create", "entry", resource="")
+@raises(403, 409)
 async def create_entry(
-    case_id: UUID,
     body: EntryCreate,
-    request: Request,
+    access: RecordingCase,
     response: Response,
     session: DbSession,
-    principal: Recorder,
-    purpose: AccessPurpose,
     config: RecordingConfigDep,
+    note: Audit,
 ) -> EntryOut:
     """Record an entry in the case's workbook: a private draft, or final when `finalise` is set."""
-    with audited(
-        request, action="create", resource_type="entry", case_id=case_id, purpose=purpose
-    ) as note:
-        case = await load_case_or_404(session, principal, case_id)
-        entry, given = await service.create_entry(
-            session,
-            principal,
-            config,
-            case,
-            entry_type=body.entry_type,
-            content=content_of(body),
-            finalise=body.finalise,
-        )
-        note.resource_id = str(entry.id)
-        note.details.update(entry_type=entry.entry_type, status=entry.status, fields=given)
-        view = await service.get_entry_view(session, principal, case_id, entry.id, summary=False)
-    response.headers["Location"] = entry_location(case_id, entry.id)
-    return respond(response, view)
+    entry, given = await service.create_entry(
+        session,
+        config,
+        access,
+        entry_type=body.entry_type,
+        content=content_of(body),
+        finalise=body.finalise,
+    )
+    note.resource_id = str(entry.id)
+    note.details.update(entry_type=entry.entry_type, status=entry.status, fields=given)
+    response.headers["Location"] = entry_location(access.case.id, entry.id)
+    assert access.open_episode is not None  # create_entry refused a case without one
+    return respond(response, service.written_view(entry, access.open_episode.number))
 
 
-@router.get(
-    "/cases/{case_id}/entries",
-    status_code=200,
-    responses=route_responses(400, 401, 403, 404, 422),
-)
+@router.get("/cases/{case_id}/entries", summary="List a case's entries")
+@audited("list", "entry", resource="")
 async def list_entries(
-    case_id: UUID,
-    request: Request,
+    access: ReadableCase,
     session: DbSession,
-    principal: Reader,
-    purpose: AccessPurpose,
-    page: PageParams,
+    page: PageQuery,
+    note: Audit,
     entry_type: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     status: Annotated[
         EntryStatus | None, Query(description="Drafts are only ever your own")
@@ -118,9 +102,7 @@ async def list_entries(
     ] = False,
 ) -> Page[EntryOut]:
     """List the case's entries the caller may see, newest event first."""
-    limit, cursor = page
-    after = cursor_key(cursor, aware_datetime, uuid_value)
-    filters: list[ColumnElement[bool]] = [service.kind_filter(summary=False)]
+    filters: list[ColumnElement[bool]] = [kind_filter(summary=False)]
     if entry_type is not None:
         filters.append(Entry.entry_type == entry_type)
     if status is not None:
@@ -133,206 +115,92 @@ async def list_entries(
         filters.append(Entry.author_id == author_id)
     if episode is not None:
         filters.append(Episode.number == episode)
-    with audited(
-        request, action="list", resource_type="entry", case_id=case_id, purpose=purpose
-    ) as note:
-        await load_case_or_404(session, principal, case_id)
-        items, next_cursor = await service.list_entry_views(
-            session,
-            principal,
-            case_id,
-            limit=limit,
-            after=after,
-            filters=filters,
-            include_withdrawn=include_withdrawn or status == "withdrawn",
-        )
-        note.details["count"] = len(items)
-    return Page[EntryOut](
-        items=[EntryOut.model_validate(i) for i in items], next_cursor=next_cursor
+    items, next_cursor = await service.list_entry_views(
+        session,
+        access,
+        page,
+        filters=filters,
+        include_withdrawn=include_withdrawn or status == "withdrawn",
     )
+    note.details["count"] = len(items)
+    return Page[EntryOut](items=items, next_cursor=next_cursor)
 
 
-@router.get(
-    "/cases/{case_id}/entries/{entry_id}",
-    status_code=200,
-    responses=route_responses(401, 403, 404, 422),
-)
+@router.get("/cases/{case_id}/entries/{entry_id}", summary="Read an entry")
+@audited("read", "entry")
+@raises(404)
 async def get_entry(
-    case_id: UUID,
-    entry_id: UUID,
-    request: Request,
+    entry_id: EntryId,
+    access: ReadableCase,
     response: Response,
     session: DbSession,
-    principal: Reader,
-    purpose: AccessPurpose,
+    note: Audit,
     include: Annotated[
         Literal["revisions"] | None, Query(description="`revisions` adds the full history")
     ] = None,
 ) -> EntryOut:
     """Read an entry in its current revision, with its history on request."""
-    with audited(
-        request,
-        action="read",
-        resource_type="entry",
-        resource_id=entry_id,
-        case_id=case_id,
-        purpose=purpose,
-    ) as note:
-        await load_case_or_404(session, principal, case_id)
-        view = await service.get_entry_view(
-            session,
-            principal,
-            case_id,
-            entry_id,
-            summary=False,
-            include_revisions=include == "revisions",
-        )
-        note.details["detail_withheld"] = view["detail_withheld"]
+    view = await service.get_entry_view(
+        session, access, entry_id, summary=False, include_revisions=include == "revisions"
+    )
+    note.details["detail_withheld"] = view.detail_withheld
     return respond(response, view)
 
 
-@router.patch(
-    "/cases/{case_id}/entries/{entry_id}",
-    status_code=200,
-    responses=route_responses(401, 403, 404, 409, 412, 422, 428),
-)
+@router.patch("/cases/{case_id}/entries/{entry_id}", summary="Edit a draft entry")
+@audited("update", "entry")
+@raises(409)
 async def update_entry(
-    case_id: UUID,
-    entry_id: UUID,
     body: EntryDraftUpdate,
-    request: Request,
+    target: AuthorsEntry,
     response: Response,
     session: DbSession,
-    principal: Recorder,
-    purpose: AccessPurpose,
     config: RecordingConfigDep,
+    note: Audit,
 ) -> EntryOut:
     """Edit your own draft (send If-Match); final entries are amended instead."""
-    with audited(
-        request,
-        action="update",
-        resource_type="entry",
-        resource_id=entry_id,
-        case_id=case_id,
-        purpose=purpose,
-    ) as note:
-        case = await load_case_or_404(session, principal, case_id)
-        entry = await service.load_entry_for_change(
-            session, principal, case, entry_id, summary=False
-        )
-        service.require_author(principal, entry)
-        require_if_match(request, entry.id, entry.version)
-        note.details["fields"] = await service.update_draft(
-            session, principal, config, case, entry, content_of(body)
-        )
-        view = await service.get_entry_view(session, principal, case_id, entry_id, summary=False)
-    return respond(response, view)
+    note.details["fields"] = await service.update_draft(session, config, target, content_of(body))
+    return respond(response, service.written_view(target.entry, target.episode_number))
 
 
-@router.post(
-    "/cases/{case_id}/entries/{entry_id}/finalise",
-    status_code=200,
-    responses=route_responses(401, 403, 404, 409, 412, 422, 428),
-)
+@router.post("/cases/{case_id}/entries/{entry_id}/finalise", summary="Finalise a draft entry")
+@audited("finalise", "entry")
+@raises(409)
 async def finalise_entry(
-    case_id: UUID,
-    entry_id: UUID,
-    request: Request,
-    response: Response,
-    session: DbSession,
-    principal: Recorder,
-    purpose: AccessPurpose,
-    config: RecordingConfigDep,
+    target: AuthorsEntry, response: Response, session: DbSession, config: RecordingConfigDep
 ) -> EntryOut:
     """Make your draft final (send If-Match): it is shared with the team and never edited again."""
-    with audited(
-        request,
-        action="finalise",
-        resource_type="entry",
-        resource_id=entry_id,
-        case_id=case_id,
-        purpose=purpose,
-    ):
-        case = await load_case_or_404(session, principal, case_id)
-        entry = await service.load_entry_for_change(
-            session, principal, case, entry_id, summary=False
-        )
-        service.require_author(principal, entry)
-        require_if_match(request, entry.id, entry.version)
-        await service.finalise_entry(session, principal, config, case, entry)
-        view = await service.get_entry_view(session, principal, case_id, entry_id, summary=False)
-    return respond(response, view)
+    await service.finalise_entry(session, config, target)
+    return respond(response, service.written_view(target.entry, target.episode_number))
 
 
-@router.post(
-    "/cases/{case_id}/entries/{entry_id}/amendments",
-    status_code=200,
-    responses=route_responses(401, 403, 404, 409, 412, 422, 428),
-)
+@router.post("/cases/{case_id}/entries/{entry_id}/amendments", summary="Amend a final entry")
+@audited("amend", "entry")
+@raises(409)
 async def amend_entry(
-    case_id: UUID,
-    entry_id: UUID,
     body: EntryAmendment,
-    request: Request,
+    target: CorrectableEntry,
     response: Response,
     session: DbSession,
-    principal: Recorder,
-    purpose: AccessPurpose,
     config: RecordingConfigDep,
+    note: Audit,
 ) -> EntryOut:
     """Correct a final entry with a reason (send If-Match); the earlier revision is kept."""
-    with audited(
-        request,
-        action="amend",
-        resource_type="entry",
-        resource_id=entry_id,
-        case_id=case_id,
-        purpose=purpose,
-    ) as note:
-        case = await load_case_or_404(session, principal, case_id)
-        entry = await service.load_entry_for_change(
-            session, principal, case, entry_id, summary=False
-        )
-        service.require_author_or_manager(principal, case, entry)
-        require_if_match(request, entry.id, entry.version)
-        note.details["fields"] = await service.amend_entry(
-            session, principal, config, case, entry, content_of(body), body.reason
-        )
-        note.details["revision"] = entry.revision
-        view = await service.get_entry_view(session, principal, case_id, entry_id, summary=False)
-    return respond(response, view)
+    note.details["fields"] = await service.amend_entry(
+        session, config, target, content_of(body), body.reason
+    )
+    note.details["revision"] = target.entry.revision
+    return respond(response, service.written_view(target.entry, target.episode_number))
 
 
 @router.post(
-    "/cases/{case_id}/entries/{entry_id}/withdraw",
-    status_code=200,
-    responses=route_responses(401, 403, 404, 409, 412, 422, 428),
+    "/cases/{case_id}/entries/{entry_id}/withdraw", summary="Withdraw an entry entered in error"
 )
+@audited("withdraw", "entry")
+@raises(409)
 async def withdraw_entry(
-    case_id: UUID,
-    entry_id: UUID,
-    body: EntryWithdrawal,
-    request: Request,
-    response: Response,
-    session: DbSession,
-    principal: Recorder,
-    purpose: AccessPurpose,
+    body: EntryWithdrawal, target: CorrectableEntry, response: Response, session: DbSession
 ) -> EntryOut:
     """Withdraw a final entry as entered in error (send If-Match); it is kept, marked withdrawn."""
-    with audited(
-        request,
-        action="withdraw",
-        resource_type="entry",
-        resource_id=entry_id,
-        case_id=case_id,
-        purpose=purpose,
-    ):
-        case = await load_case_or_404(session, principal, case_id)
-        entry = await service.load_entry_for_change(
-            session, principal, case, entry_id, summary=False
-        )
-        service.require_author_or_manager(principal, case, entry)
-        require_if_match(request, entry.id, entry.version)
-        await service.withdraw_entry(session, principal, case, entry, body.reason)
-        view = await service.get_entry_view(session, principal, case_id, entry_id, summary=False)
-    return respond(response, view)
+    await service.withdraw_entry(session, target, body.reason)
+    return respond(response, service.written_view(target.entry, target.episode_number))

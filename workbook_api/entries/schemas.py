@@ -6,8 +6,17 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
+from services.concurrency import etag_for
+from services.schemas import ReadModel
 from workbook_api.entries.models import NARRATIVE_MAX, REASON_MAX, SUMMARY_MAX
 
 Sensitivity = Literal["standard", "restricted"]
@@ -107,7 +116,7 @@ class EntryWithdrawal(_Input):
     reason: Reason
 
 
-class EntryRevisionOut(BaseModel):
+class EntryRevisionOut(ReadModel):
     """One final version of an entry, with restricted detail only for those who may read it."""
 
     revision: int
@@ -129,8 +138,13 @@ class EntryRevisionOut(BaseModel):
     recorded_at: datetime
 
 
-class EntryOut(BaseModel):
-    """An entry in its current revision, as this caller may see it."""
+class EntryOut(ReadModel):
+    """An entry in its current revision, as this caller may see it.
+
+    Built from a row of `entries.repository.select_entries` (which decides what is withheld),
+    or from an entry its writer just changed, as `EntryOut.of(entry, episode_number=n)`: a
+    writer is its author or the team's manager, who may read all of it.
+    """
 
     id: UUID
     case_id: UUID
@@ -163,3 +177,14 @@ class EntryOut(BaseModel):
     withdrawn_reason: str | None
     etag: str
     revisions: list[EntryRevisionOut] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_record(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return data
+        values = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+        values.setdefault("restricted", data.sensitivity == "restricted")
+        values.setdefault("detail_withheld", False)
+        values["etag"] = etag_for(data.id, data.version)
+        return values

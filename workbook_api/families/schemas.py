@@ -6,8 +6,9 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from services.schemas import Input, ReadModel
 from workbook_api.families.identifiers import normalise_identifier
 
 MemberRole = Literal["child", "parent", "carer", "partner", "other_adult"]
@@ -16,12 +17,6 @@ IdentifierSystem = Literal["system_of_record", "nhs_number", "upn"]
 Sex = Literal["female", "male", "indeterminate", "not_known"]
 
 Name = Field(min_length=1, max_length=100)
-
-
-class Input(BaseModel):
-    """Base for request bodies: unknown fields are refused, strings are trimmed."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class IdentifierIn(Input):
@@ -39,7 +34,7 @@ class IdentifierIn(Input):
         return normalise_identifier(system, value)
 
 
-class IdentifierRead(BaseModel):
+class IdentifierRead(ReadModel):
     """An identifier a person is known by elsewhere."""
 
     id: UUID
@@ -111,7 +106,7 @@ class MemberUpdate(MemberFields):
         return self
 
 
-class MemberRead(BaseModel):
+class MemberRead(ReadModel):
     """A member of a family as the caller may see them."""
 
     id: UUID
@@ -155,7 +150,7 @@ class RelationshipUpdate(Input):
     ended_on: date | None = None
 
 
-class RelationshipRead(BaseModel):
+class RelationshipRead(ReadModel):
     """A relationship between two members of a family."""
 
     id: UUID
@@ -184,7 +179,7 @@ class FamilyUpdate(Input):
     name: str = Field(min_length=1, max_length=200)
 
 
-class FamilyRead(BaseModel):
+class FamilyRead(ReadModel):
     """A family without its members (as lists show it)."""
 
     id: UUID
@@ -202,7 +197,7 @@ class FamilyDetail(FamilyRead):
     relationships: list[RelationshipRead]
 
 
-class PersonMatch(BaseModel):
+class PersonMatch(ReadModel):
     """A person found by identifier, with the family they belong to."""
 
     person: MemberRead

@@ -6,15 +6,16 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from services.schemas import ReadModel
 from workbook_api.entries.schemas import EntryStatus
 
 HIGHLIGHT_START = "\u00ab"
 HIGHLIGHT_STOP = "\u00bb"
 
 
-class SearchHit(BaseModel):
+class SearchHit(ReadModel):
     """One matching record, with a snippet drawn only from text the caller may read."""
 
     kind: Literal["entry", "session_log", "role_summary"]

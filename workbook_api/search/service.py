@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.pagination import split_page
+from services.pagination import Keyset, PageRequest, uuid_value
 from services.principal import Principal
 from workbook_api.cases.models import Case, Episode
 from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry, entry_table
@@ -36,6 +36,8 @@ from workbook_api.search.schemas import HIGHLIGHT_START, HIGHLIGHT_STOP, SearchH
 TEXT_SEARCH_CONFIG = "english"
 # A constant, never user input: the text search configuration all vectors were built with.
 REGCONFIG_ENGLISH: ColumnElement[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
+# The cursor of a hit: its rank (as Python prints a float, exactly) and its id.
+SEARCH_KEY = Keyset((literal_column("rank"), float), (Entry.id, uuid_value))
 HEADLINE_OPTIONS = (
     f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, "
     'MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" \u2026 "'
@@ -62,21 +64,22 @@ async def search_entries(
     session: AsyncSession,
     principal: Principal,
     text: str,
+    page: PageRequest,
     *,
     case_id: UUID | None,
-    limit: int,
-    after: tuple[float, UUID] | None,
 ) -> tuple[list[SearchHit], str | None]:
     """A keyset page of hits, best rank first, then id."""
+    after = SEARCH_KEY.after(page)
+    limit = page.limit
     query = func.websearch_to_tsquery(REGCONFIG_ENGLISH, text)
     ranked = _ranked(principal, query, case_id).subquery("ranked")
-    page = select(ranked)
+    bounded = select(ranked)
     if after is not None:
         rank, last_id = after
-        page = page.where(
+        bounded = bounded.where(
             or_(ranked.c.rank < rank, and_(ranked.c.rank == rank, ranked.c.id > last_id))
         )
-    page_sq = page.order_by(ranked.c.rank.desc(), ranked.c.id).limit(limit + 1).subquery("page")
+    page_sq = bounded.order_by(ranked.c.rank.desc(), ranked.c.id).limit(limit + 1).subquery("page")
     # The snippet text is assembled under the same rule: restricted narrative only if permitted.
     readable = func.concat_ws(
         " ",
@@ -120,5 +123,5 @@ async def search_entries(
             .order_by(page_sq.c.rank.desc(), page_sq.c.id)
         )
     ).all()
-    hits = [SearchHit.model_validate(dict(row._mapping)) for row in rows]
-    return split_page(hits, limit, lambda h: (repr(h.rank), h.id))
+    hits = [SearchHit.of(row) for row in rows]
+    return SEARCH_KEY.page(hits, page, lambda hit: (repr(hit.rank), hit.id))

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.schemas import ReadModel
 from workbook_api.entries.schemas import (
     EntryRevisionOut,
     EntryStatus,
@@ -49,7 +50,7 @@ class SummaryAmendment(SummaryContent):
     reason: Reason
 
 
-class SummaryOut(BaseModel):
+class SummaryOut(ReadModel):
     """A role summary as this caller may see it."""
 
     id: UUID
@@ -76,7 +77,7 @@ class SummaryOut(BaseModel):
 SummaryState = Literal["written", "draft", "not_written"]
 
 
-class WorkbookWorker(BaseModel):
+class WorkbookWorker(ReadModel):
     """One worker on the episode and where their summary stands."""
 
     practitioner_id: UUID
@@ -90,7 +91,7 @@ class WorkbookWorker(BaseModel):
     summary: SummaryOut | None
 
 
-class EpisodeWorkbook(BaseModel):
+class EpisodeWorkbook(ReadModel):
     """The workbook of one episode: who is on it and who has written their summary."""
 
     case_id: UUID

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from uuid import UUID
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.errors import Forbidden, NotFound
-from services.principal import Principal
-from workbook_api.cases.models import Allocation, Case, Episode
+from services.clock import transaction_now
+from services.errors import Forbidden
+from services.pagination import PageRequest
+from workbook_api.access.repository import CaseAccess
+from workbook_api.cases.models import Allocation, Episode
 from workbook_api.disciplines.config import RecordingConfig
+from workbook_api.entries import repository as entry_queries
 from workbook_api.entries import service as entries
 from workbook_api.entries.models import ROLE_SUMMARY_TYPE, Entry
-from workbook_api.entries.repository import select_entries, view_from_row
-from workbook_api.entries.schemas import EntryContent
+from workbook_api.entries.schemas import EntryContent, EntryOut
 from workbook_api.summaries.schemas import (
     EpisodeWorkbook,
     SummaryContent,
@@ -33,35 +35,22 @@ def entry_content(body: SummaryContent) -> EntryContent:
     return EntryContent.model_validate(sent)
 
 
-async def load_episode_or_404(session: AsyncSession, case: Case, number: int) -> Episode:
-    """The case's episode with this number (the case was already checked for visibility)."""
-    episode = await session.scalar(
-        select(Episode).where(Episode.case_id == case.id, Episode.number == number)
-    )
-    if episode is None:
-        raise NotFound("episode")
-    return episode
-
-
 async def create_summary(
     session: AsyncSession,
-    principal: Principal,
     config: RecordingConfig,
-    case: Case,
+    access: CaseAccess,
     episode: Episode,
     content: EntryContent,
     *,
     finalise: bool,
 ) -> tuple[Entry, list[str]]:
     """Start (or write at once) the caller's summary for the episode."""
-    if case.status != "open":
-        raise entries.conflict("case-closed", "The case is closed; its workbook is read-only.")
-    if not await entries.is_allocated(session, principal, case.id):
+    if not access.allocated:
         raise Forbidden("Only workers currently allocated to the case write role summaries.")
     existing = await session.scalar(
         select(Entry.id).where(
             Entry.episode_id == episode.id,
-            Entry.author_id == principal.practitioner_id,
+            Entry.author_id == access.principal.practitioner_id,
             Entry.entry_type == ROLE_SUMMARY_TYPE,
         )
     )
@@ -69,38 +58,44 @@ async def create_summary(
         raise entries.conflict(
             "summary-exists", "You already have a summary for this episode; edit or amend it."
         )
-    now = datetime.now(UTC)
-    entry = entries.new_entry(principal, config, case, episode, ROLE_SUMMARY_TYPE, now)
-    given = await entries.apply_content(session, config, case, entry, content, now)
-    session.add(entry)
-    if finalise:
-        await entries.finalise_entry(session, principal, config, case, entry, now=now)
-    else:
-        await session.flush()
-    return entry, given
+    return await entries.start_entry(
+        session, config, access, episode, ROLE_SUMMARY_TYPE, content, finalise=finalise
+    )
 
 
-def _worker_row(allocation: Allocation, now: datetime) -> dict[str, Any]:
-    return {
-        "practitioner_id": allocation.practitioner_id,
-        "practitioner_name": allocation.practitioner_name,
-        "discipline": allocation.discipline,
-        "is_allocated_social_worker": allocation.is_allocated_social_worker,
-        "currently_allocated": allocation.starts_at <= now
-        and (allocation.ends_at is None or allocation.ends_at > now),
-    }
+async def list_summaries(
+    session: AsyncSession, access: CaseAccess, episode: Episode, page: PageRequest
+) -> tuple[list[SummaryOut], str | None]:
+    """A page of the episode's role summaries the caller may see (drafts only their own)."""
+    views, next_cursor = await entries.list_entry_views(
+        session,
+        access,
+        page,
+        filters=[entry_queries.kind_filter(summary=True), Entry.episode_id == episode.id],
+        include_withdrawn=False,
+    )
+    return [SummaryOut.of(view) for view in views], next_cursor
+
+
+def summary_view(view: EntryOut) -> SummaryOut:
+    """A role summary's view from its entry view."""
+    return SummaryOut.of(view)
+
+
+def _currently_allocated(allocation: Allocation, now: datetime) -> bool:
+    return allocation.starts_at <= now and (allocation.ends_at is None or allocation.ends_at > now)
 
 
 async def episode_workbook(
-    session: AsyncSession, principal: Principal, case: Case, episode: Episode
+    session: AsyncSession, access: CaseAccess, episode: Episode
 ) -> EpisodeWorkbook:
     """Everyone allocated during the episode, and whose summary is written, drafted or missing."""
-    now = datetime.now(UTC)
+    now = await transaction_now(session)
     allocations = (
         await session.scalars(
             select(Allocation)
             .where(
-                Allocation.case_id == case.id,
+                Allocation.case_id == access.case.id,
                 Allocation.starts_at < (episode.closed_at or now),
                 or_(Allocation.ends_at.is_(None), Allocation.ends_at > episode.opened_at),
             )
@@ -111,37 +106,46 @@ async def episode_workbook(
     ).all()
     rows = (
         await session.execute(
-            select_entries(principal, include_withdrawn=False).where(
+            entry_queries.select_entries(access, include_withdrawn=False).where(
                 Entry.episode_id == episode.id, Entry.entry_type == ROLE_SUMMARY_TYPE
             )
         )
     ).all()
-    summaries = {row.author_id: SummaryOut.model_validate(view_from_row(row)) for row in rows}
-    workers: dict[Any, dict[str, Any]] = {}
+    summaries = {row.author_id: SummaryOut.of(EntryOut.of(row)) for row in rows}
+    # A worker re-allocated within the episode appears once, as their latest allocation.
+    workers: dict[UUID, WorkbookWorker] = {}
     for allocation in allocations:
-        # A worker re-allocated within the episode appears once, as their latest allocation.
-        workers[allocation.practitioner_id] = _worker_row(allocation, now)
+        workers[allocation.practitioner_id] = WorkbookWorker(
+            practitioner_id=allocation.practitioner_id,
+            practitioner_name=allocation.practitioner_name,
+            discipline=allocation.discipline,
+            is_allocated_social_worker=allocation.is_allocated_social_worker,
+            currently_allocated=_currently_allocated(allocation, now),
+            summary_state="not_written",
+            summary=None,
+        )
     for author_id, summary in summaries.items():
         workers.setdefault(
             author_id,
-            {
-                "practitioner_id": author_id,
-                "practitioner_name": summary.author_name,
-                "discipline": summary.discipline,
-                "is_allocated_social_worker": False,
-                "currently_allocated": False,
-            },
+            WorkbookWorker(
+                practitioner_id=author_id,
+                practitioner_name=summary.author_name,
+                discipline=summary.discipline,
+                is_allocated_social_worker=False,
+                currently_allocated=False,
+                summary_state="not_written",
+                summary=None,
+            ),
         )
-    result: list[WorkbookWorker] = []
     for practitioner_id, worker in workers.items():
         written_summary = summaries.get(practitioner_id)
-        state: SummaryState = "not_written"
         if written_summary is not None:
-            state = "draft" if written_summary.status == "draft" else "written"
-        result.append(WorkbookWorker(**worker, summary_state=state, summary=written_summary))
+            state: SummaryState = "draft" if written_summary.status == "draft" else "written"
+            worker.summary_state, worker.summary = state, written_summary
+    result = list(workers.values())
     written = sum(1 for w in result if w.summary_state == "written")
     return EpisodeWorkbook(
-        case_id=case.id,
+        case_id=access.case.id,
         episode_id=episode.id,
         number=episode.number,
         opened_at=episode.opened_at,

@@ -9,30 +9,29 @@ practitioner has, except restricted detail (access/visibility.py).
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.errors import Forbidden, NotFound, ProblemError
+from services.clock import transaction_now
+from services.errors import Forbidden, NotFound, ProblemError, invalid
 from services.outbox import publish
+from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
 from services.principal import Principal
 from workbook_api.access.models import BreakGlassGrant
+from workbook_api.access.repository import CaseAccess
+from workbook_api.cases.events import EVENT_PREFIX, SOURCE
 from workbook_api.cases.models import Case
-from workbook_api.cases.service import EVENT_PREFIX, SOURCE, db_now, require_case_manager
 from workbook_api.models import kernel
 from workbook_api.settings import WorkbookSettings
 
+GRANT_ORDER = Keyset((BreakGlassGrant.granted_at, aware_datetime), (BreakGlassGrant.id, uuid_value))
+
 
 def _validation(field: str, message: str) -> ProblemError:
-    return ProblemError(
-        422,
-        "validation",
-        "The request is not valid; see errors.",
-        errors=[{"location": ["body", field], "message": message, "code": "value_error"}],
-    )
+    return invalid("body", field, message=message, code="value_error")
 
 
 async def publish_grant_event(
@@ -83,7 +82,7 @@ async def grant_break_glass(
     case = await session.scalar(select(Case).where(Case.id == case_id))
     if case is None:
         raise NotFound("case")
-    now = await db_now(session)
+    now = await transaction_now(session)
     grant = BreakGlassGrant(
         case_id=case.id,
         practitioner_id=principal.practitioner_id,
@@ -103,50 +102,46 @@ async def grant_break_glass(
 async def list_grants(
     session: AsyncSession,
     principal: Principal,
+    page: PageRequest,
     *,
     team_id: UUID | None,
     active_only: bool,
-    limit: int,
-    after: tuple[Any, ...] | None,
-) -> list[tuple[BreakGlassGrant, Case]]:
-    """Grants on cases owned by the teams the caller manages, newest first."""
+) -> tuple[list[tuple[BreakGlassGrant, Case]], str | None, datetime]:
+    """Grants on cases owned by the teams the caller manages, newest first, and the time now."""
     if not principal.managed_team_ids:
         raise Forbidden("Only team managers can list break-glass use.")
     if team_id is not None and team_id not in principal.managed_team_ids:
         raise Forbidden("You can list break-glass use only for teams you manage.")
     teams = [team_id] if team_id is not None else list(principal.managed_team_ids)
+    now = await transaction_now(session)
     query = (
         select(BreakGlassGrant, Case)
         .join(Case, Case.id == BreakGlassGrant.case_id)
         .where(Case.owning_team_id.in_(teams))
     )
     if active_only:
-        now = await db_now(session)
         query = query.where(BreakGlassGrant.expires_at > now, BreakGlassGrant.revoked_at.is_(None))
-    if after is not None:
-        query = query.where(tuple_(BreakGlassGrant.granted_at, BreakGlassGrant.id) < tuple_(*after))
-    query = query.order_by(BreakGlassGrant.granted_at.desc(), BreakGlassGrant.id.desc())
-    rows = await session.execute(query.limit(limit + 1))
-    return [(grant, case) for grant, case in rows]
+    rows = [(grant, case) for grant, case in await session.execute(GRANT_ORDER.apply(query, page))]
+    items, next_cursor = GRANT_ORDER.page(rows, page, lambda row: (row[0].granted_at, row[0].id))
+    return items, next_cursor, now
 
 
 async def revoke_grant(
-    session: AsyncSession, principal: Principal, case: Case, grant_id: UUID
+    session: AsyncSession, access: CaseAccess, grant_id: UUID
 ) -> BreakGlassGrant:
-    """End a grant now; only a manager of the owning team may."""
-    require_case_manager(principal, case)
+    """End a grant now (the caller manages the case)."""
     grant = await session.scalar(
         select(BreakGlassGrant)
-        .where(BreakGlassGrant.id == grant_id, BreakGlassGrant.case_id == case.id)
+        .where(BreakGlassGrant.id == grant_id, BreakGlassGrant.case_id == access.case.id)
         .with_for_update()
     )
     if grant is None:
         raise NotFound("break-glass grant")
-    now = await db_now(session)
+    now = await transaction_now(session)
     if grant.revoked_at is not None or grant.expires_at <= now:
         raise ProblemError(409, "grant-not-active", "This grant has already ended.")
     grant.revoked_at = now
-    grant.revoked_by_practitioner_id = principal.practitioner_id
+    grant.revoked_by_practitioner_id = access.principal.practitioner_id
     await session.flush()
-    await publish_grant_event(session, grant, case, "revoked")
+    await publish_grant_event(session, grant, access.case, "revoked")
     return grant

@@ -1,0 +1,68 @@
+"""Make each unit's OpenAPI document say what its responses really are.
+
+FastAPI documents errors as `application/json` with its own validation schema; every error here
+is RFC 9457 `application/problem+json`. This rewrites each error response to the Problem schema
+(ValidationProblem for 422), adds those schemas, and gives `X-Access-Purpose` the enum of the
+purposes this deployment accepts, so a generated client knows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.auditing import PURPOSE_HEADER
+from services.errors import PROBLEM_MEDIA_TYPE, FieldErrorItem, Problem, ValidationProblemDetails
+from services.settings import KernelSettings
+
+_REF = "#/components/schemas/{model}"
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_SCHEMAS = (Problem, ValidationProblemDetails, FieldErrorItem)
+
+
+def _schema(model: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = model.model_json_schema(ref_template=_REF)
+    schema.pop("$defs", None)
+    return schema
+
+
+def _problem_content(status: str) -> dict[str, Any]:
+    name = ValidationProblemDetails.__name__ if status == "422" else Problem.__name__
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
+def apply_conventions(document: dict[str, Any], settings: KernelSettings) -> dict[str, Any]:
+    """Rewrite error responses as problem+json and document the access purposes (in place)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in _SCHEMAS:
+        schemas[model.__name__] = _schema(model)
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if status[:1] in ("4", "5"):
+                    response["content"] = _problem_content(status)
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") == PURPOSE_HEADER:
+                    parameter["schema"] = {
+                        "type": "string",
+                        "enum": list(settings.access_purposes),
+                        "default": settings.default_access_purpose,
+                    }
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        schemas.pop(name, None)
+    return document
+
+
+def install_openapi_conventions(app: FastAPI, settings: KernelSettings) -> None:
+    """Serve the app's document with the conventions applied (built once, then cached)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = apply_conventions(generate(), settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,130 @@
+"""One request, one transaction: the unit of work commits before the response is sent.
+
+Everything that must commit with the request's change attaches to the unit of work through
+its methods, never through loose keys in the ASGI scope:
+- `record(event)` queues an audit event; successes are written just before the commit, and
+  refusals (denied, not found) are written in a transaction of their own if it rolls back;
+- `before_commit(hook)` runs a hook in the transaction just before it commits (idempotency
+  stores the response this way, so the work and its replay record commit together);
+- `respond_with(response)` is how the kit's route hands over the response it built.
+Services and repositories never commit; they `flush()` when they need ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.audit import AuditEvent, audit_outside_request, write_audit
+from services.principal import Principal, principal_of
+from services.request_context import current_request_id
+
+log = logging.getLogger(__name__)
+
+ANONYMOUS = "anonymous"
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+
+
+def sessionmaker_from(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The session factory the app's lifespan put on its state."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return factory
+
+
+class UnitOfWork:
+    """A request's session, the hooks that commit with it, and the response it produced."""
+
+    def __init__(self, request: Request, session: AsyncSession) -> None:
+        self.request = request
+        self.session = session
+        self.response: Response | None = None
+        self._audit: list[AuditEvent] = []
+        self._before_commit: list[BeforeCommit] = []
+
+    @property
+    def actor(self) -> Principal | str:
+        """Who the audit log names for this request."""
+        return principal_of(self.request.scope) or ANONYMOUS
+
+    def record(self, event: AuditEvent) -> None:
+        """Queue an audit event to commit with the request (refusals survive a rollback)."""
+        self._audit.append(event)
+
+    def before_commit(self, hook: BeforeCommit) -> None:
+        """Run `hook(session)` in the request's transaction just before it commits."""
+        self._before_commit.append(hook)
+
+    def respond_with(self, response: Response) -> None:
+        """Remember the response the request produced (for idempotent replay)."""
+        self.response = response
+
+    async def commit(self) -> None:
+        """Write the queued audit events, run the hooks, commit."""
+        if self._audit:
+            await write_audit(
+                self.session,
+                self.request.app.state.kernel.audit_log,
+                actor=self.actor,
+                request_id=current_request_id(),
+                events=self._audit,
+            )
+        for hook in self._before_commit:
+            await hook(self.session)
+        await self.session.commit()
+
+    async def after_rollback(self) -> None:
+        """Record the refusals of a request whose change was rolled back."""
+        refusals = [event for event in self._audit if event.outcome != "success"]
+        if not refusals:
+            return
+        try:
+            await audit_outside_request(
+                sessionmaker_from(self.request),
+                self.request.app.state.kernel.audit_log,
+                actor=self.actor,
+                request_id=current_request_id(),
+                events=refusals,
+            )
+        except Exception:
+            # Logged rather than raised: the client must still get the original error.
+            log.exception("could not write %d audit events after rollback", len(refusals))
+
+
+def current_unit_of_work(request: Request) -> UnitOfWork | None:
+    """The request's unit of work, once its dependency has run."""
+    uow = getattr(request.state, "unit_of_work", None)
+    return uow if isinstance(uow, UnitOfWork) else None
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """Yield the request's unit of work and commit it before the response is sent."""
+    session = sessionmaker_from(request)()
+    uow = UnitOfWork(request, session)
+    request.state.unit_of_work = uow
+    try:
+        yield uow
+        await uow.commit()
+    except BaseException as exc:
+        await session.rollback()
+        if isinstance(exc, Exception):
+            await uow.after_rollback()
+        raise
+    finally:
+        await session.close()
+
+
+# scope="function": the commit happens before the response leaves, so a failed commit
+# becomes an error response instead of a lie.
+Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+
+
+def request_session(uow: Work) -> AsyncSession:
+    """The request's session, for handlers that need nothing else of the unit of work."""
+    return uow.session
+
+
+DbSession = Annotated[AsyncSession, Depends(request_session, scope="function")]
