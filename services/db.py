@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -70,6 +71,11 @@ def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEn
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def session_on(connection: AsyncConnection) -> AsyncSession:
+    """A session configured as the sessionmaker's, on a connection the caller holds."""
+    return AsyncSession(bind=connection, expire_on_commit=False, autoflush=False)
 
 
 _CONNECTION_ERRORS: tuple[type[Exception], ...] = (

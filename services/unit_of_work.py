@@ -6,8 +6,12 @@ its methods, never through loose keys in the ASGI scope:
   refusals (denied, not found) are written in a transaction of their own if it rolls back;
 - `before_commit(hook)` runs a hook in the transaction just before it commits (idempotency
   stores the response this way, so the work and its replay record commit together);
-- `respond_with(response)` is how the kit's route hands over the response it built.
-Services and repositories never commit; they `flush()` when they need ids.
+- `respond_with(response)` is how the kit's route hands over the response it built;
+- `hand_over_connection()` lets a streamed response keep reading on the request's connection
+  after the commit, so it never has to take a second one from a busy pool mid-stream.
+The unit of work checks its connection out itself (rather than leaving it to the session),
+which is what lets it hand the connection on. Services and repositories never commit; they
+`flush()` when they need ids.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.audit import AuditEvent, audit_outside_request, write_audit
+from services.db import session_on
 from services.principal import Principal, principal_of
 from services.request_context import current_request_id
 
@@ -38,10 +43,12 @@ def sessionmaker_from(request: Request) -> async_sessionmaker[AsyncSession]:
 class UnitOfWork:
     """A request's session, the hooks that commit with it, and the response it produced."""
 
-    def __init__(self, request: Request, session: AsyncSession) -> None:
+    def __init__(self, request: Request, connection: AsyncConnection) -> None:
         self.request = request
-        self.session = session
+        self.connection = connection
+        self.session = session_on(connection)
         self.response: Response | None = None
+        self.handed_over = False
         self._audit: list[AuditEvent] = []
         self._before_commit: list[BeforeCommit] = []
 
@@ -61,6 +68,11 @@ class UnitOfWork:
     def respond_with(self, response: Response) -> None:
         """Remember the response the request produced (for idempotent replay)."""
         self.response = response
+
+    def hand_over_connection(self) -> AsyncConnection:
+        """Keep the connection past the commit; whoever takes it must close it."""
+        self.handed_over = True
+        return self.connection
 
     async def commit(self) -> None:
         """Write the queued audit events, run the hooks, commit."""
@@ -102,19 +114,21 @@ def current_unit_of_work(request: Request) -> UnitOfWork | None:
 
 async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """Yield the request's unit of work and commit it before the response is sent."""
-    session = sessionmaker_from(request)()
-    uow = UnitOfWork(request, session)
+    engine: AsyncEngine = request.app.state.engine
+    uow = UnitOfWork(request, await engine.connect())
     request.state.unit_of_work = uow
     try:
         yield uow
         await uow.commit()
     except BaseException as exc:
-        await session.rollback()
+        await uow.session.rollback()
         if isinstance(exc, Exception):
             await uow.after_rollback()
         raise
     finally:
-        await session.close()
+        await uow.session.close()
+        if not uow.handed_over:
+            await uow.connection.close()
 
 
 # scope="function": the commit happens before the response leaves, so a failed commit

@@ -337,6 +337,7 @@ class _AsPrincipal:
 
 def audited_app(engine: AsyncEngine, principal: Principal) -> FastAPI:
     app = FastAPI()
+    app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.kernel = kernel
     install_problem_handlers(app)

@@ -15,7 +15,7 @@ from services.pagination import Page, PageQuery
 from services.principal import principal_of
 from services.request_context import current_request_id
 from services.routing import kit_router
-from services.unit_of_work import ANONYMOUS, DbSession, sessionmaker_from
+from services.unit_of_work import ANONYMOUS, DbSession, Work
 from workbook_api.access.dependencies import ReadableCase
 from workbook_api.chronology import service
 from workbook_api.chronology.schemas import ChronologyItem
@@ -100,6 +100,7 @@ async def get_chronology(
     config: RecordingConfigDep,
     page: PageQuery,
     note: Audit,
+    uow: Work,
     order: Annotated[Literal["asc", "desc"], Query(description="Event-time order")] = "asc",
     include_withdrawn: Annotated[
         bool, Query(description="Also withdrawn entries, for those who may see them")
@@ -108,9 +109,9 @@ async def get_chronology(
     """Read the case's chronology: significant entries and other services' events by event time."""
     if csv:
         note.details.update(format="csv", include_withdrawn=include_withdrawn)
-        # The export's connection is taken now, while an error can still be a clean 503.
-        export = await service.ChronologyExport.open(
-            sessionmaker_from(request),
+        # The export reads on the request's connection: it never waits for another mid-stream.
+        export = service.ChronologyExport(
+            uow.hand_over_connection(),
             access,
             config,
             export_outcome(request),

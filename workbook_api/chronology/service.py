@@ -29,8 +29,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from services.db import session_on
 from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
 from workbook_api.access.repository import CaseAccess
 from workbook_api.chronology.models import ChronologyEvent
@@ -255,17 +256,18 @@ def item_cells(item: ChronologyItem) -> list[object]:
 
 
 class ChronologyExport:
-    """A CSV export of a case's chronology that holds its database connection from the start.
+    """A CSV export of a case's chronology, read on the request's own connection.
 
-    The connection is taken before the response begins, so a busy pool is a clean 503 rather
-    than a file cut short under a 200; the whole file is read from one snapshot; and the export
-    is audited when it ends, as complete or broken off (and after how many rows), because only
-    then is its outcome known.
+    The request hands its connection on (services/unit_of_work.py) instead of the stream taking
+    another after the headers have gone, so a busy pool is a clean 503 before the first byte
+    rather than a file cut short under a 200; the whole file is read from one snapshot; and the
+    export is audited when it ends, as complete or broken off (and after how many rows),
+    because only then is its outcome known.
     """
 
     def __init__(
         self,
-        session: AsyncSession,
+        connection: AsyncConnection,
         access: CaseAccess,
         config: RecordingConfig,
         outcome: ExportOutcome,
@@ -273,7 +275,8 @@ class ChronologyExport:
         order: Order,
         include_withdrawn: bool,
     ) -> None:
-        self._session = session
+        self._connection = connection
+        self._session = session_on(connection)
         self._access = access
         self._config = config
         self._outcome = outcome
@@ -282,28 +285,6 @@ class ChronologyExport:
         self._rows = 0
         self._complete = False
         self._closed = False
-
-    @classmethod
-    async def open(
-        cls,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        access: CaseAccess,
-        config: RecordingConfig,
-        outcome: ExportOutcome,
-        *,
-        order: Order,
-        include_withdrawn: bool,
-    ) -> ChronologyExport:
-        """Take a connection and a snapshot for the export (raises if none can be had)."""
-        session = sessionmaker()
-        try:
-            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        except BaseException:
-            await session.close()
-            raise
-        return cls(
-            session, access, config, outcome, order=order, include_withdrawn=include_withdrawn
-        )
 
     async def _batches(self) -> AsyncIterator[list[ChronologyItem]]:
         after: tuple[datetime, UUID] | None = None
@@ -326,7 +307,8 @@ class ChronologyExport:
             after = (rows[-1].occurred_at, rows[-1].id)
 
     async def stream(self) -> AsyncIterator[bytes]:
-        """The file, header first."""
+        """The file, header first, read in one REPEATABLE READ snapshot."""
+        await self._session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield csv_line(CSV_COLUMNS).encode()
         async for batch in self._batches():
             yield "".join(csv_line(item_cells(item)) for item in batch).encode()
@@ -343,9 +325,14 @@ class ChronologyExport:
         with anyio.CancelScope(shield=True):
             try:
                 await self._session.rollback()
+                # The record is written like any other: READ COMMITTED, not the read's snapshot.
+                await self._session.connection(
+                    execution_options={"isolation_level": "READ COMMITTED"}
+                )
                 await self._outcome(self._session, self._rows, self._complete)
                 await self._session.commit()
             except Exception:
                 log.exception("could not record the outcome of a chronology export")
             finally:
                 await self._session.close()
+                await self._connection.close()
