@@ -8,7 +8,6 @@ the caller, then the version they saw; the service then applies the lifecycle's 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
@@ -21,20 +20,11 @@ from workbook_api.access.dependencies import Recorder, VisibleCase
 from workbook_api.access.repository import CaseAccess
 from workbook_api.cases import repository as cases
 from workbook_api.entries import repository
-from workbook_api.entries.models import Entry
+from workbook_api.entries.repository import EntryTarget
 
 EntryId = Annotated[UUID, Path(description="The entry")]
 SummaryId = Annotated[UUID, Path(description="The role summary")]
 EpisodeNumber = Annotated[int, Path(ge=1, le=100_000, description="The episode's number")]
-
-
-@dataclass(frozen=True)
-class EntryTarget:
-    """An entry the caller may change, the case it is in, and its episode's number."""
-
-    access: CaseAccess
-    entry: Entry
-    episode_number: int
 
 
 def _allow(target: EntryTarget, *, managers_too: bool) -> EntryTarget:
@@ -56,7 +46,7 @@ async def _load(
     found = await repository.load_entry_for_change(session, access, entry_id, summary=summary)
     if found is None:
         raise NotFound(what)
-    return EntryTarget(access, *found)
+    return found
 
 
 def _entry_dependency(*, managers_too: bool) -> Callable[..., Awaitable[EntryTarget]]:

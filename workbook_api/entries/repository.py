@@ -12,6 +12,7 @@ column tests; across cases (search) they are the set-based rules of access/visib
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +29,16 @@ from workbook_api.access.visibility import (
 )
 from workbook_api.cases.models import Case, Episode
 from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry, EntryRevision
+
+
+@dataclass(frozen=True)
+class EntryTarget:
+    """An entry the caller may change, the case it is in, and its episode's number."""
+
+    access: CaseAccess
+    entry: Entry
+    episode_number: int
+
 
 ENTRY_ORDER = Keyset((Entry.event_at, aware_datetime), (Entry.id, uuid_value))
 
@@ -202,7 +213,7 @@ async def list_entry_rows(
 
 async def load_entry_for_change(
     session: AsyncSession, access: CaseAccess, entry_id: UUID, *, summary: bool
-) -> tuple[Entry, int] | None:
+) -> EntryTarget | None:
     """An entry of the case the caller may see, as an ORM object with its episode's number."""
     row = (
         await session.execute(
@@ -218,4 +229,4 @@ async def load_entry_for_change(
     if row is None:
         return None
     entry, number = row
-    return entry, number
+    return EntryTarget(access, entry, number)

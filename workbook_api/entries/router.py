@@ -6,20 +6,18 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import Query, Response
-from sqlalchemy import ColumnElement
 
-from services.auditing import Audit, audited
+from services.auditing import Audit, AuditNote, audited
 from services.errors import raises
 from services.pagination import Page, PageQuery
 from services.routing import kit_router
 from services.unit_of_work import DbSession
 from workbook_api.access.dependencies import ReadableCase, RecordingCase
-from workbook_api.cases.models import Episode
+from workbook_api.access.repository import CaseAccess
+from workbook_api.disciplines.config import RecordingConfig
 from workbook_api.disciplines.dependencies import RecordingConfigDep
 from workbook_api.entries import service
 from workbook_api.entries.dependencies import AuthorsEntry, CorrectableEntry, EntryId
-from workbook_api.entries.models import Entry
-from workbook_api.entries.repository import kind_filter
 from workbook_api.entries.schemas import (
     EntryAmendment,
     EntryContent,
@@ -28,6 +26,7 @@ from workbook_api.entries.schemas import (
     EntryOut,
     EntryStatus,
     EntryWithdrawal,
+    SessionLogCreate,
 )
 
 router = kit_router(tags=["entries"])
@@ -55,6 +54,31 @@ def content_of(body: EntryContent) -> EntryContent:
     return EntryContent.model_validate(sent)
 
 
+async def record(
+    body: EntryCreate | SessionLogCreate,
+    entry_type: str,
+    access: CaseAccess,
+    response: Response,
+    session: DbSession,
+    config: RecordingConfig,
+    note: AuditNote,
+) -> EntryOut:
+    """Record an entry or a session log and answer with it (both creating endpoints)."""
+    entry, given = await service.create_entry(
+        session,
+        config,
+        access,
+        entry_type=entry_type,
+        content=content_of(body),
+        finalise=body.finalise,
+    )
+    note.resource_id = str(entry.id)
+    note.details.update(entry_type=entry.entry_type, status=entry.status, fields=given)
+    response.headers["Location"] = entry_location(access.case.id, entry.id)
+    assert access.open_episode is not None  # create_entry refused a case without one
+    return respond(response, service.written_view(entry, access.open_episode.number))
+
+
 @router.post("/cases/{case_id}/entries", status_code=201, summary="Record an entry")
 @audited("create", "entry", resource="")
 @raises(403, 409)
@@ -67,19 +91,7 @@ async def create_entry(
     note: Audit,
 ) -> EntryOut:
     """Record an entry in the case's workbook: a private draft, or final when `finalise` is set."""
-    entry, given = await service.create_entry(
-        session,
-        config,
-        access,
-        entry_type=body.entry_type,
-        content=content_of(body),
-        finalise=body.finalise,
-    )
-    note.resource_id = str(entry.id)
-    note.details.update(entry_type=entry.entry_type, status=entry.status, fields=given)
-    response.headers["Location"] = entry_location(access.case.id, entry.id)
-    assert access.open_episode is not None  # create_entry refused a case without one
-    return respond(response, service.written_view(entry, access.open_episode.number))
+    return await record(body, body.entry_type, access, response, session, config, note)
 
 
 @router.get("/cases/{case_id}/entries", summary="List a case's entries")
@@ -102,26 +114,16 @@ async def list_entries(
     ] = False,
 ) -> Page[EntryOut]:
     """List the case's entries the caller may see, newest event first."""
-    filters: list[ColumnElement[bool]] = [kind_filter(summary=False)]
-    if entry_type is not None:
-        filters.append(Entry.entry_type == entry_type)
-    if status is not None:
-        filters.append(Entry.status == status)
-    if significant is not None:
-        filters.append(Entry.significant.is_(significant))
-    if discipline is not None:
-        filters.append(Entry.discipline == discipline)
-    if author_id is not None:
-        filters.append(Entry.author_id == author_id)
-    if episode is not None:
-        filters.append(Episode.number == episode)
-    items, next_cursor = await service.list_entry_views(
-        session,
-        access,
-        page,
-        filters=filters,
-        include_withdrawn=include_withdrawn or status == "withdrawn",
+    wanted = service.EntryFilter(
+        entry_type=entry_type,
+        status=status,
+        significant=significant,
+        discipline=discipline,
+        author_id=author_id,
+        episode_number=episode,
+        include_withdrawn=include_withdrawn,
     )
+    items, next_cursor = await service.list_entry_views(session, access, page, wanted)
     note.details["count"] = len(items)
     return Page[EntryOut](items=items, next_cursor=next_cursor)
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy import ColumnElement
@@ -26,8 +28,8 @@ from workbook_api.cases.models import Case, Episode
 from workbook_api.disciplines.config import RecordingConfig
 from workbook_api.disciplines.service import merge_fields, validate_session_fields
 from workbook_api.entries import events, repository
-from workbook_api.entries.dependencies import EntryTarget
 from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry, EntryRevision
+from workbook_api.entries.repository import EntryTarget
 from workbook_api.entries.schemas import EntryContent, EntryOut, EntryRevisionOut
 from workbook_api.families.repository import member_roles
 
@@ -421,16 +423,59 @@ async def get_entry_view(
     return view
 
 
+@dataclass(frozen=True)
+class EntryFilter:
+    """What a list of entries asks for; every member left None matches everything."""
+
+    kind: Literal["entries", "session_logs", "summaries"] = "entries"
+    entry_type: str | None = None
+    status: str | None = None
+    significant: bool | None = None
+    discipline: str | None = None
+    author_id: UUID | None = None
+    person_id: UUID | None = None
+    episode_number: int | None = None
+    episode_id: UUID | None = None
+    include_withdrawn: bool = False
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """The filter as SQL conditions on Entry (and its Episode)."""
+        clauses = [
+            Entry.entry_type == SESSION_TYPE
+            if self.kind == "session_logs"
+            else repository.kind_filter(summary=self.kind == "summaries")
+        ]
+        for column, value in (
+            (Entry.entry_type, self.entry_type),
+            (Entry.status, self.status),
+            (Entry.discipline, self.discipline),
+            (Entry.author_id, self.author_id),
+            (Episode.number, self.episode_number),
+            (Entry.episode_id, self.episode_id),
+        ):
+            if value is not None:
+                clauses.append(column == value)
+        if self.significant is not None:
+            clauses.append(Entry.significant.is_(self.significant))
+        if self.person_id is not None:
+            clauses.append(Entry.person_ids.contains([self.person_id]))
+        return clauses
+
+    @property
+    def with_withdrawn(self) -> bool:
+        """Withdrawn entries are listed when asked for, or when the status asked is withdrawn."""
+        return self.include_withdrawn or self.status == "withdrawn"
+
+
 async def list_entry_views(
-    session: AsyncSession,
-    access: CaseAccess,
-    page: PageRequest,
-    *,
-    filters: list[ColumnElement[bool]],
-    include_withdrawn: bool,
+    session: AsyncSession, access: CaseAccess, page: PageRequest, wanted: EntryFilter
 ) -> tuple[list[EntryOut], str | None]:
     """A keyset page of the case's entries as the caller may see them, newest event first."""
     rows, next_cursor = await repository.list_entry_rows(
-        session, access, page, filters=filters, include_withdrawn=include_withdrawn
+        session,
+        access,
+        page,
+        filters=wanted.clauses(),
+        include_withdrawn=wanted.with_withdrawn,
     )
     return [EntryOut.of(row) for row in rows], next_cursor

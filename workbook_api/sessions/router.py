@@ -10,7 +10,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Query, Response
-from sqlalchemy import ColumnElement
 
 from services.auditing import Audit, audited
 from services.errors import raises
@@ -21,8 +20,8 @@ from workbook_api.access.dependencies import ReadableCase, RecordingCase
 from workbook_api.disciplines.dependencies import RecordingConfigDep
 from workbook_api.entries import service
 from workbook_api.entries.dependencies import EntryId
-from workbook_api.entries.models import SESSION_TYPE, Entry
-from workbook_api.entries.router import CODE_PATTERN, content_of, entry_location, respond
+from workbook_api.entries.models import SESSION_TYPE
+from workbook_api.entries.router import CODE_PATTERN, record, respond
 from workbook_api.entries.schemas import EntryOut, EntryStatus, SessionLogCreate
 
 router = kit_router(tags=["sessions"])
@@ -40,19 +39,8 @@ async def create_session_log(
     note: Audit,
 ) -> EntryOut:
     """Log an MDT session with a parent, with your discipline's configured fields."""
-    entry, given = await service.create_entry(
-        session,
-        config,
-        access,
-        entry_type=SESSION_TYPE,
-        content=content_of(body),
-        finalise=body.finalise,
-    )
-    note.resource_id = str(entry.id)
-    note.details.update(status=entry.status, fields=given, config_version=config.version)
-    response.headers["Location"] = entry_location(access.case.id, entry.id)
-    assert access.open_episode is not None  # create_entry refused a case without one
-    return respond(response, service.written_view(entry, access.open_episode.number))
+    note.details["config_version"] = config.version
+    return await record(body, SESSION_TYPE, access, response, session, config, note)
 
 
 @router.get("/cases/{case_id}/sessions", summary="List a case's MDT session logs")
@@ -68,20 +56,14 @@ async def list_session_logs(
     include_withdrawn: bool = False,
 ) -> Page[EntryOut]:
     """List the case's MDT session logs the caller may see, newest first."""
-    filters: list[ColumnElement[bool]] = [Entry.entry_type == SESSION_TYPE]
-    if discipline is not None:
-        filters.append(Entry.discipline == discipline)
-    if person_id is not None:
-        filters.append(Entry.person_ids.contains([person_id]))
-    if status is not None:
-        filters.append(Entry.status == status)
-    items, next_cursor = await service.list_entry_views(
-        session,
-        access,
-        page,
-        filters=filters,
-        include_withdrawn=include_withdrawn or status == "withdrawn",
+    wanted = service.EntryFilter(
+        kind="session_logs",
+        discipline=discipline,
+        person_id=person_id,
+        status=status,
+        include_withdrawn=include_withdrawn,
     )
+    items, next_cursor = await service.list_entry_views(session, access, page, wanted)
     note.details["count"] = len(items)
     return Page[EntryOut](items=items, next_cursor=next_cursor)
 

@@ -18,10 +18,10 @@ from workbook_api.entries import service as entries
 from workbook_api.entries.dependencies import (
     AuthorsSummary,
     CorrectableSummary,
-    EntryTarget,
     EpisodeNumber,
     SummaryId,
 )
+from workbook_api.entries.repository import EntryTarget
 from workbook_api.summaries import service
 from workbook_api.summaries.schemas import (
     EpisodeWorkbook,

@@ -68,11 +68,7 @@ async def list_summaries(
 ) -> tuple[list[SummaryOut], str | None]:
     """A page of the episode's role summaries the caller may see (drafts only their own)."""
     views, next_cursor = await entries.list_entry_views(
-        session,
-        access,
-        page,
-        filters=[entry_queries.kind_filter(summary=True), Entry.episode_id == episode.id],
-        include_withdrawn=False,
+        session, access, page, entries.EntryFilter(kind="summaries", episode_id=episode.id)
     )
     return [SummaryOut.of(view) for view in views], next_cursor
 
