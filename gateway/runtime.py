@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 
 import httpx
@@ -11,13 +12,14 @@ from fastapi import FastAPI
 from starlette.types import Scope
 
 from gateway.authn import TokenAuthenticator, bearer_token, trusted_issuers
-from gateway.jwks import AccessTokenVerifier
+from gateway.jwks import AccessTokenVerifier, JwksCache
 from gateway.principals import PrincipalResolver
 from gateway.proxy import Proxy, Route, upstream_session
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from services.dev_keys import DevKeys, ensure_dev_keys
 from services.errors import ProblemError
+from services.health import add_readiness_check
 from services.internal_token import InternalTokenIssuer
 from services.jose import jwk_thumbprint, public_jwk
 from services.principal import Principal
@@ -65,6 +67,29 @@ def _internal_signing_key(settings: GatewaySettings, dev_keys: DevKeys | None) -
     return dev_keys.internal_private_pem, dev_keys.internal_kid
 
 
+async def _hold_idp_keys(app: FastAPI, stack: AsyncExitStack, jwks: JwksCache) -> None:
+    """Fetch the IdP's keys, keep retrying in the background if that fails, gate readiness."""
+
+    def keys_held() -> str | None:
+        if jwks.has_keys:
+            return None
+        return "No signing key from the identity provider yet."
+
+    add_readiness_check(app, keys_held)
+    app.state.jwks = jwks
+    if await jwks.warm_up():
+        return
+    log.warning("identity provider keys unavailable at startup; sign-ins answer 503 until then")
+    retry = asyncio.create_task(jwks.retry_until_keys(), name="jwks-start-up-retry")
+
+    async def stop_retrying() -> None:
+        retry.cancel()
+        with suppress(asyncio.CancelledError):
+            await retry
+
+    stack.push_async_callback(stop_retrying)
+
+
 async def start_runtime(
     app: FastAPI,
     stack: AsyncExitStack,
@@ -84,8 +109,8 @@ async def start_runtime(
         )
         stack.push_async_callback(jwks_client.aclose)
     issuers, jwks = trusted_issuers(settings, jwks_client=jwks_client, dev_keys=dev_keys)
-    if jwks is not None and not await jwks.warm_up():
-        log.warning("identity provider keys unavailable at startup; sign-ins answer 503 until then")
+    if jwks is not None:
+        await _hold_idp_keys(app, stack, jwks)
 
     pem, kid = _internal_signing_key(settings, dev_keys)
     issuer = InternalTokenIssuer(pem, kid, ttl_seconds=settings.internal_token_ttl_seconds)
