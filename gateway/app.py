@@ -19,12 +19,14 @@ from gateway.directory.models import kernel
 from gateway.directory.router import me_router
 from gateway.directory.router import router as directory_router
 from gateway.docs import DocumentFetcher, MergedOpenApi, install_docs
+from gateway.metrics import install_gateway_metrics
 from gateway.middleware import GatewayMiddleware
 from gateway.proxy import matches_prefix
 from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
 from services.app import create_service_app
 from services.asgi import send_problem
+from services.metrics import RequestMetricsMiddleware
 from services.registry import BACKENDS, GATEWAY
 from services.request_context import RequestContextMiddleware
 
@@ -92,7 +94,10 @@ class GatewayApp(FastAPI):
                     stack = self._proxied_stack
                     if stack is None:
                         stack = self._proxied_stack = ServerErrorMiddleware(
-                            RequestContextMiddleware(GatewayMiddleware(_not_proxied)),
+                            RequestMetricsMiddleware(
+                                RequestContextMiddleware(GatewayMiddleware(_not_proxied)),
+                                self.state.metrics.requests,
+                            ),
                             handler=self.exception_handlers.get(Exception),
                             debug=self.debug,
                         )
@@ -127,6 +132,7 @@ def create_app(
         app_class=GatewayApp,
     )
     _serve_merged_docs(app)
+    install_gateway_metrics(app)
     assert isinstance(app, GatewayApp)
     app.allow_origins(settings.cors_allow_origins)
     # httpx logs every request's full URL at INFO; query strings can carry personal data.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
+from prometheus_client import Counter
 from starlette.types import Scope
 
 from gateway.authn import TokenAuthenticator, bearer_token, trusted_issuers
@@ -39,6 +40,8 @@ class GatewayRuntime:
     principals: PrincipalResolver
     limiter: RateLimiter | None
     proxy: Proxy
+    # Refusals by the per-subject limit (a child of the app's fsm_gateway_rate_limited_total).
+    rate_limited: Counter | None = None
 
     async def admit(self, scope: Scope) -> Principal:
         """Authenticate, rate-limit and resolve the caller; raise a ProblemError to refuse."""
@@ -47,6 +50,8 @@ class GatewayRuntime:
         if self.limiter is not None:
             wait = self.limiter.acquire(verified.subject)
             if wait is not None:
+                if self.rate_limited is not None:
+                    self.rate_limited.inc()
                 raise ProblemError(
                     429,
                     "rate-limited",
@@ -147,6 +152,7 @@ async def start_runtime(
         ),
         limiter=limiter,
         proxy=Proxy(routes, issuer, max_body_bytes=settings.max_request_body_bytes),
+        rate_limited=app.state.rate_limited.labels("subject"),
     )
     app.state.gateway = runtime
     return runtime

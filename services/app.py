@@ -20,6 +20,7 @@ from services.idempotency import REPLAY_HEADER, IdempotencyMiddleware, Idempoten
 from services.internal_auth import InternalAuthMiddleware
 from services.internal_token import InternalTokenVerifier
 from services.kernel_tables import KernelTables
+from services.metrics import AppMetrics, RequestMetricsMiddleware, start_metrics
 from services.registry import Unit
 from services.relay import relay_lifespan_hook
 from services.request_context import RequestContextMiddleware, configure_logging
@@ -79,6 +80,7 @@ def create_service_app(
             stack.push_async_callback(engine.dispose)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
+            await start_metrics(app, stack)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
             # Every service relays its outbox; without subscribers configured it stays idle.
@@ -105,6 +107,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.kernel = kernel
     app.state.unit = unit
+    app.state.metrics = AppMetrics(unit, settings, app)
     install_problem_handlers(app)
     install_database_handlers(app)
     install_replay_handler(app)
@@ -118,6 +121,7 @@ def create_service_app(
     elif internal_auth:
         app.add_middleware(InternalAuthMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics.requests)
     return app
 
 

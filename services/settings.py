@@ -35,6 +35,11 @@ class KernelSettings(BaseSettings):
     # Public JWKS (JSON text or a file path) of the gateway's internal signing key.
     internal_jwks_file: Path | None = None
     max_page_size: int = Field(default=200, ge=1, le=1000)
+    # Prometheus `/metrics` on a port of its own, never on the app's routes; None serves none
+    # (the default, as in tests). `fsm run` gives each unit its port on loopback; the container
+    # binds 0.0.0.0 so Prometheus can scrape the pod.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _production_needs_explicit_config(self) -> KernelSettings:
