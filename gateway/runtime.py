@@ -25,6 +25,7 @@ from services.internal_token import InternalTokenIssuer
 from services.jose import jwk_thumbprint, public_jwk
 from services.principal import Principal
 from services.registry import BACKENDS
+from services.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +121,11 @@ async def start_runtime(
     pem, kid = _internal_signing_key(settings, dev_keys)
     issuer = InternalTokenIssuer(pem, kid, ttl_seconds=settings.internal_token_ttl_seconds)
     routes = []
+    tracing: Tracing | None = app.state.tracing
+    trace_configs = tracing.client_trace_configs() if tracing is not None else ()
     for unit in BACKENDS:
         assert unit.route_prefix is not None
-        session = upstream_session(settings)
+        session = upstream_session(settings, trace_configs)
         stack.push_async_callback(session.close)
         routes.append(
             Route(

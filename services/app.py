@@ -25,6 +25,7 @@ from services.registry import Unit
 from services.relay import relay_lifespan_hook
 from services.request_context import RequestContextMiddleware, configure_logging
 from services.settings import KernelSettings
+from services.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,17 @@ def create_service_app(
     """
     internal_auth = internal_auth and auth_middleware is None
     configure_logging(settings.log_level, json_lines=settings.log_json)
+    tracing = Tracing.for_unit(unit.name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            if tracing is not None:
+                stack.push_async_callback(tracing.shutdown)
             engine = create_engine(settings, application_name=f"fsm-{unit.name}")
             stack.push_async_callback(engine.dispose)
+            if tracing is not None:
+                tracing.instrument_engine(engine)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
             await start_metrics(app, stack)
@@ -108,6 +114,7 @@ def create_service_app(
     app.state.kernel = kernel
     app.state.unit = unit
     app.state.metrics = AppMetrics(unit, settings, app)
+    app.state.tracing = tracing
     install_problem_handlers(app)
     install_database_handlers(app)
     install_replay_handler(app)
@@ -122,6 +129,8 @@ def create_service_app(
         app.add_middleware(InternalAuthMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics.requests)
+    if tracing is not None:
+        tracing.instrument_app(app)
     return app
 
 
