@@ -44,6 +44,7 @@ def find(documents: list[Document], kind: str, name: str) -> Document:
 
 def container_of(deployment: Document) -> Document:
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert isinstance(container, dict)
     return container
 
 

@@ -117,7 +117,7 @@ def _replace(documents: list[Document], replacement: dict[str, Any]) -> None:
 
 
 def _selected(doc: Document, select: dict[str, str]) -> bool:
-    return doc["kind"] == select["kind"] and doc["metadata"]["name"] == select["name"]
+    return bool(doc["kind"] == select["kind"] and doc["metadata"]["name"] == select["name"])
 
 
 def _path(field_path: str) -> list[str]:
