@@ -153,7 +153,8 @@ class JwksCache:
         while self._keys is None:
             if self._may_fetch(self._clock()):
                 await self._refresh()
-                continue
+                if self._keys is not None:
+                    return
             pause = max(self._retry_at - self._clock(), _MIN_RETRY_PAUSE_SECONDS)
             await asyncio.sleep(pause)
 
