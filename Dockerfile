@@ -37,6 +37,7 @@ RUN groupadd --system --gid 10001 fsm \
 COPY --from=build /opt/fsm /opt/fsm
 WORKDIR /tmp
 USER 10001:10001
-EXPOSE 8000 8101 8102 8103
+# Each unit's port and its Prometheus /metrics port (`fsm serve --metrics-port`).
+EXPOSE 8000 8101 8102 8103 9100 9101 9102 9103
 ENTRYPOINT ["fsm"]
 CMD ["--help"]

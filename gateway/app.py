@@ -19,14 +19,17 @@ from gateway.directory.models import kernel
 from gateway.directory.router import me_router
 from gateway.directory.router import router as directory_router
 from gateway.docs import DocumentFetcher, MergedOpenApi, install_docs
+from gateway.metrics import install_gateway_metrics
 from gateway.middleware import GatewayMiddleware
 from gateway.proxy import matches_prefix
 from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
 from services.app import create_service_app
 from services.asgi import send_problem
+from services.metrics import RequestMetricsMiddleware
 from services.registry import BACKENDS, GATEWAY
 from services.request_context import RequestContextMiddleware
+from services.tracing import Tracing
 
 CORS_REQUEST_HEADERS = (
     "Authorization",
@@ -83,6 +86,17 @@ class GatewayApp(FastAPI):
         else:
             await self._dispatch(scope, receive, send)
 
+    def _build_proxied_stack(self) -> ASGIApp:
+        inner: ASGIApp = RequestMetricsMiddleware(
+            RequestContextMiddleware(GatewayMiddleware(_not_proxied)), self.state.metrics.requests
+        )
+        tracing: Tracing | None = self.state.tracing
+        if tracing is not None:
+            inner = tracing.wrap_asgi(inner, _proxied_span_details)
+        return ServerErrorMiddleware(
+            inner, handler=self.exception_handlers.get(Exception), debug=self.debug
+        )
+
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
@@ -91,14 +105,18 @@ class GatewayApp(FastAPI):
                     scope["app"] = self
                     stack = self._proxied_stack
                     if stack is None:
-                        stack = self._proxied_stack = ServerErrorMiddleware(
-                            RequestContextMiddleware(GatewayMiddleware(_not_proxied)),
-                            handler=self.exception_handlers.get(Exception),
-                            debug=self.debug,
-                        )
+                        stack = self._proxied_stack = self._build_proxied_stack()
                     await stack(scope, receive, send)
                     return
         await super().__call__(scope, receive, send)
+
+
+def _proxied_span_details(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """Name a proxied request's span by its route template, never by the path."""
+    path: str = scope["path"]
+    prefix = next((p for p in PROXIED_PREFIXES if matches_prefix(path, p)), "")
+    template = f"{prefix}/{{path}}"
+    return f"{scope['method']} {template}", {"http.route": template}
 
 
 def create_app(
@@ -127,6 +145,7 @@ def create_app(
         app_class=GatewayApp,
     )
     _serve_merged_docs(app)
+    install_gateway_metrics(app)
     assert isinstance(app, GatewayApp)
     app.allow_origins(settings.cors_allow_origins)
     # httpx logs every request's full URL at INFO; query strings can carry personal data.

@@ -166,6 +166,8 @@ def trusted_issuers(
             str(settings.auth_jwks_url),
             ttl_seconds=settings.auth_jwks_ttl_seconds,
             min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
+            retry_initial_seconds=settings.auth_jwks_retry_initial_seconds,
+            retry_max_seconds=settings.auth_jwks_retry_max_seconds,
         )
         issuers.append(
             TrustedIssuer(

@@ -1,9 +1,13 @@
 """Verification keys for access tokens: the council identity provider's JWKS, or a static set.
 
-The JWKS is cached for a TTL and refreshed at most once per `min_refresh_interval_seconds`
-whatever triggers it, so a client spraying unknown `kid`s cannot make us hammer the identity
-provider. Concurrent callers share one in-flight fetch. When the provider is unreachable,
-cached keys keep working (up to `max_stale_seconds`); with nothing cached, `key_for` raises
+Once keys are held, the JWKS is cached for a TTL and refreshed at most once per
+`min_refresh_interval_seconds` whatever triggers it, so a client spraying unknown `kid`s cannot
+make us hammer the identity provider. While no key is held (start-up with the provider briefly
+unreachable), attempts follow a capped exponential backoff with jitter instead, so sign-ins work
+again within seconds of the provider coming back; `retry_until_keys` keeps trying in the
+background so a gateway with no traffic (not ready, so sent none) still gets its keys.
+Concurrent callers share one in-flight fetch. When the provider is unreachable, cached keys keep
+working (up to `max_stale_seconds`); with nothing cached, `key_for` raises
 `KeySourceUnavailable`, which the gateway answers with 503: it fails closed.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from services.backoff import backoff_delay
 from services.jose import (
     InvalidKey,
     Jwk,
@@ -31,6 +37,10 @@ from services.jose import (
 )
 
 log = logging.getLogger(__name__)
+
+# The background retry never spins faster than this, even when backoff is configured away.
+_MIN_RETRY_PAUSE_SECONDS = 0.05
+_jitter = random.SystemRandom()
 
 
 class KeySourceUnavailable(Exception):
@@ -82,10 +92,15 @@ class JwksCache:
         fetch_timeout_seconds: float = 5.0,
         max_stale_seconds: float = 86_400.0,
         max_document_bytes: int = 256 * 1024,
+        retry_initial_seconds: float = 0.1,
+        retry_max_seconds: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        uniform: Callable[[], float] = _jitter.random,
     ) -> None:
         if min_refresh_interval_seconds < 0 or ttl_seconds <= 0 or fetch_timeout_seconds <= 0:
             raise ValueError("intervals and timeouts must be positive")
+        if retry_initial_seconds <= 0 or retry_max_seconds < retry_initial_seconds:
+            raise ValueError("retry delays must be positive, the maximum at least the initial")
         self._client = client
         self._url = url
         self._ttl = ttl_seconds
@@ -93,16 +108,35 @@ class JwksCache:
         self._fetch_timeout = fetch_timeout_seconds
         self._max_stale = max_stale_seconds
         self._max_document_bytes = max_document_bytes
+        self._retry_initial = retry_initial_seconds
+        self._retry_max = retry_max_seconds
         self._clock = clock
+        self._uniform = uniform
         self._keys: dict[str, Jwk] | None = None
         self._fetched_at = 0.0
         self._last_attempt: float | None = None
         self._inflight: asyncio.Task[None] | None = None
+        # While no key is held: failed attempts in a row, and when the next one may start.
+        self._failures = 0
+        self._retry_at = 0.0
+        self.refresh_failures = 0  # every failed fetch since start-up, for metrics
 
     @property
     def has_keys(self) -> bool:
         """Tell whether any key is cached (for readiness checks)."""
         return self._keys is not None
+
+    @property
+    def key_count(self) -> int:
+        """How many signing keys are cached."""
+        return len(self._keys or ())
+
+    @property
+    def age_seconds(self) -> float | None:
+        """Seconds since the cached key set was fetched; None while no key is held."""
+        if self._keys is None:
+            return None
+        return self._clock() - self._fetched_at
 
     @property
     def refreshing(self) -> bool:
@@ -113,6 +147,16 @@ class JwksCache:
         """Fetch the key set now (call once at startup); tell whether keys are available."""
         await self._refresh()
         return self._keys is not None
+
+    async def retry_until_keys(self) -> None:
+        """Keep fetching, with backoff, until a key set is held (run as a background task)."""
+        while self._keys is None:
+            if self._may_fetch(self._clock()):
+                await self._refresh()
+                if self._keys is not None:
+                    return
+            pause = max(self._retry_at - self._clock(), _MIN_RETRY_PAUSE_SECONDS)
+            await asyncio.sleep(pause)
 
     async def key_for(self, kid: str) -> Jwk:
         """Return the key for `kid`, refreshing at most once when it is unknown."""
@@ -139,11 +183,12 @@ class JwksCache:
         return jwk
 
     def _may_fetch(self, now: float) -> bool:
-        return (
-            self._inflight is not None
-            or self._last_attempt is None
-            or now - self._last_attempt >= self._min_interval
-        )
+        if self._inflight is not None or self._last_attempt is None:
+            return True
+        if self._keys is None:
+            # Nothing to serve with: retry on the backoff schedule, not the refresh interval.
+            return now >= self._retry_at
+        return now - self._last_attempt >= self._min_interval
 
     def _start_refresh(self) -> asyncio.Task[None]:
         task = self._inflight
@@ -173,10 +218,19 @@ class JwksCache:
                 raise InvalidKey("no usable signing key in the JWKS")
         except Exception as exc:
             log.warning("JWKS refresh from %s failed: %s: %s", self._url, type(exc).__name__, exc)
+            self._note_failure()
             return
         self._keys = keys
         self._fetched_at = self._clock()
+        self._failures = 0
         log.info("JWKS refreshed from %s: %d keys", self._url, len(keys))
+
+    def _note_failure(self) -> None:
+        self.refresh_failures += 1
+        self._failures += 1
+        delay = backoff_delay(self._failures, self._retry_initial, self._retry_max, self._uniform)
+        # Never slower than a cache that holds keys would retry.
+        self._retry_at = self._clock() + min(delay, self._min_interval)
 
     async def _fetch(self) -> Any:
         async with self._client.stream(

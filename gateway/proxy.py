@@ -104,13 +104,17 @@ class _BodyState:
         self.abort: _Abort | None = None
 
 
-def upstream_session(settings: GatewaySettings) -> aiohttp.ClientSession:
+def upstream_session(
+    settings: GatewaySettings, trace_configs: Sequence[aiohttp.TraceConfig] = ()
+) -> aiohttp.ClientSession:
     """A pooled aiohttp session for one backend, called directly on the hot path.
 
     No cookie jar (one user's cookies must never reach another's request), no environment
-    proxies, and none of the headers aiohttp would add on the client's behalf.
+    proxies, and none of the headers aiohttp would add on the client's behalf. With tracing
+    on, `trace_configs` open a client span and send its `traceparent` to the backend.
     """
     return aiohttp.ClientSession(
+        trace_configs=list(trace_configs) or None,
         connector=aiohttp.TCPConnector(
             limit=settings.gateway_max_connections,
             keepalive_timeout=settings.gateway_keepalive_seconds,

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
+from prometheus_client import Counter
 from starlette.types import Scope
 
 from gateway.authn import TokenAuthenticator, bearer_token, trusted_issuers
-from gateway.jwks import AccessTokenVerifier
+from gateway.jwks import AccessTokenVerifier, JwksCache
 from gateway.principals import PrincipalResolver
 from gateway.proxy import Proxy, Route, upstream_session
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from services.dev_keys import DevKeys, ensure_dev_keys
 from services.errors import ProblemError
+from services.health import add_readiness_check
 from services.internal_token import InternalTokenIssuer
 from services.jose import jwk_thumbprint, public_jwk
 from services.principal import Principal
 from services.registry import BACKENDS
+from services.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,8 @@ class GatewayRuntime:
     principals: PrincipalResolver
     limiter: RateLimiter | None
     proxy: Proxy
+    # Refusals by the per-subject limit (a child of the app's fsm_gateway_rate_limited_total).
+    rate_limited: Counter | None = None
 
     async def admit(self, scope: Scope) -> Principal:
         """Authenticate, rate-limit and resolve the caller; raise a ProblemError to refuse."""
@@ -45,6 +51,8 @@ class GatewayRuntime:
         if self.limiter is not None:
             wait = self.limiter.acquire(verified.subject)
             if wait is not None:
+                if self.rate_limited is not None:
+                    self.rate_limited.inc()
                 raise ProblemError(
                     429,
                     "rate-limited",
@@ -63,6 +71,29 @@ def _internal_signing_key(settings: GatewaySettings, dev_keys: DevKeys | None) -
     if dev_keys is None:
         raise RuntimeError("no internal signing key: set FSM_INTERNAL_SIGNING_KEY_FILE")
     return dev_keys.internal_private_pem, dev_keys.internal_kid
+
+
+async def _hold_idp_keys(app: FastAPI, stack: AsyncExitStack, jwks: JwksCache) -> None:
+    """Fetch the IdP's keys, keep retrying in the background if that fails, gate readiness."""
+
+    def keys_held() -> str | None:
+        if jwks.has_keys:
+            return None
+        return "No signing key from the identity provider yet."
+
+    add_readiness_check(app, keys_held)
+    app.state.jwks = jwks
+    if await jwks.warm_up():
+        return
+    log.warning("identity provider keys unavailable at startup; sign-ins answer 503 until then")
+    retry = asyncio.create_task(jwks.retry_until_keys(), name="jwks-start-up-retry")
+
+    async def stop_retrying() -> None:
+        retry.cancel()
+        with suppress(asyncio.CancelledError):
+            await retry
+
+    stack.push_async_callback(stop_retrying)
 
 
 async def start_runtime(
@@ -84,15 +115,17 @@ async def start_runtime(
         )
         stack.push_async_callback(jwks_client.aclose)
     issuers, jwks = trusted_issuers(settings, jwks_client=jwks_client, dev_keys=dev_keys)
-    if jwks is not None and not await jwks.warm_up():
-        log.warning("identity provider keys unavailable at startup; sign-ins answer 503 until then")
+    if jwks is not None:
+        await _hold_idp_keys(app, stack, jwks)
 
     pem, kid = _internal_signing_key(settings, dev_keys)
     issuer = InternalTokenIssuer(pem, kid, ttl_seconds=settings.internal_token_ttl_seconds)
     routes = []
+    tracing: Tracing | None = app.state.tracing
+    trace_configs = tracing.client_trace_configs() if tracing is not None else ()
     for unit in BACKENDS:
         assert unit.route_prefix is not None
-        session = upstream_session(settings)
+        session = upstream_session(settings, trace_configs)
         stack.push_async_callback(session.close)
         routes.append(
             Route(
@@ -122,6 +155,7 @@ async def start_runtime(
         ),
         limiter=limiter,
         proxy=Proxy(routes, issuer, max_body_bytes=settings.max_request_body_bytes),
+        rate_limited=app.state.rate_limited.labels("subject"),
     )
     app.state.gateway = runtime
     return runtime

@@ -43,6 +43,10 @@ class GatewaySettings(KernelSettings):
     auth_max_token_bytes: int = Field(default=8192, ge=512, le=65_536)
     auth_jwks_ttl_seconds: float = Field(default=300.0, gt=0)
     auth_jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
+    # While no key is held (the IdP unreachable at start-up), retry from this delay, doubling
+    # up to the maximum, with jitter; the gateway is not ready until it holds a key.
+    auth_jwks_retry_initial_seconds: float = Field(default=0.1, gt=0, le=60)
+    auth_jwks_retry_max_seconds: float = Field(default=2.0, gt=0, le=300)
     auth_token_cache_entries: int = Field(default=10_000, ge=0)
 
     # The gateway's private internal-token key (PEM). Outside production the development key
@@ -99,6 +103,12 @@ class GatewaySettings(KernelSettings):
         if not self.auth_algorithms or not set(self.auth_algorithms) <= ASYMMETRIC_ALGORITHMS:
             # A shared-secret algorithm would let anyone holding the JWKS forge tokens.
             raise ValueError("FSM_AUTH_ALGORITHMS must list RS*/ES* algorithms only")
+        return self
+
+    @model_validator(mode="after")
+    def _check_jwks_retry(self) -> GatewaySettings:
+        if self.auth_jwks_retry_max_seconds < self.auth_jwks_retry_initial_seconds:
+            raise ValueError("FSM_AUTH_JWKS_RETRY_MAX_SECONDS must be at least the initial delay")
         return self
 
     @property

@@ -20,12 +20,14 @@ from services.idempotency import REPLAY_HEADER, IdempotentReplay
 from services.internal_auth import InternalAuthMiddleware
 from services.internal_token import InternalTokenVerifier
 from services.kernel_tables import KernelTables
+from services.metrics import AppMetrics, RequestMetricsMiddleware, start_metrics
 from services.openapi_conventions import install_openapi_conventions
 from services.registry import Unit
 from services.relay import relay_lifespan_hook
 from services.request_context import RequestContextMiddleware, configure_logging
 from services.routing import problem_responses
 from services.settings import KernelSettings
+from services.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +74,20 @@ def create_service_app(
     """
     internal_auth = internal_auth and auth_middleware is None
     configure_logging(settings.log_level, json_lines=settings.log_json)
+    tracing = Tracing.for_unit(unit.name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            if tracing is not None:
+                stack.push_async_callback(tracing.shutdown)
             engine = create_engine(settings, application_name=f"fsm-{unit.name}")
             stack.push_async_callback(engine.dispose)
+            if tracing is not None:
+                tracing.instrument_engine(engine)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
+            await start_metrics(app, stack)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
             # Every service relays its outbox; without subscribers configured it stays idle.
@@ -106,6 +114,8 @@ def create_service_app(
     app.state.settings = settings
     app.state.kernel = kernel
     app.state.unit = unit
+    app.state.metrics = AppMetrics(unit, settings, app)
+    app.state.tracing = tracing
     install_problem_handlers(app)
     install_database_handlers(app)
     install_replay_handler(app)
@@ -119,6 +129,9 @@ def create_service_app(
     elif internal_auth:
         app.add_middleware(InternalAuthMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics.requests)
+    if tracing is not None:
+        tracing.instrument_app(app)
     return app
 
 

@@ -6,11 +6,12 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 STRUCTURED_MEDIA_TYPE = "application/cloudevents+json"
 SIGNATURE_VERSION = "v1"
@@ -19,6 +20,8 @@ _STANDARD_SECRET_PREFIX = "whsec_"  # noqa: S105 - a format marker, not a secret
 
 # CloudEvents extension attribute names: lower-case letters and digits only.
 TEAM_EXTENSION = "fsmteamid"
+# W3C Trace Context version 00, as the CloudEvents distributed-tracing extension carries it.
+_TRACEPARENT = re.compile(r"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
 class CloudEvent(BaseModel):
@@ -36,6 +39,16 @@ class CloudEvent(BaseModel):
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any]
     team_id: UUID | None = Field(default=None, alias=TEAM_EXTENSION)
+    # Distributed-tracing extension: the trace of the request that wrote the event.
+    traceparent: str | None = None
+
+    @field_validator("traceparent", mode="before")
+    @classmethod
+    def _well_formed_traceparent(cls, value: Any) -> str | None:
+        # Tracing is advisory: a malformed value is dropped, never a reason to refuse an event.
+        if isinstance(value, str) and _TRACEPARENT.match(value):
+            return value
+        return None
 
     def to_json_bytes(self) -> bytes:
         """Serialise in structured mode; the bytes sent are exactly the bytes signed."""

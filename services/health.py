@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from services.errors import problem_response
 
 router = APIRouter(tags=["health"])
+
+# A readiness check returns None when ready, else why not (said in the 503's detail).
+ReadinessCheck = Callable[[], "str | None"]
+
+
+def add_readiness_check(app: FastAPI, check: ReadinessCheck) -> None:
+    """Make `/readyz` also depend on `check` (besides the database)."""
+    checks: list[ReadinessCheck] = getattr(app.state, "readiness_checks", [])
+    app.state.readiness_checks = [*checks, check]
 
 
 @router.get("/healthz", summary="Liveness")
@@ -34,4 +44,10 @@ async def get_readyz(request: Request) -> JSONResponse:
             detail="The database is not reachable.",
             headers={"Retry-After": "5"},
         )
+    # Then what else the app needs to serve (the gateway: an IdP signing key when it trusts one).
+    checks: list[ReadinessCheck] = getattr(request.app.state, "readiness_checks", [])
+    for check in checks:
+        reason = check()
+        if reason is not None:
+            return problem_response(503, "not-ready", detail=reason, headers={"Retry-After": "5"})
     return JSONResponse({"status": "ready"})

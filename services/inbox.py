@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import ProblemError
 from services.events import SIGNATURE_VERSION, CloudEvent, sign
+from services.metrics import observe_inbox_lag
 
 DEFAULT_TOLERANCE_SECONDS = 300
 MAX_SIGNATURES = 10
@@ -96,4 +97,7 @@ async def accept_once(session: AsyncSession, inbox_table: Table, event: CloudEve
         .on_conflict_do_nothing(index_elements=["id"])
         .returning(inbox_table.c.id)
     )
-    return result.scalar_one_or_none() is not None
+    accepted = result.scalar_one_or_none() is not None
+    if accepted:
+        observe_inbox_lag(session, event)
+    return accepted

@@ -147,3 +147,13 @@ def downgrade_v1(schema: str) -> None:
     for statement in drop_audit_guards_sql(schema):
         op.execute(statement)
     op.drop_table("audit_log", schema=schema)
+
+
+def upgrade_v2(schema: str) -> None:
+    """Add the writing request's W3C traceparent to outbox events."""
+    op.add_column("outbox_event", sa.Column("traceparent", sa.Text(), nullable=True), schema=schema)
+
+
+def downgrade_v2(schema: str) -> None:
+    """Drop what upgrade_v2 added."""
+    op.drop_column("outbox_event", "traceparent", schema=schema)

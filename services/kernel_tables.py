@@ -74,6 +74,8 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
         Column("data", JSONB, nullable=False),
         Column("team_id", UUID(as_uuid=True), nullable=True),
         Column("dispatched_at", DateTime(timezone=True), nullable=True),
+        # W3C traceparent of the request that wrote the event (kernel migration step v2).
+        Column("traceparent", Text, nullable=True),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Index(
             "ix_outbox_event_undispatched",

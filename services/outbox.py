@@ -17,6 +17,7 @@ from sqlalchemy import Table, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.events import CloudEvent
+from services.tracing import current_traceparent
 
 # Reverse-DNS event types ("uk.gov.fsm.workbook.case.opened") and path-like sources ("/workbook").
 _TYPE = re.compile(r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
@@ -48,6 +49,8 @@ async def publish(
             time=datetime.now(UTC),
             data=to_jsonable_python(data),
             team_id=team_id,
+            # The request that wrote the event, so its consumers' work joins the same trace.
+            traceparent=current_traceparent(),
         )
     )
     return event_id
@@ -64,6 +67,7 @@ def event_from_row(row: Any) -> CloudEvent:
         time=row.time,
         data=row.data,
         team_id=row.team_id,
+        traceparent=row.traceparent,
     )
 
 

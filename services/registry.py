@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parent.parent / "migrations"
+# Each unit's Prometheus port is 91xx, xx being the last two digits of its own port.
+METRICS_PORT_BASE = 9100
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,11 @@ class Unit:
     @property
     def migrations_dir(self) -> Path:
         return MIGRATIONS_ROOT / self.schema
+
+    @property
+    def default_metrics_port(self) -> int:
+        """Where the unit serves `/metrics`: 9100 for the gateway (8000), 9101 for 8101, ..."""
+        return METRICS_PORT_BASE + self.default_port % 100
 
 
 GATEWAY = Unit("gateway", "gateway", "directory", 8000, None)

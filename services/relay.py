@@ -27,6 +27,7 @@ from sqlalchemy import Table, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.backoff import backoff_delay as backoff_delay  # re-exported for callers
 from services.events import secret_key, webhook_headers
 from services.kernel_tables import KernelTables
 from services.outbox import event_from_row
@@ -88,13 +89,6 @@ class RelaySettings(BaseSettings):
         for subscriber in self.subscribers:
             if len(secret_key(subscriber.secret)) < MIN_PRODUCTION_SECRET_BYTES:
                 raise ValueError(f"subscriber {subscriber.name}: secret is too short")
-
-
-def backoff_delay(attempt: int, base: float, cap: float, uniform: Callable[[], float]) -> float:
-    """Seconds to wait after the `attempt`-th failure: capped exponential with equal jitter."""
-    ceiling = min(cap, base * 2.0 ** min(max(attempt - 1, 0), 62))
-    # Half fixed, half random: retries spread out yet never come back sooner than half the step.
-    return ceiling / 2 + ceiling / 2 * uniform()
 
 
 @dataclass(frozen=True)

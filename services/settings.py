@@ -46,6 +46,11 @@ class KernelSettings(BaseSettings):
     # Why a caller reads or writes case data (X-Access-Purpose); recorded on every audit row.
     access_purposes: tuple[str, ...] = DEFAULT_ACCESS_PURPOSES
     default_access_purpose: str = "direct_work"
+    # Prometheus `/metrics` on a port of its own, never on the app's routes; None serves none
+    # (the default, as in tests). `fsm run` gives each unit its port on loopback; the container
+    # binds 0.0.0.0 so Prometheus can scrape the pod.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @model_validator(mode="after")
     def _production_needs_explicit_config(self) -> KernelSettings:

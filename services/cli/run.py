@@ -37,19 +37,23 @@ class Planned:
 
     unit: Unit
     port: int
+    metrics_port: int | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
 
-def plan_units(ports: Mapping[str, int]) -> tuple[list[Planned], list[Unit]]:
+def plan_units(
+    ports: Mapping[str, int], metrics_ports: Mapping[str, int | None] | None = None
+) -> tuple[list[Planned], list[Unit]]:
     """Split the registry into units whose app module exists (with ports) and missing ones."""
     planned: list[Planned] = []
     missing: list[Unit] = []
     for unit in UNITS:
         if module_exists(app_module(unit)):
-            planned.append(Planned(unit, ports.get(unit.name) or unit.default_port))
+            metrics_port = (metrics_ports or {}).get(unit.name) or unit.default_metrics_port
+            planned.append(Planned(unit, ports.get(unit.name) or unit.default_port, metrics_port))
         else:
             missing.append(unit)
     return planned, missing
@@ -64,6 +68,9 @@ def child_environment(
         "FSM_STATE_DIR": str(state_dir),
         "FSM_ENVIRONMENT": "development",
     }
+    if planned.metrics_port is not None:
+        env["FSM_METRICS_PORT"] = str(planned.metrics_port)
+        env["FSM_METRICS_HOST"] = LOOPBACK
     if planned.unit is GATEWAY:
         for other in everything:
             if other.unit is not GATEWAY:
@@ -115,6 +122,9 @@ def print_banner(
     for p in planned:
         if p.unit is not GATEWAY:
             echo(f"  {p.unit.name + ':':<18} {p.base_url}  (internal; call it through the gateway)")
+    metrics = [f"{p.unit.name} {p.metrics_port}" for p in planned if p.metrics_port is not None]
+    if metrics:
+        echo(f"  Metrics:           http://{LOOPBACK}:<port>/metrics ({', '.join(metrics)})")
     for unit in missing:
         echo(f"  {unit.name + ':':<18} NOT STARTED: {app_module(unit)} does not exist yet")
     echo(f"  Database:          {'embedded PostgreSQL' if url_is_embedded else 'DATABASE_URL'}")
@@ -154,7 +164,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     settings = load_settings()
     ports = {unit.name: getattr(args, f"{unit.name}_port") for unit in UNITS}
-    planned, missing = plan_units(ports)
+    metrics_ports = {unit.name: getattr(args, f"{unit.name}_metrics_port") for unit in UNITS}
+    planned, missing = plan_units(ports, metrics_ports)
     if not any(p.unit in BACKENDS for p in planned):
         raise CliError("no service app modules found; is the project installed?")
     for unit in missing:
@@ -163,7 +174,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             err=True,
         )
     try:
-        check_ports_free({p.unit.name: (LOOPBACK, p.port) for p in planned})
+        check_ports_free(
+            {p.unit.name: (LOOPBACK, p.port) for p in planned}
+            | {
+                f"{p.unit.name}-metrics": (LOOPBACK, p.metrics_port)
+                for p in planned
+                if p.metrics_port is not None
+            }
+        )
     except PortInUse as exc:
         raise CliError(f"{exc}; stop what holds it or pass --{exc.name}-port") from exc
 
@@ -224,6 +242,13 @@ def register(verbs: Verbs) -> None:
             default=None,
             metavar="PORT",
             help=f"port for {unit.name} (default {unit.default_port})",
+        )
+        run.add_argument(
+            f"--{unit.name}-metrics-port",
+            type=port_number,
+            default=None,
+            metavar="PORT",
+            help=f"Prometheus /metrics port for {unit.name} (default {unit.default_metrics_port})",
         )
     run.add_argument(
         "--ready-timeout",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from services.cli.common import (
     LOOPBACK,
@@ -23,6 +24,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     unit = unit_named(args.unit)
     if not module_exists(app_module(unit)):
         raise CliError(f"{app_module(unit)} does not exist")
+    if args.metrics_port is not None:
+        # The app factory reads its settings from the environment; metrics bind where the app does.
+        os.environ["FSM_METRICS_PORT"] = str(args.metrics_port)
+        os.environ["FSM_METRICS_HOST"] = args.host
     uvicorn.run(
         unit.app_factory,
         factory=True,
@@ -48,6 +53,13 @@ def register(verbs: Verbs) -> None:
     serve.add_argument("--host", default=LOOPBACK, help=f"bind address (default {LOOPBACK})")
     serve.add_argument(
         "--port", type=port_number, default=None, help="port (default: the unit's own)"
+    )
+    serve.add_argument(
+        "--metrics-port",
+        type=port_number,
+        default=None,
+        metavar="PORT",
+        help="serve Prometheus /metrics on this port, on the same host (default: none)",
     )
     serve.add_argument(
         "--graceful-seconds",

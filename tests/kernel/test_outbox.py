@@ -654,3 +654,55 @@ async def test_accept_once_reports_duplicates(sessions: async_sessionmaker[Async
         await session.rollback()
     async with sessions() as session, session.begin():
         assert await accept_once(session, INBOX, retried) is True
+
+
+async def test_the_relay_sends_the_writers_traceparent_as_the_tracing_extension(
+    sessions: async_sessionmaker[AsyncSession], receiver: Receiver
+) -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from services.tracing import Tracing, exporting_to
+
+    prefix = unique_prefix()
+    sub = subscriber(prefix)
+    with exporting_to(InMemorySpanExporter()):
+        tracing = Tracing.for_unit("outbox-test")
+    assert tracing is not None
+    with tracing.provider.get_tracer("test").start_as_current_span("request") as span:
+        traced = await publish_committed(sessions, prefix + "traced")
+        context = span.get_span_context()
+    untraced = await publish_committed(sessions, prefix + "untraced")
+
+    async with asgi_client(receiver) as client:
+        relay = OutboxRelay(sessions, kernel, relay_settings(sub), client)
+
+        async def both_arrived() -> bool:
+            return {traced, untraced} <= {event_id for _, event_id in receiver.received}
+
+        await until(both_arrived, step=relay.run_once)
+
+    sent = {json.loads(body)["id"]: json.loads(body) for body in receiver.bodies}
+    expected = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+    assert sent[str(traced)]["traceparent"] == expected
+    assert "traceparent" not in sent[str(untraced)]
+    # The consumer reads it back from the signed envelope.
+    assert CloudEvent.model_validate_json(json.dumps(sent[str(traced)])).traceparent == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["garbage", "00-" + "0" * 32 + "-" + "1" * 16 + "-01", "00-ABC-DEF-01", 7, ""],
+)
+def test_a_malformed_traceparent_is_dropped_not_refused(value: object) -> None:
+    event = CloudEvent.model_validate(
+        {
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": "/workbook",
+            "type": "uk.gov.fsm.test.event",
+            "time": datetime.now(UTC).isoformat(),
+            "data": {},
+            "traceparent": value,
+        }
+    )
+    assert event.traceparent is None

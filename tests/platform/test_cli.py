@@ -367,13 +367,37 @@ def test_run_refuses_a_port_in_use_before_starting_anything(
         taken = holder.getsockname()[1]
         ports["supervision"] = taken
         flags = [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
-        result = fsm("run", *flags, env=cli_env(private_state), cwd=tmp_path)
+        result = fsm("run", *flags, *metrics_flags(), env=cli_env(private_state), cwd=tmp_path)
 
     assert result.returncode == 1
     assert f"port {taken}" in result.stderr
     assert "supervision" in result.stderr
     assert not (private_state / "pgdata").exists()
     assert not (private_state / "keys").exists()
+
+
+def metrics_flags(ports: dict[str, int] | None = None) -> list[str]:
+    """`fsm run` flags giving every unit a free metrics port (9100-9104 may be taken here)."""
+    chosen = ports if ports is not None else {unit.name: free_port() for unit in UNITS}
+    return [arg for name, port in chosen.items() for arg in (f"--{name}-metrics-port", str(port))]
+
+
+def test_run_refuses_a_metrics_port_in_use(tmp_path: Path, private_state: Path) -> None:
+    ports = {unit.name: free_port() for unit in UNITS}
+    flags = [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
+    metrics = {unit.name: free_port() for unit in UNITS}
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        metrics["gateway"] = holder.getsockname()[1]
+        result = fsm(
+            "run", *flags, *metrics_flags(metrics), env=cli_env(private_state), cwd=tmp_path
+        )
+
+    assert result.returncode == 1
+    assert f"port {metrics['gateway']}" in result.stderr
+    assert "--gateway-metrics-port" in result.stderr
+    assert not (private_state / "pgdata").exists()
 
 
 def test_run_refuses_production(tmp_path: Path, private_state: Path) -> None:
@@ -392,6 +416,8 @@ def test_run_serves_every_unit_and_stops_them_all_on_sigint(
 ) -> None:
     ports = {unit.name: free_port() for unit in UNITS}
     flags = [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
+    metrics_ports = {unit.name: free_port() for unit in UNITS}
+    flags += metrics_flags(metrics_ports)
     out, err = tmp_path / "run.out", tmp_path / "run.err"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
@@ -411,6 +437,11 @@ def test_run_serves_every_unit_and_stops_them_all_on_sigint(
         for unit in started:
             ready = httpx.get(f"http://127.0.0.1:{ports[unit.name]}/readyz", timeout=2)
             assert ready.status_code == 200, unit.name
+            # Each unit serves its metrics on its own port, labelled by route template.
+            metrics = httpx.get(f"http://127.0.0.1:{metrics_ports[unit.name]}/metrics", timeout=5)
+            assert metrics.status_code == 200, unit.name
+            assert f'fsm_unit_info{{unit="{unit.name}"}} 1.0' in metrics.text
+            assert 'route="/readyz"' in metrics.text
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0, err.read_text()
@@ -432,3 +463,53 @@ def test_run_serves_every_unit_and_stops_them_all_on_sigint(
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+
+def test_metrics_ports_follow_the_registry() -> None:
+    ports = {unit.name: unit.default_metrics_port for unit in UNITS}
+    assert ports["gateway"] == 9100
+    assert ports["workbook"] == 9101
+    assert len(set(ports.values())) == len(ports)
+    assert all(9100 <= port <= 9199 for port in ports.values())
+
+
+@pytest.mark.slow
+def test_serve_exposes_metrics_on_the_port_given(
+    database_url: str, tmp_path: Path, private_state: Path
+) -> None:
+    from services.dev_keys import ensure_dev_keys
+
+    ensure_dev_keys(private_state)  # the service verifies the gateway's internal tokens
+    port, metrics_port = free_port(), free_port()
+    argv = ["serve", "intervention", "--port", str(port), "--metrics-port", str(metrics_port)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", *argv],
+        env=cli_env(private_state, database_url),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "serve.err").open("w"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, (tmp_path / "serve.err").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "serve.err").read_text()
+            time.sleep(0.1)
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5)
+        on_app = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+    assert metrics.status_code == 200
+    assert 'fsm_unit_info{unit="intervention"} 1.0' in metrics.text
+    assert 'fsm_http_request_duration_seconds_count{method="GET",route="/readyz"' in metrics.text
+    assert on_app.status_code == 401  # not one of the app's routes: refused like any other path

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -88,7 +89,7 @@ class Clock:
         return self.now
 
 
-def make_cache(idp: FakeIdP, clock: Clock, **options: Any) -> JwksCache:
+def make_cache(idp: FakeIdP, clock: Callable[[], float], **options: Any) -> JwksCache:
     client = httpx.AsyncClient(transport=httpx.MockTransport(idp.handler))
     return JwksCache(client, URL, clock=clock, **options)
 
@@ -264,6 +265,71 @@ async def test_failed_fetches_with_empty_cache_are_rate_limited_and_retried() ->
     clock.now += 30
     assert (await cache.key_for("rsa-1")).kid == "rsa-1"
     assert idp.fetches == 2
+
+
+async def test_with_no_key_held_retries_back_off_exponentially_up_to_the_cap() -> None:
+    idp, clock = FakeIdP(), Clock()
+    idp.status = 503
+    # uniform() == 1: every delay is its full step (0.1, 0.2, 0.4, ... capped at 1.0).
+    cache = make_cache(
+        idp, clock, retry_initial_seconds=0.1, retry_max_seconds=1.0, uniform=lambda: 1.0
+    )
+    for step in (0.1, 0.2, 0.4, 0.8, 1.0, 1.0):
+        fetches = idp.fetches
+        with pytest.raises(KeySourceUnavailable):
+            await cache.key_for("rsa-1")
+        assert idp.fetches == fetches + 1
+        clock.now += step - 0.01
+        with pytest.raises(KeySourceUnavailable):
+            await cache.key_for("rsa-1")
+        assert idp.fetches == fetches + 1  # still inside the backoff: no new attempt
+        clock.now += 0.01
+    # Far below the 30 s refresh interval: the provider coming back is noticed at once.
+    idp.publish(JWKS)
+    assert (await cache.key_for("rsa-1")).kid == "rsa-1"
+
+
+async def test_once_keys_are_held_the_refresh_interval_applies_again() -> None:
+    idp, clock = FakeIdP(), Clock()
+    idp.status = 503
+    cache = make_cache(idp, clock, retry_initial_seconds=0.1, uniform=lambda: 1.0)
+    with pytest.raises(KeySourceUnavailable):
+        await cache.key_for("rsa-1")
+    clock.now += 0.1
+    idp.publish(JWKS)
+    await cache.key_for("rsa-1")
+    assert idp.fetches == 2
+    for _ in range(10):
+        clock.now += 1
+        with pytest.raises(TokenRejected, match="unknown_kid"):
+            await cache.key_for(uuid.uuid4().hex)
+    assert idp.fetches == 2
+
+
+async def test_background_retry_runs_until_keys_are_held() -> None:
+    idp = FakeIdP()
+    idp.status = 503
+    cache = make_cache(idp, time.monotonic, retry_initial_seconds=0.01, retry_max_seconds=0.05)
+    assert not await cache.warm_up()
+    task = asyncio.create_task(cache.retry_until_keys())
+    await until(lambda: idp.fetches >= 3)
+    assert not task.done()
+    idp.publish(JWKS)
+    await asyncio.wait_for(task, timeout=2)
+    assert cache.has_keys
+    assert cache.refresh_failures == idp.fetches - 1
+    age = cache.age_seconds
+    assert age is not None
+    assert 0 <= age < 2
+
+
+async def test_retry_delays_must_be_sane() -> None:
+    client = httpx.AsyncClient()
+    with pytest.raises(ValueError, match="retry"):
+        JwksCache(client, URL, retry_initial_seconds=1.0, retry_max_seconds=0.5)
+    with pytest.raises(ValueError, match="retry"):
+        JwksCache(client, URL, retry_initial_seconds=0)
+    await client.aclose()
 
 
 async def test_identity_provider_down_with_warm_cache_still_verifies() -> None:
