@@ -23,10 +23,11 @@ from gateway.middleware import GatewayMiddleware
 from gateway.proxy import matches_prefix
 from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
-from services.app import create_service_app
+from services.app import ServiceApp, create_service_app
 from services.asgi import send_problem
 from services.registry import BACKENDS, GATEWAY
 from services.request_context import RequestContextMiddleware
+from services.security_headers import SecurityHeadersMiddleware
 
 CORS_REQUEST_HEADERS = (
     "Authorization",
@@ -45,17 +46,23 @@ async def _not_proxied(scope: Scope, receive: Receive, send: Send) -> None:
     await send_problem(send, 404, "not-found", "No such resource.")
 
 
-class GatewayApp(FastAPI):
+class GatewayApp(ServiceApp):
     """FastAPI, except that proxied requests skip its middleware stack.
 
     Requests under a backend's prefix go straight to the same RequestContext → Gateway chain
     the stack would reach (error handling kept), without FastAPI's and Starlette's own layers,
     which cost tens of microseconds a request (bench/README.md). Everything else, lifespan
-    included, is plain FastAPI.
+    included, is plain FastAPI. Security headers go on once, outside everything (CORS answers,
+    proxied responses and FastAPI's own alike).
     """
 
     _proxied_stack: ASGIApp | None = None
     _cors: ASGIApp | None = None
+    _entry: ASGIApp | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # Not ServiceApp's: __call__ already wraps every request in the security headers.
+        return FastAPI.build_middleware_stack(self)
 
     def allow_origins(self, origins: Sequence[str]) -> None:
         """Answer browsers' CORS checks for these origins, in front of everything else.
@@ -63,6 +70,7 @@ class GatewayApp(FastAPI):
         Outermost, so a preflight (which carries no token) is answered before authentication,
         and errors from any layer still carry the CORS headers a browser needs to read them.
         """
+        self._entry = None
         if not origins:
             self._cors = None
             return
@@ -78,10 +86,11 @@ class GatewayApp(FastAPI):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._cors is not None:
-            await self._cors(scope, receive, send)
-        else:
-            await self._dispatch(scope, receive, send)
+        entry = self._entry
+        if entry is None:
+            inner = self._cors if self._cors is not None else self._dispatch
+            entry = self._entry = SecurityHeadersMiddleware(inner)
+        await entry(scope, receive, send)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp
 
 from services.db import create_engine, create_sessionmaker, install_database_handlers
 from services.errors import Problem, install_problem_handlers
@@ -23,11 +24,19 @@ from services.kernel_tables import KernelTables
 from services.registry import Unit
 from services.relay import relay_lifespan_hook
 from services.request_context import RequestContextMiddleware, configure_logging
+from services.security_headers import SecurityHeadersMiddleware
 from services.settings import KernelSettings
 
 log = logging.getLogger(__name__)
 
 LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
+
+
+class ServiceApp(FastAPI):
+    """FastAPI with security headers outside everything, its own 500 responses included."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
 
 
 def install_replay_handler(app: FastAPI) -> None:
@@ -61,7 +70,7 @@ def create_service_app(
     on_startup: Sequence[LifespanHook] = (),
     internal_auth: bool = True,
     auth_middleware: Middleware | None = None,
-    app_class: type[FastAPI] = FastAPI,
+    app_class: type[ServiceApp] = ServiceApp,
 ) -> FastAPI:
     """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware.
 

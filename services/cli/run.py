@@ -86,6 +86,8 @@ def uvicorn_argv(planned: Planned) -> list[str]:
         # The kernel logs each request as JSON with the route template; uvicorn's access log
         # would add raw paths, which can carry identifiers.
         "--no-access-log",
+        # Naming the server software only helps an attacker pick an exploit.
+        "--no-server-header",
         "--timeout-graceful-shutdown",
         "5",
     ]

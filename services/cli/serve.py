@@ -30,6 +30,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port or unit.default_port,
         # The kernel's own access log logs route templates; uvicorn's would log raw paths.
         access_log=False,
+        # Naming the server software only helps an attacker pick an exploit.
+        server_header=False,
         timeout_graceful_shutdown=args.graceful_seconds,
         # Behind the cluster's ingress, X-Forwarded-* is trusted only from these addresses.
         forwarded_allow_ips=args.forwarded_allow_ips,
