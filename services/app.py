@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
+from services.allowed_methods import AllowedMethodsMiddleware
 from services.db import create_engine, create_sessionmaker, install_database_handlers
 from services.errors import Problem, install_problem_handlers
 from services.health import router as health_router
@@ -120,7 +121,9 @@ def create_service_app(
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
-    # Added innermost first: the request passes RequestContext → InternalAuth → Idempotency.
+    # Added innermost first: the request passes RequestContext → InternalAuth → Idempotency →
+    # AllowedMethods (OPTIONS answered from the routes, once the caller is authenticated).
+    app.add_middleware(AllowedMethodsMiddleware)
     app.add_middleware(IdempotencyMiddleware, table=kernel.idempotency_key)
     if auth_middleware is not None:
         app.add_middleware(auth_middleware.cls, *auth_middleware.args, **auth_middleware.kwargs)
