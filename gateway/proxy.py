@@ -258,15 +258,17 @@ class Proxy:
         except Exception as exc:
             await self._failed(route, exc, _BodyState(), send)
             return
-        allow = response.headers.get("allow")
-        if response.status in (200, 204) and allow is not None:
+        if 200 <= response.status < 300:
+            allow = response.headers.get("allow")
             response.release()
+            if allow is None:
+                log.warning("upstream %s answered OPTIONS without Allow", route.unit.name)
             await send_problem(
                 send,
                 405,
                 "method-not-allowed",
                 f"{scope['method']} is not supported.",
-                headers={"Allow": allow},
+                headers={"Allow": allow} if allow is not None else None,
                 instance=scope["path"],
             )
             return
