@@ -21,6 +21,7 @@ from gateway.directory.router import router as directory_router
 from gateway.docs import DocumentFetcher, MergedOpenApi, install_docs
 from gateway.middleware import GatewayMiddleware
 from gateway.proxy import matches_prefix
+from gateway.refusals.router import router as refusals_router
 from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
 from services.app import ServiceApp, create_service_app
@@ -125,7 +126,7 @@ def create_app(
         unit=GATEWAY,
         settings=settings,
         kernel=kernel,
-        routers=[me_router, directory_router],
+        routers=[me_router, directory_router, refusals_router],
         title="Family Safeguarding API gateway",
         description=(
             "The single entry point: verifies access tokens, resolves practitioners from the"

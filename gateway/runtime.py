@@ -10,11 +10,13 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import Scope
 
-from gateway.authn import TokenAuthenticator, bearer_token, trusted_issuers
+from gateway.authn import TokenAuthenticator, trusted_issuers
+from gateway.failed_auth import FailedAuthentications, start_failed_authentications
 from gateway.jwks import AccessTokenVerifier
-from gateway.principals import PrincipalResolver
+from gateway.principals import NotAPractitioner, PrincipalResolver
 from gateway.proxy import Proxy, Route, upstream_session
 from gateway.ratelimit import RateLimiter
+from gateway.refusals.audit import audit_refusal, subject_actor
 from gateway.settings import GatewaySettings
 from services.dev_keys import DevKeys, ensure_dev_keys
 from services.errors import ProblemError
@@ -37,11 +39,11 @@ class GatewayRuntime:
     principals: PrincipalResolver
     limiter: RateLimiter | None
     proxy: Proxy
+    failures: FailedAuthentications
 
     async def admit(self, scope: Scope) -> Principal:
         """Authenticate, rate-limit and resolve the caller; raise a ProblemError to refuse."""
-        token = bearer_token(scope["headers"])
-        verified = await self.tokens.authenticate(token)
+        verified = await self.failures.authenticate(scope, self.tokens)
         if self.limiter is not None:
             wait = self.limiter.acquire(verified.subject)
             if wait is not None:
@@ -51,7 +53,16 @@ class GatewayRuntime:
                     "Too many requests; slow down and retry after the time given.",
                     headers={"Retry-After": RateLimiter.retry_after_header(wait)},
                 )
-        return await self.principals.resolve(verified.subject)
+        try:
+            return await self.principals.resolve(verified.subject)
+        except NotAPractitioner:
+            await audit_refusal(
+                scope,
+                subject_actor(verified.subject),
+                403,
+                {"reason": "not-an-active-practitioner"},
+            )
+            raise
 
 
 def _internal_signing_key(settings: GatewaySettings, dev_keys: DevKeys | None) -> tuple[bytes, str]:
@@ -105,6 +116,7 @@ async def start_runtime(
             )
         )
 
+    failures = start_failed_authentications(app, stack, settings)
     limiter = None
     if settings.rate_limit_enabled:
         limiter = RateLimiter(
@@ -122,6 +134,7 @@ async def start_runtime(
         ),
         limiter=limiter,
         proxy=Proxy(routes, issuer, max_body_bytes=settings.max_request_body_bytes),
+        failures=failures,
     )
     app.state.gateway = runtime
     return runtime

@@ -73,6 +73,9 @@ def child_environment(
 
 def uvicorn_argv(planned: Planned) -> list[str]:
     """The command that serves one unit."""
+    # The gateway limits callers by address and reads X-Forwarded-For itself (from its
+    # trusted proxies only): uvicorn must not rewrite the socket peer for it.
+    proxy_headers = ["--no-proxy-headers"] if planned.unit is GATEWAY else []
     return [
         sys.executable,
         "-m",
@@ -90,6 +93,7 @@ def uvicorn_argv(planned: Planned) -> list[str]:
         "--no-server-header",
         "--timeout-graceful-shutdown",
         "5",
+        *proxy_headers,
     ]
 
 
