@@ -10,6 +10,7 @@ is tallied for the audit log (gateway.refusals.token_failures).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from gateway.refusals.token_failures import TokenFailureLog, audit_writer
 from gateway.settings import GatewaySettings
 from services.errors import ProblemError
 from services.request_context import current_request_id
+
+log = logging.getLogger(__name__)
 
 
 class TooManyFailures(ProblemError):
@@ -91,6 +94,11 @@ def start_failed_authentications(
     app: FastAPI, stack: AsyncExitStack, settings: GatewaySettings
 ) -> FailedAuthentications:
     """Build the limiter and the tally, and write the tally until shutdown (then all of it)."""
+    if settings.environment == "production" and not settings.gateway_trusted_proxies:
+        log.warning(
+            "FSM_GATEWAY_TRUSTED_PROXIES is empty: every caller is known by its socket peer; "
+            "behind an ingress they all share its address, and its limit on failed sign-ins"
+        )
     tally = TokenFailureLog(
         window_seconds=settings.auth_failure_audit_window_seconds,
         max_addresses=settings.auth_failure_audit_max_addresses,
