@@ -71,10 +71,11 @@ async def active_administrators(engine: AsyncEngine) -> set[str]:
         return {row.subject for row in rows}
 
 
-async def practitioner(client: httpx.AsyncClient, headers: dict[str, str], person: Person) -> Any:
+async def etag_of(client: httpx.AsyncClient, headers: dict[str, str], person: Person) -> str:
+    """Read a practitioner's record and return its ETag, for If-Match."""
     response = await client.get(f"/directory/practitioners/{person.id}", headers=headers)
     assert response.status_code == 200, response.text
-    return response
+    return response.headers["etag"]
 
 
 def assert_problem(response: httpx.Response, slug: str) -> None:
@@ -107,10 +108,10 @@ async def test_the_last_administrator_keeps_the_role(
     worker = await lonely.practitioner()
     async with open_gateway(lonely_settings(gateway_settings, lonely_database_url)) as (_, client):
         headers = auth(alone.subject)
-        read = await practitioner(client, headers, alone)
+        etag = await etag_of(client, headers, alone)
         demoted = await client.patch(
             f"/directory/practitioners/{alone.id}",
-            headers={**headers, "If-Match": read.headers["etag"]},
+            headers={**headers, "If-Match": etag},
             json={"roles": ["practitioner"]},
         )
         assert_problem(demoted, "last-administrator")
@@ -118,16 +119,13 @@ async def test_the_last_administrator_keeps_the_role(
         # With a second administrator in place, the first may step down.
         colleague = await client.patch(
             f"/directory/practitioners/{worker.id}",
-            headers={
-                **headers,
-                "If-Match": (await practitioner(client, headers, worker)).headers["etag"],
-            },
+            headers={**headers, "If-Match": await etag_of(client, headers, worker)},
             json={"roles": ["administrator", "practitioner"]},
         )
         assert colleague.status_code == 200, colleague.text
         stepped_down = await client.patch(
             f"/directory/practitioners/{alone.id}",
-            headers={**headers, "If-Match": read.headers["etag"]},
+            headers={**headers, "If-Match": etag},
             json={"roles": ["practitioner"]},
         )
         assert stepped_down.status_code == 200, stepped_down.text
@@ -162,10 +160,9 @@ async def test_a_stale_replica_cannot_remove_the_last_administrator(
             f"/directory/practitioners/{first.id}/deactivate", headers=stale
         )
         assert_problem(refused, "last-administrator")
-        read = await practitioner(replica_two, stale, first)
         demoted = await replica_two.patch(
             f"/directory/practitioners/{first.id}",
-            headers={**stale, "If-Match": read.headers["etag"]},
+            headers={**stale, "If-Match": await etag_of(replica_two, stale, first)},
             json={"roles": ["practitioner"]},
         )
         assert_problem(demoted, "last-administrator")
