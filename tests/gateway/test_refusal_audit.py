@@ -149,6 +149,8 @@ async def test_administrators_list_token_failures_by_address_newest_first(
 ) -> None:
     admin = await directory.practitioner(roles=("administrator",), discipline="business_support")
     worker = await directory.practitioner()
+    team = await directory.team()
+    manager = await directory.practitioner(roles=("practitioner", "team_manager"), manages=[team])
     (first, first_key), (second, second_key) = fresh_address(), fresh_address()
     settings = behind_proxy(gateway_settings, auth_failure_audit_window_seconds=3600)
     async with open_gateway(settings, echoes) as (_, client):
@@ -178,8 +180,10 @@ async def test_administrators_list_token_failures_by_address_newest_first(
         )
         assert following.json()["items"] != page.json()["items"]
 
-        refused = await client.get("/directory/token-failures", headers=auth(worker.subject))
-        assert refused.status_code == 403
+        for reader in (worker, manager):
+            refused = await client.get("/directory/token-failures", headers=auth(reader.subject))
+            assert refused.status_code == 403
+            assert refused.headers["content-type"] == "application/problem+json"
         assert (await client.get("/directory/token-failures")).status_code == 401
         for bad in ("?cursor=zz", "?address=%00", "?limit=0"):
             response = await client.get("/directory/token-failures" + bad, headers=headers)
