@@ -22,13 +22,15 @@ from gateway.docs import DocumentFetcher, MergedOpenApi, install_docs
 from gateway.metrics import install_gateway_metrics
 from gateway.middleware import GatewayMiddleware
 from gateway.proxy import matches_prefix
+from gateway.refusals.router import router as refusals_router
 from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
-from services.app import create_service_app
+from services.app import ServiceApp, create_service_app
 from services.asgi import send_problem
 from services.metrics import RequestMetricsMiddleware
 from services.registry import BACKENDS, GATEWAY
 from services.request_context import RequestContextMiddleware
+from services.security_headers import SecurityHeadersMiddleware
 from services.tracing import Tracing
 
 CORS_REQUEST_HEADERS = (
@@ -48,17 +50,19 @@ async def _not_proxied(scope: Scope, receive: Receive, send: Send) -> None:
     await send_problem(send, 404, "not-found", "No such resource.")
 
 
-class GatewayApp(FastAPI):
+class GatewayApp(ServiceApp):
     """FastAPI, except that proxied requests skip its middleware stack.
 
     Requests under a backend's prefix go straight to the same RequestContext → Gateway chain
     the stack would reach (error handling kept), without FastAPI's and Starlette's own layers,
     which cost tens of microseconds a request (bench/README.md). Everything else, lifespan
-    included, is plain FastAPI.
+    included, is plain FastAPI. Security headers go on once, outside everything (CORS answers,
+    proxied responses and FastAPI's own alike).
     """
 
     _proxied_stack: ASGIApp | None = None
     _cors: ASGIApp | None = None
+    _entry: ASGIApp | None = None
 
     def allow_origins(self, origins: Sequence[str]) -> None:
         """Answer browsers' CORS checks for these origins, in front of everything else.
@@ -66,6 +70,7 @@ class GatewayApp(FastAPI):
         Outermost, so a preflight (which carries no token) is answered before authentication,
         and errors from any layer still carry the CORS headers a browser needs to read them.
         """
+        self._entry = None
         if not origins:
             self._cors = None
             return
@@ -81,10 +86,11 @@ class GatewayApp(FastAPI):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._cors is not None:
-            await self._cors(scope, receive, send)
-        else:
-            await self._dispatch(scope, receive, send)
+        entry = self._entry
+        if entry is None:
+            inner = self._cors if self._cors is not None else self._dispatch
+            entry = self._entry = SecurityHeadersMiddleware(inner)
+        await entry(scope, receive, send)
 
     def _build_proxied_stack(self) -> ASGIApp:
         inner: ASGIApp = RequestMetricsMiddleware(
@@ -108,7 +114,8 @@ class GatewayApp(FastAPI):
                         stack = self._proxied_stack = self._build_proxied_stack()
                     await stack(scope, receive, send)
                     return
-        await super().__call__(scope, receive, send)
+        # Security headers were applied in __call__, around everything.
+        await self.unsecured(scope, receive, send)
 
 
 def _proxied_span_details(scope: Scope) -> tuple[str, dict[str, Any]]:
@@ -134,7 +141,7 @@ def create_app(
         unit=GATEWAY,
         settings=settings,
         kernel=kernel,
-        routers=[me_router, directory_router],
+        routers=[me_router, directory_router, refusals_router],
         title="Family Safeguarding API gateway",
         description=(
             "The single entry point: verifies access tokens, resolves practitioners from the"

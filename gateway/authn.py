@@ -58,6 +58,8 @@ class InvalidToken(ProblemError):
 class MissingToken(ProblemError):
     """No credentials at all: advertise the scheme without an error code (RFC 6750 3.1)."""
 
+    reason = "missing"
+
     def __init__(self) -> None:
         super().__init__(
             401,
@@ -123,16 +125,27 @@ class TokenAuthenticator:
         self._clock = clock
         self._cache: OrderedDict[bytes, VerifiedToken] = OrderedDict()
 
+    def cached(self, token: str) -> VerifiedToken | None:
+        """The token as verified earlier and not yet expired; one hash, no parsing."""
+        return self._lookup(hashlib.sha256(token.encode("ascii")).digest())
+
+    def _lookup(self, digest: bytes) -> VerifiedToken | None:
+        cached = self._cache.get(digest)
+        if cached is None:
+            return None
+        if self._clock() < cached.expires_at:
+            self._cache.move_to_end(digest)
+            return cached
+        del self._cache[digest]
+        return None
+
     async def authenticate(self, token: str) -> VerifiedToken:
         """Return the verified token; raise InvalidToken or KeysUnavailable."""
-        now = self._clock()
         digest = hashlib.sha256(token.encode("ascii")).digest()
-        cached = self._cache.get(digest)
+        cached = self._lookup(digest)
         if cached is not None:
-            if now < cached.expires_at:
-                self._cache.move_to_end(digest)
-                return cached
-            del self._cache[digest]
+            return cached
+        now = self._clock()
         try:
             claims = await self._verifier.verify(token, now=now)
         except TokenRejected as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.asgi import send_problem_error
+from gateway.refusals.audit import auditing_refusals
 from gateway.runtime import GatewayRuntime
 from services.asgi import BodyTooLarge, ClientGone, read_body, replaying, send_problem
 from services.errors import ProblemError
@@ -47,6 +48,7 @@ class GatewayMiddleware:
             await runtime.proxy.forward(route, principal, scope, receive, send)
             return
         attach_principal(scope, principal)
+        send = auditing_refusals(scope, principal, send)
         await self._own_route(scope, receive, send, runtime.settings.max_own_body_bytes)
 
     async def _own_route(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:

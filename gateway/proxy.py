@@ -196,7 +196,7 @@ class Proxy:
         """Send the request to the route's backend and stream its answer back."""
         method: str = scope["method"]
         if method in _REFUSED_METHODS:
-            await send_problem(send, 405, "method-not-allowed", f"{method} is not supported.")
+            await self._refuse_method(route, principal, scope, send)
             return
         client_headers: list[tuple[bytes, bytes]] = scope["headers"]
         try:
@@ -234,6 +234,51 @@ class Proxy:
             await self._relay(route, response, send)
         except BaseException:
             # The client went away or we were cancelled: never reuse a half-read connection.
+            response.close()
+            raise
+        response.release()
+
+    async def _refuse_method(
+        self, route: Route, principal: Principal, scope: Scope, send: Send
+    ) -> None:
+        """Answer TRACE/CONNECT with 405 here, never forwarding them, and the backend's Allow.
+
+        The backend knows its routes: it is asked with an OPTIONS that carries nothing of the
+        client's request but its path. A path it does not have gets its own answer (404).
+        """
+        url = self._target(route, scope)
+        if url is None:
+            await send_problem(send, 404, "not-found", "No such resource.")
+            return
+        headers = {
+            "authorization": "Bearer " + self._issuer.token_for(principal, route.unit.name),
+            "x-request-id": current_request_id(),
+            "x-forwarded-prefix": route.prefix,
+        }
+        try:
+            response = await route.upstream.request(
+                "OPTIONS", url, headers=headers, allow_redirects=False, timeout=route.timeout
+            )
+        except Exception as exc:
+            await self._failed(route, exc, _BodyState(), send)
+            return
+        if 200 <= response.status < 300:
+            allow = response.headers.get("allow")
+            response.release()
+            if allow is None:
+                log.warning("upstream %s answered OPTIONS without Allow", route.unit.name)
+            await send_problem(
+                send,
+                405,
+                "method-not-allowed",
+                f"{scope['method']} is not supported.",
+                headers={"Allow": allow} if allow is not None else None,
+                instance=scope["path"],
+            )
+            return
+        try:
+            await self._relay(route, response, send)
+        except BaseException:
             response.close()
             raise
         response.release()

@@ -1,4 +1,4 @@
-"""Per-subject token buckets, held in this process's memory."""
+"""Token buckets per key (a subject, a client address), held in this process's memory."""
 
 from __future__ import annotations
 
@@ -40,6 +40,17 @@ class RateLimiter:
         self._max_subjects = max_subjects
         self._clock = clock
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+
+    def wait(self, subject: str) -> float | None:
+        """Seconds until `subject` may go again, or None; takes nothing and remembers nothing."""
+        bucket = self._buckets.get(subject)
+        if bucket is None:
+            return None
+        elapsed = max(0.0, self._clock() - bucket.updated_at)
+        tokens = min(self._burst, bucket.tokens + elapsed * self._rate)
+        if tokens >= 1.0:
+            return None
+        return (1.0 - tokens) / self._rate
 
     def acquire(self, subject: str) -> float | None:
         """Take one token for `subject`; return None if allowed, else seconds until allowed."""

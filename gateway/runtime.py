@@ -12,11 +12,13 @@ from fastapi import FastAPI
 from prometheus_client import Counter
 from starlette.types import Scope
 
-from gateway.authn import TokenAuthenticator, bearer_token, trusted_issuers
+from gateway.authn import TokenAuthenticator, trusted_issuers
+from gateway.failed_auth import FailedAuthentications, start_failed_authentications
 from gateway.jwks import AccessTokenVerifier, JwksCache
-from gateway.principals import PrincipalResolver
+from gateway.principals import NotAPractitioner, PrincipalResolver
 from gateway.proxy import Proxy, Route, upstream_session
 from gateway.ratelimit import RateLimiter
+from gateway.refusals.audit import audit_refusal, subject_actor
 from gateway.settings import GatewaySettings
 from services.dev_keys import DevKeys, ensure_dev_keys
 from services.errors import ProblemError
@@ -41,13 +43,13 @@ class GatewayRuntime:
     principals: PrincipalResolver
     limiter: RateLimiter | None
     proxy: Proxy
+    failures: FailedAuthentications
     # Refusals by the per-subject limit (a child of the app's fsm_gateway_rate_limited_total).
     rate_limited: Counter | None = None
 
     async def admit(self, scope: Scope) -> Principal:
         """Authenticate, rate-limit and resolve the caller; raise a ProblemError to refuse."""
-        token = bearer_token(scope["headers"])
-        verified = await self.tokens.authenticate(token)
+        verified = await self.failures.authenticate(scope, self.tokens)
         if self.limiter is not None:
             wait = self.limiter.acquire(verified.subject)
             if wait is not None:
@@ -59,7 +61,16 @@ class GatewayRuntime:
                     "Too many requests; slow down and retry after the time given.",
                     headers={"Retry-After": RateLimiter.retry_after_header(wait)},
                 )
-        return await self.principals.resolve(verified.subject)
+        try:
+            return await self.principals.resolve(verified.subject)
+        except NotAPractitioner:
+            await audit_refusal(
+                scope,
+                subject_actor(verified.subject),
+                403,
+                {"reason": "not-an-active-practitioner"},
+            )
+            raise
 
 
 def _internal_signing_key(settings: GatewaySettings, dev_keys: DevKeys | None) -> tuple[bytes, str]:
@@ -138,6 +149,7 @@ async def start_runtime(
             )
         )
 
+    failures = start_failed_authentications(app, stack, settings)
     limiter = None
     if settings.rate_limit_enabled:
         limiter = RateLimiter(
@@ -155,6 +167,7 @@ async def start_runtime(
         ),
         limiter=limiter,
         proxy=Proxy(routes, issuer, max_body_bytes=settings.max_request_body_bytes),
+        failures=failures,
         rate_limited=app.state.rate_limited.labels("subject"),
     )
     app.state.gateway = runtime

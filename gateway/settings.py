@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Final
 
-from pydantic import AnyHttpUrl, Field, model_validator
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, model_validator
 
 from services.jose import EC_ALGORITHMS, RSA_ALGORITHMS
 from services.registry import INTERVENTION, SUPERVISION, WORKBOOK, Unit
@@ -73,6 +73,21 @@ class GatewaySettings(KernelSettings):
     rate_limit_requests: int = Field(default=3000, ge=1)
     rate_limit_window_seconds: float = Field(default=60.0, gt=0)
     rate_limit_burst: int = Field(default=300, ge=1)
+
+    # Failed authentications (missing, malformed, invalid or expired tokens) per client address,
+    # in a limiter of their own: over it, 429 before any token is parsed.
+    auth_failure_limit_enabled: bool = True
+    auth_failure_limit_requests: int = Field(default=60, ge=1)
+    auth_failure_limit_window_seconds: float = Field(default=60.0, gt=0)
+    auth_failure_limit_burst: int = Field(default=30, ge=1)
+    auth_failure_max_addresses: int = Field(default=100_000, ge=1)
+    # Token failures are audited as one row per client address per window, with the count.
+    auth_failure_audit_window_seconds: int = Field(default=60, ge=1, le=3600)
+    auth_failure_audit_max_addresses: int = Field(default=1000, ge=1)
+    # Reverse proxies in front of the gateway (addresses or networks, as JSON:
+    # '["10.0.0.0/8"]'). From them, the client is the address the last trusted one appended to
+    # X-Forwarded-For; from anyone else, the socket peer. None by default.
+    gateway_trusted_proxies: tuple[IPvAnyNetwork, ...] = ()
 
     # Directory answers are cached per subject this long: a deactivation takes effect within it.
     principal_cache_ttl_seconds: float = Field(default=5.0, ge=0, le=300)

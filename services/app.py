@@ -12,7 +12,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.allowed_methods import AllowedMethodsMiddleware
 from services.db import create_engine, create_sessionmaker, install_database_handlers
 from services.errors import install_problem_handlers
 from services.health import router as health_router
@@ -26,12 +28,33 @@ from services.registry import Unit
 from services.relay import relay_lifespan_hook
 from services.request_context import RequestContextMiddleware, configure_logging
 from services.routing import problem_responses
+from services.security_headers import SecurityHeadersMiddleware
 from services.settings import KernelSettings
 from services.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
 LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
+
+
+class ServiceApp(FastAPI):
+    """FastAPI with security headers outside everything, its own 500 responses included.
+
+    Wrapped around `__call__` rather than inside the middleware stack, which instrumentation
+    (OpenTelemetry) expects to start with Starlette's ServerErrorMiddleware.
+    """
+
+    _secured: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        secured = self._secured
+        if secured is None:
+            secured = self._secured = SecurityHeadersMiddleware(self.unsecured)
+        await secured(scope, receive, send)
+
+    async def unsecured(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """FastAPI itself, without the headers (for a subclass that adds them elsewhere)."""
+        await super().__call__(scope, receive, send)
 
 
 def install_replay_handler(app: FastAPI) -> None:
@@ -64,7 +87,7 @@ def create_service_app(
     on_startup: Sequence[LifespanHook] = (),
     internal_auth: bool = True,
     auth_middleware: Middleware | None = None,
-    app_class: type[FastAPI] = FastAPI,
+    app_class: type[ServiceApp] = ServiceApp,
 ) -> FastAPI:
     """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware.
 
@@ -123,7 +146,9 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     install_openapi_conventions(app, settings)
-    # Added innermost first: the request passes RequestContext → InternalAuth (or the edge's).
+    # Added innermost first: the request passes RequestContext → InternalAuth (or the edge's)
+    # → AllowedMethods (OPTIONS answered from the routes, once the caller is authenticated).
+    app.add_middleware(AllowedMethodsMiddleware)
     if auth_middleware is not None:
         app.add_middleware(auth_middleware.cls, *auth_middleware.args, **auth_middleware.kwargs)
     elif internal_auth:

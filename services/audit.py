@@ -37,6 +37,8 @@ from services.settings import async_database_url
 log = logging.getLogger(__name__)
 
 Outcome = Literal["success", "denied", "not_found", "error"]
+# Who the log names when no practitioner is known (a refused or unauthenticated request).
+ANONYMOUS = "anonymous"
 _SEPARATOR = "\x1f"
 
 

@@ -17,11 +17,11 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Request
 
-from services.audit import AuditEvent, Outcome, audit_outside_request
+from services.audit import ANONYMOUS, AuditEvent, Outcome, audit_outside_request
 from services.errors import FieldError, ProblemError, ValidationProblem
 from services.principal import principal_of
 from services.request_context import current_request_id
-from services.unit_of_work import ANONYMOUS, current_unit_of_work, sessionmaker_from
+from services.unit_of_work import current_unit_of_work, sessionmaker_from
 
 PURPOSE_HEADER = "X-Access-Purpose"
 _SPEC_ATTRIBUTE = "__fsm_audit__"

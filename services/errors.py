@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.allowed_methods import allow_header
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _PROBLEMS_ATTRIBUTE = "__fsm_problems__"
 Raiser = TypeVar("Raiser", bound=Callable[..., Any])
@@ -265,11 +267,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else None
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Every route serving the path, not only the first one the router tried.
+            headers["Allow"] = allow_header(request.app.router.routes, request.scope)
         return problem_response(
             exc.status_code,
             slug,
             detail=detail,
-            headers=dict(exc.headers or {}),
+            headers=headers,
             instance=public_path(request),
         )
 

@@ -23,14 +23,13 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from services.audit import AuditEvent, audit_outside_request, write_audit
+from services.audit import ANONYMOUS, AuditEvent, audit_outside_request, write_audit
 from services.db import session_on
 from services.principal import Principal, principal_of
 from services.request_context import current_request_id
 
 log = logging.getLogger(__name__)
 
-ANONYMOUS = "anonymous"
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
 
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
+from gateway.directory.administrators import ADMINISTRATOR
 from gateway.directory.service import DirectoryScope
 from gateway.principals import PrincipalResolver
 from services.auth import CurrentPrincipal, require_any_role
@@ -14,7 +15,6 @@ from services.errors import Forbidden, ProblemError
 from services.pagination import decode_cursor
 from services.principal import Principal
 
-ADMINISTRATOR = "administrator"
 TEAM_MANAGER = "team_manager"
 
 Administrator = Annotated[Principal, Depends(require_any_role(ADMINISTRATOR))]

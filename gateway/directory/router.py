@@ -36,6 +36,7 @@ from services.auditing import audit
 from services.auth import CurrentPrincipal
 from services.concurrency import require_if_match, set_etag
 from services.pagination import Page, page_params, split_page
+from services.principal import Principal
 from services.routing import KitRoute
 from services.unit_of_work import DbSession
 
@@ -305,7 +306,7 @@ async def get_practitioner(
 @router.patch(
     "/practitioners/{practitioner_id}",
     status_code=status.HTTP_200_OK,
-    responses=route_responses(401, 403, 404, 412, 422, 428),
+    responses=route_responses(401, 403, 404, 409, 412, 422, 428),
     summary="Change a practitioner",
 )
 async def update_practitioner(
@@ -339,6 +340,7 @@ async def update_practitioner(
 async def _set_active(
     practitioner_id: UUID,
     active: bool,
+    admin: Principal,
     session: DbSession,
     principals: Principals,
     request: Request,
@@ -349,7 +351,9 @@ async def _set_active(
     )
     if "if-match" in request.headers:
         require_if_match(request, practitioner.id, practitioner.version)
-    if await service.set_practitioner_active(session, practitioner, active):
+    if await service.set_practitioner_active(
+        session, practitioner, active, actor_id=admin.practitioner_id
+    ):
         _audit(request, "activated" if active else "deactivated", "practitioner", practitioner.id)
         principals.forget(practitioner.subject)
     return _practitioner(practitioner, response)
@@ -358,7 +362,7 @@ async def _set_active(
 @router.post(
     "/practitioners/{practitioner_id}/deactivate",
     status_code=status.HTTP_200_OK,
-    responses=route_responses(401, 403, 404, 412),
+    responses=route_responses(401, 403, 404, 409, 412),
     summary="Deactivate a practitioner",
 )
 async def deactivate_practitioner(
@@ -369,8 +373,8 @@ async def deactivate_practitioner(
     request: Request,
     response: Response,
 ) -> PractitionerRead:
-    """Stop a practitioner signing in (records are kept; other replicas within the cache TTL)."""
-    return await _set_active(practitioner_id, False, session, principals, request, response)
+    """Stop a practitioner signing in (records kept); not yourself, nor the last administrator."""
+    return await _set_active(practitioner_id, False, admin, session, principals, request, response)
 
 
 @router.post(
@@ -388,7 +392,7 @@ async def activate_practitioner(
     response: Response,
 ) -> PractitionerRead:
     """Let a deactivated practitioner sign in again."""
-    return await _set_active(practitioner_id, True, session, principals, request, response)
+    return await _set_active(practitioner_id, True, admin, session, principals, request, response)
 
 
 # --- memberships ---------------------------------------------------------------------------

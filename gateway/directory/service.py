@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.directory.administrators import guard_deactivation, guard_roles_change
 from gateway.directory.models import Discipline, Practitioner, Team, TeamMembership
 from gateway.directory.schemas import (
     MembershipCreate,
@@ -225,6 +226,7 @@ async def update_practitioner(
     session: AsyncSession, practitioner: Practitioner, changes: dict[str, Any]
 ) -> list[str]:
     """Apply changes; return the names of the fields that actually changed."""
+    await guard_roles_change(session, practitioner, changes.get("roles"))
     if "discipline" in changes:
         await require_discipline(session, changes["discipline"])
         changes = {**changes, "discipline_code": changes.pop("discipline")}
@@ -236,9 +238,14 @@ async def update_practitioner(
 
 
 async def set_practitioner_active(
-    session: AsyncSession, practitioner: Practitioner, active: bool
+    session: AsyncSession, practitioner: Practitioner, active: bool, *, actor_id: UUID
 ) -> bool:
-    """Activate or deactivate; tell whether anything changed."""
+    """Activate or deactivate; tell whether anything changed.
+
+    Nobody deactivates themselves, and the last active administrator stays active.
+    """
+    if not active:
+        await guard_deactivation(session, practitioner, actor_id)
     changed = _apply(practitioner, {"active": active})
     if changed:
         practitioner.updated_at = datetime.now(UTC)

@@ -80,6 +80,9 @@ def child_environment(
 
 def uvicorn_argv(planned: Planned) -> list[str]:
     """The command that serves one unit."""
+    # The gateway limits callers by address and reads X-Forwarded-For itself (from its
+    # trusted proxies only): uvicorn must not rewrite the socket peer for it.
+    proxy_headers = ["--no-proxy-headers"] if planned.unit is GATEWAY else []
     return [
         sys.executable,
         "-m",
@@ -93,8 +96,11 @@ def uvicorn_argv(planned: Planned) -> list[str]:
         # The kernel logs each request as JSON with the route template; uvicorn's access log
         # would add raw paths, which can carry identifiers.
         "--no-access-log",
+        # Naming the server software only helps an attacker pick an exploit.
+        "--no-server-header",
         "--timeout-graceful-shutdown",
         "5",
+        *proxy_headers,
     ]
 
 

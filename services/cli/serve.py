@@ -14,7 +14,7 @@ from services.cli.common import (
     port_number,
     positive_int,
 )
-from services.registry import UNITS, unit_named
+from services.registry import GATEWAY, UNITS, unit_named
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -35,9 +35,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port or unit.default_port,
         # The kernel's own access log logs route templates; uvicorn's would log raw paths.
         access_log=False,
+        # Naming the server software only helps an attacker pick an exploit.
+        server_header=False,
         timeout_graceful_shutdown=args.graceful_seconds,
         # Behind the cluster's ingress, X-Forwarded-* is trusted only from these addresses.
         forwarded_allow_ips=args.forwarded_allow_ips,
+        # The gateway limits callers by address: it reads X-Forwarded-For itself, from
+        # FSM_GATEWAY_TRUSTED_PROXIES only, so uvicorn must hand it the real socket peer.
+        proxy_headers=unit is not GATEWAY,
     )
     return 0
 
@@ -72,6 +77,7 @@ def register(verbs: Verbs) -> None:
         "--forwarded-allow-ips",
         default="127.0.0.1",
         metavar="IPS",
-        help="proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1)",
+        help="proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1); the"
+        " gateway ignores this and trusts FSM_GATEWAY_TRUSTED_PROXIES instead",
     )
     serve.set_defaults(handler=cmd_serve)

@@ -41,7 +41,8 @@ class EchoUpstream:
     """An ASGI backend that records requests and answers with what it saw.
 
     Paths with meaning: /slow/<seconds> sleeps first; /cookie sets a cookie; /created answers
-    201 with a root-relative Location; /hop answers with hop-by-hop headers; /chunks streams.
+    201 with a root-relative Location; /hop answers with hop-by-hop headers; /chunks streams;
+    /cacheable asks to be cached and framed, as a careless backend might.
     """
 
     name: str
@@ -83,6 +84,13 @@ class EchoUpstream:
         elif path == "/created":
             status = 201
             extra.append((b"location", b"/cases/123"))
+        elif path == "/cacheable":
+            extra += [
+                (b"cache-control", b"public, max-age=600"),
+                (b"x-frame-options", b"SAMEORIGIN"),
+                (b"content-security-policy", b"default-src *"),
+                (b"x-kept", b"yes"),
+            ]
         elif path == "/hop":
             extra += [
                 (b"connection", b"x-upstream-private"),

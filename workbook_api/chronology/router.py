@@ -9,13 +9,13 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Receive, Scope, Send
 
-from services.audit import write_audit
+from services.audit import ANONYMOUS, write_audit
 from services.auditing import Audit, RequestAudit, audited
 from services.pagination import Page, PageQuery
 from services.principal import principal_of
 from services.request_context import current_request_id
 from services.routing import kit_router
-from services.unit_of_work import ANONYMOUS, DbSession, Work
+from services.unit_of_work import DbSession, Work
 from workbook_api.access.dependencies import ReadableCase
 from workbook_api.chronology import service
 from workbook_api.chronology.schemas import ChronologyItem
