@@ -153,7 +153,7 @@ def merge_documents(
     if not merged["tags"]:
         del merged["tags"]
     if "Problem" not in schemas:
-        schemas["Problem"] = Problem.model_json_schema(ref_template=PROBLEM_REF)
+        schemas["Problem"] = Problem.model_json_schema()
     merged["info"]["description"] += "\n**Services**\n\n" + _services_table(sources, gateway_paths)
     _label_problem_responses(merged["paths"])
     return merged
