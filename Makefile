@@ -47,9 +47,15 @@ typecheck: $(INSTALLED)
 imports: $(INSTALLED)
 	$(BIN)/lint-imports
 
+# The browser tests (tests/browser) drive this Chromium; without one they are skipped.
+BROWSER_TEST_CHROMIUM ?= /usr/bin/chromium
+export BROWSER_TEST_CHROMIUM
+
 # TEST_DATABASE_URL selects an external PostgreSQL; without it the tests start the embedded one.
 pytest: $(INSTALLED)
 	$(BIN)/pytest
+	@[ -x "$(BROWSER_TEST_CHROMIUM)" ] || echo "NOTE: browser tests SKIPPED (no Chromium at \
+	$(BROWSER_TEST_CHROMIUM)); enable them with: apt-get install -y chromium (.ci/run does it)"
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .

@@ -42,6 +42,14 @@ CORS_REQUEST_HEADERS = (
     "X-Access-Purpose",
 )
 CORS_EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed")
+# One router module declares both tags, so its docstring cannot describe each.
+TAG_DESCRIPTIONS = {
+    "me": "Who the gateway takes the caller to be: practitioner, discipline, teams and roles.",
+    "directory": (
+        "The practitioner directory the gateway admits callers by: teams, practitioners,"
+        " memberships and disciplines. Changes need the administrator role."
+    ),
+}
 PROXIED_PREFIXES = tuple(unit.route_prefix for unit in BACKENDS if unit.route_prefix)
 
 
@@ -150,6 +158,7 @@ def create_app(
         on_startup=[start],
         auth_middleware=Middleware(GatewayMiddleware),
         app_class=GatewayApp,
+        tag_descriptions=TAG_DESCRIPTIONS,
     )
     _serve_merged_docs(app)
     install_gateway_metrics(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -24,6 +24,7 @@ from services.internal_token import InternalTokenVerifier
 from services.kernel_tables import KernelTables
 from services.metrics import AppMetrics, RequestMetricsMiddleware, start_metrics
 from services.openapi_conventions import install_openapi_conventions
+from services.openapi_tags import describe_tags
 from services.registry import Unit
 from services.relay import relay_lifespan_hook
 from services.request_context import RequestContextMiddleware, configure_logging
@@ -88,12 +89,14 @@ def create_service_app(
     internal_auth: bool = True,
     auth_middleware: Middleware | None = None,
     app_class: type[ServiceApp] = ServiceApp,
+    tag_descriptions: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware.
 
     `auth_middleware` replaces the internal-token check for an app at the edge (the gateway
     authenticates external tokens itself); it sits where InternalAuth would. `app_class` lets
     an app take some requests before FastAPI's middleware stack (the gateway's proxied paths).
+    Tags are described by their router module's docstring unless `tag_descriptions` names them.
     """
     internal_auth = internal_auth and auth_middleware is None
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -131,6 +134,7 @@ def create_service_app(
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        openapi_tags=describe_tags([health_router, *routers], tag_descriptions),
         # FastAPI's native telemetry hooks cost tens of microseconds a request; we export none.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )

@@ -18,6 +18,26 @@ from workbook_api.sessions.router import router as sessions_router
 from workbook_api.settings import workbook_settings
 from workbook_api.summaries.router import router as summaries_router
 
+TAG_DESCRIPTIONS = {
+    "families": "Families, their members (children, adults, unborn children), how they relate,"
+    " who holds parental responsibility, and the identifiers other systems know them by.",
+    "cases": "A family's Family Safeguarding involvement: opened and closed by the team manager,"
+    " with the practitioners allocated to it and its workbook episodes (one per group"
+    " supervision cycle).",
+    "entries": "The shared workbook: each worker records visits and direct work as entries,"
+    " drafts first, then final; corrections are amendments with a reason, never edits.",
+    "sessions": "Adult specialists' MDT session logs with parents, with each discipline's"
+    " configured fields; restricted detail stays with those who may read it.",
+    "summaries": "Each worker's role summary per episode, and the episode workbook showing"
+    " whose summary is written.",
+    "chronology": "The case's significant events in event-time order, as pages or a CSV export.",
+    "search": "Full-text search across the records the caller may see.",
+    "break-glass": "Time-limited, read-only access to a case the caller is not allocated to,"
+    " with a written reason the team manager sees.",
+    "disciplines": "The recording configuration (entry types, session-log fields) forms are built"
+    " from.",
+}
+
 
 def create_app(settings: KernelSettings | None = None) -> FastAPI:
     """Build the workbook service app."""
@@ -38,6 +58,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             disciplines_router,
         ],
         on_startup=[load_recording_config_on_startup],
+        tag_descriptions=TAG_DESCRIPTIONS,
         title="Electronic Workbook",
         description="Families, cases, shared recording, chronology and MDT session logs.",
     )
