@@ -19,7 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from gateway.settings import GatewaySettings
 from services.asgi import send_problem
-from services.internal_auth import is_identity_header
+from services.internal_auth import SIGNED_PATHS, is_identity_header
 from services.internal_token import InternalTokenIssuer
 from services.principal import Principal
 from services.registry import Unit
@@ -290,6 +290,9 @@ class Proxy:
             return None
         rest = raw_path[len(route.prefix_bytes) :] or b"/"
         if not rest.startswith(b"/"):
+            return None
+        if scope["path"][len(route.prefix) :].rstrip("/") in SIGNED_PATHS:
+            # Service-to-service endpoints (the event inbox) are not reachable from outside.
             return None
         query: bytes = scope.get("query_string", b"")
         target = rest + (b"?" + query if query else b"")

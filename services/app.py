@@ -19,6 +19,7 @@ from services.db import create_engine, create_sessionmaker, install_database_han
 from services.errors import install_problem_handlers
 from services.health import router as health_router
 from services.idempotency import REPLAY_HEADER, IdempotentReplay
+from services.inbox import Inbox, inbox_router
 from services.internal_auth import InternalAuthMiddleware
 from services.internal_token import InternalTokenVerifier
 from services.kernel_tables import KernelTables
@@ -90,6 +91,7 @@ def create_service_app(
     auth_middleware: Middleware | None = None,
     app_class: type[ServiceApp] = ServiceApp,
     tag_descriptions: Mapping[str, str] | None = None,
+    inbox: Inbox | None = None,
 ) -> FastAPI:
     """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware.
 
@@ -147,6 +149,8 @@ def create_service_app(
     install_database_handlers(app)
     install_replay_handler(app)
     app.include_router(health_router)
+    # Every unit has an inbox for the others' events; one that takes none applies nothing.
+    app.include_router(inbox_router(inbox or Inbox()))
     for router in routers:
         app.include_router(router)
     install_openapi_conventions(app, settings)

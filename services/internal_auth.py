@@ -15,6 +15,9 @@ from services.jose import TokenRejected
 from services.principal import attach_principal
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json"})
+# Authenticated by their own means (a signed webhook), not by the gateway's internal token.
+SIGNED_PATHS = frozenset({"/events"})
+_UNCHECKED = PUBLIC_PATHS | SIGNED_PATHS
 
 # Headers that carry identity in other stacks; a service never accepts them from anyone.
 IDENTITY_HEADER_PREFIXES = (
@@ -53,7 +56,7 @@ class InternalAuthMiddleware:
         self.verifier_attr = verifier_attr
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http" or scope["path"] in _UNCHECKED:
             await self.app(scope, receive, send)
             return
         token: str | None = None

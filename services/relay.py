@@ -16,79 +16,31 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any
 from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Table, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.backoff import backoff_delay as backoff_delay  # re-exported for callers
-from services.events import secret_key, webhook_headers
+from services.events import webhook_headers
 from services.kernel_tables import KernelTables
 from services.outbox import event_from_row
-from services.settings import Environment
+from services.relay_settings import RelaySettings, Subscriber
 
 log = logging.getLogger(__name__)
 
+__all__ = ["OutboxRelay", "RelaySettings", "Subscriber", "backoff_delay", "relay_lifespan_hook"]
+
 DEAD_PREFIX = "dead: "
-MIN_PRODUCTION_SECRET_BYTES = 24
+# Answers that say the event itself can never be taken (malformed, too large, not applicable):
+# retrying cannot help, so the delivery is dead at once for an operator to look at. A refused
+# signature (401) or a missing endpoint (404) is configuration, which a fix and a retry mend.
+PERMANENT_FAILURES = frozenset({"HTTP 400", "HTTP 413", "HTTP 422"})
 _jitter = random.SystemRandom()
-
-
-class Subscriber(BaseModel):
-    """A consumer of this service's events, reached by signed webhook."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,62}$")
-    url: AnyHttpUrl
-    secret: SecretStr
-    # Type prefixes: "uk.gov.fsm.workbook.case." takes every case event; "" takes everything.
-    types: list[str] = Field(min_length=1)
-    timeout: float = Field(default=10.0, gt=0, le=60)
-
-    def wants(self, event_type: str) -> bool:
-        """Tell whether this subscriber takes events of `event_type`."""
-        return any(event_type.startswith(prefix) for prefix in self.types)
-
-
-class RelaySettings(BaseSettings):
-    """Relay configuration from `FSM_RELAY_*`; `FSM_RELAY_SUBSCRIBERS` is a JSON list."""
-
-    model_config = SettingsConfigDict(env_prefix="FSM_RELAY_", extra="forbid")
-
-    subscribers: list[Subscriber] = Field(default_factory=list)
-    poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
-    batch_size: int = Field(default=100, ge=1, le=1000)
-    concurrency: int = Field(default=8, ge=1, le=64)
-    max_attempts: int = Field(default=15, ge=1, le=100)
-    lease_seconds: float = Field(default=90.0, gt=0, le=3600)
-    backoff_base_seconds: float = Field(default=1.0, gt=0)
-    backoff_max_seconds: float = Field(default=600.0, gt=0)
-    shutdown_grace_seconds: float = Field(default=15.0, gt=0)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        names = [s.name for s in self.subscribers]
-        if len(names) != len(set(names)):
-            raise ValueError("subscriber names must be unique")
-        # A lease shorter than a call would let a second relay redeliver while the first waits.
-        if any(s.timeout >= self.lease_seconds for s in self.subscribers):
-            raise ValueError("lease_seconds must exceed every subscriber timeout")
-        return self
-
-    def check_for(self, environment: Environment) -> None:
-        """Refuse weak subscriber secrets outside development."""
-        if environment == "development":
-            return
-        for subscriber in self.subscribers:
-            if len(secret_key(subscriber.secret)) < MIN_PRODUCTION_SECRET_BYTES:
-                raise ValueError(f"subscriber {subscriber.name}: secret is too short")
 
 
 @dataclass(frozen=True)
@@ -285,7 +237,8 @@ class OutboxRelay:
         d = self.deliveries.c
         attempts = claimed.attempts + 1
         values: dict[str, Any] = {"attempts": attempts}
-        if attempts >= self.settings.max_attempts:
+        dead = attempts >= self.settings.max_attempts or error in PERMANENT_FAILURES
+        if dead:
             values["last_error"] = f"{DEAD_PREFIX}{error} after {attempts} attempts"
             # Never due again, so no claim reaches it; the row stays for an operator to revive.
             values["next_attempt_at"] = literal_column("'infinity'::timestamptz")
@@ -304,7 +257,7 @@ class OutboxRelay:
             .where(d.id == claimed.delivery_id, d.next_attempt_at == claimed.lease_until)
             .values(**values)
         )
-        if getattr(result, "rowcount", 0) and attempts >= self.settings.max_attempts:
+        if getattr(result, "rowcount", 0) and dead:
             log.error(
                 "outbox delivery %s of event %s to %s is dead after %d attempts: %s",
                 claimed.delivery_id,
@@ -324,7 +277,7 @@ def relay_lifespan_hook(
     """An `on_startup` hook that runs the relay beside the service when subscribers exist."""
 
     async def start(app: FastAPI, stack: AsyncExitStack) -> None:
-        relay_settings = settings or RelaySettings()
+        relay_settings = settings or app.state.settings.relay
         if not relay_settings.subscribers:
             log.info("outbox relay not started: no subscribers configured")
             return

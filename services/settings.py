@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.events import secret_key
+from services.relay_settings import MIN_PRODUCTION_SECRET_BYTES, RelaySettings
+
 Environment = Literal["development", "test", "production"]
 
 DEFAULT_ACCESS_PURPOSES = (
@@ -46,6 +49,11 @@ class KernelSettings(BaseSettings):
     # Why a caller reads or writes case data (X-Access-Purpose); recorded on every audit row.
     access_purposes: tuple[str, ...] = DEFAULT_ACCESS_PURPOSES
     default_access_purpose: str = "direct_work"
+    # Who this unit's outbox relay delivers to, and how (FSM_RELAY_* variables).
+    relay: RelaySettings = Field(default_factory=RelaySettings)
+    # The secrets other units sign their deliveries to this unit's inbox with (a JSON list; a
+    # second entry during rotation). Empty: the inbox takes nothing.
+    inbox_secrets: tuple[SecretStr, ...] = ()
     # Prometheus `/metrics` on a port of its own, never on the app's routes; None serves none
     # (the default, as in tests). `fsm run` gives each unit its port on loopback; the container
     # binds 0.0.0.0 so Prometheus can scrape the pod.
@@ -58,6 +66,10 @@ class KernelSettings(BaseSettings):
             raise ValueError("DATABASE_URL is required in production")
         if self.default_access_purpose not in self.access_purposes:
             raise ValueError("default_access_purpose must be one of access_purposes")
+        if self.environment != "development":
+            self.relay.check_for(self.environment)
+            if any(len(secret_key(s)) < MIN_PRODUCTION_SECRET_BYTES for s in self.inbox_secrets):
+                raise ValueError("FSM_INBOX_SECRETS: every secret needs 24 bytes or more")
         return self
 
     def require_database_url(self) -> str:

@@ -23,6 +23,7 @@ from services.migrate import upgrade_all
 from services.principal import Principal
 from services.settings import KernelSettings
 from tests.support.database import fresh_database
+from tests.support.events import TEST_INBOX_SECRET
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ def kernel_settings(database_url: str, state_dir: Path) -> KernelSettings:
         state_dir=state_dir,
         log_json=True,
         db_pool_size=5,
+        inbox_secrets=(TEST_INBOX_SECRET,),
     )
 
 

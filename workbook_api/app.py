@@ -12,6 +12,7 @@ from workbook_api.disciplines.dependencies import load_recording_config_on_start
 from workbook_api.disciplines.router import router as disciplines_router
 from workbook_api.entries.router import router as entries_router
 from workbook_api.families.router import router as families_router
+from workbook_api.inbox import workbook_inbox
 from workbook_api.models import kernel
 from workbook_api.search.router import router as search_router
 from workbook_api.sessions.router import router as sessions_router
@@ -59,6 +60,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         ],
         on_startup=[load_recording_config_on_startup],
         tag_descriptions=TAG_DESCRIPTIONS,
+        inbox=workbook_inbox(),
         title="Electronic Workbook",
         description="Families, cases, shared recording, chronology and MDT session logs.",
     )

@@ -27,5 +27,13 @@ from workbook_api.cases import models as cases_models  # noqa: E402
 from workbook_api.chronology import models as chronology_models  # noqa: E402
 from workbook_api.entries import models as entries_models  # noqa: E402
 from workbook_api.families import models as families_models  # noqa: E402
+from workbook_api.practitioners import models as practitioners_models  # noqa: E402
 
-DOMAIN_MODELS = (access_models, cases_models, families_models, entries_models, chronology_models)
+DOMAIN_MODELS = (
+    access_models,
+    cases_models,
+    families_models,
+    entries_models,
+    chronology_models,
+    practitioners_models,
+)

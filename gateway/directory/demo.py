@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Final
 from uuid import UUID
 
-from sqlalchemy import tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.directory import events
 from gateway.directory.models import Practitioner, Team, TeamMembership
 
 DEMO_TEAM_NORTH_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000001")
@@ -217,3 +218,14 @@ async def seed_demo(session: AsyncSession) -> None:
     # A demo membership someone ended on purpose stays ended.
     await session.execute(insert(TeamMembership).values(memberships).on_conflict_do_nothing())
     await session.flush()
+    # Announce the demo directory as it now stands, so every service's projection of it is
+    # filled on a fresh machine (a snapshot it already holds is ignored by its version).
+    for team in await session.scalars(select(Team).where(Team.id.in_([t.id for t in DEMO_TEAMS]))):
+        await events.team_changed(session, team)
+    demo_ids = [p.id for p in DEMO_PRACTITIONERS]
+    for practitioner in await session.scalars(
+        select(Practitioner)
+        .where(Practitioner.id.in_(demo_ids))
+        .execution_options(populate_existing=True)
+    ):
+        await events.practitioner_changed(session, practitioner)

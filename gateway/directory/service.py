@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.directory import events
 from gateway.directory.administrators import guard_deactivation, guard_roles_change
 from gateway.directory.models import Discipline, Practitioner, Team, TeamMembership
 from gateway.directory.schemas import (
@@ -137,6 +138,7 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> Team:
     team = Team(id=uuid.uuid4(), name=data.name, code=data.code, active=True)
     session.add(team)
     await session.flush()
+    await events.team_changed(session, team)
     return team
 
 
@@ -147,6 +149,7 @@ async def update_team(session: AsyncSession, team: Team, changes: dict[str, Any]
     if changed:
         team.updated_at = datetime.now(UTC)
         await session.flush()
+        await events.team_changed(session, team)
     return changed
 
 
@@ -219,6 +222,7 @@ async def create_practitioner(session: AsyncSession, data: PractitionerCreate) -
     )
     session.add(practitioner)
     await session.flush()
+    await events.practitioner_changed(session, practitioner)
     return practitioner
 
 
@@ -229,11 +233,16 @@ async def update_practitioner(
     await guard_roles_change(session, practitioner, changes.get("roles"))
     if "discipline" in changes:
         await require_discipline(session, changes["discipline"])
-        changes = {**changes, "discipline_code": changes.pop("discipline")}
+        # The column is discipline_code; the API (and the audit's field names) say discipline.
+        changes = {
+            ("discipline_code" if name == "discipline" else name): value
+            for name, value in changes.items()
+        }
     changed = _apply(practitioner, changes)
     if changed:
         practitioner.updated_at = datetime.now(UTC)
         await session.flush()
+        await events.practitioner_changed(session, practitioner)
     return ["discipline" if name == "discipline_code" else name for name in changed]
 
 
@@ -250,6 +259,7 @@ async def set_practitioner_active(
     if changed:
         practitioner.updated_at = datetime.now(UTC)
         await session.flush()
+        await events.practitioner_changed(session, practitioner)
     return bool(changed)
 
 
@@ -311,6 +321,7 @@ async def add_membership(
     )
     session.add(membership)
     await session.flush()
+    await events.practitioner_changed(session, practitioner, memberships_changed=True)
     return membership, team
 
 
@@ -337,6 +348,9 @@ async def end_membership(
         raise ProblemError(422, "invalid-period", "A membership cannot end before it starts.")
     membership.valid_to = valid_to
     await session.flush()
+    practitioner = await session.get(Practitioner, practitioner_id)
+    assert practitioner is not None  # the membership's foreign key holds
+    await events.practitioner_changed(session, practitioner, memberships_changed=True)
     return membership, team_name
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import importlib
+import json
 import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_bytes
 from typing import Any, Final
 
 from services.cli.common import (
@@ -26,6 +29,7 @@ from services.cli.common import (
 )
 from services.cli.schema import seed_demo_data
 from services.registry import BACKENDS, GATEWAY, UNITS, Unit
+from services.subscriptions import receivers, relay_subscribers
 
 UPSTREAM_ENV_PREFIX: Final = "FSM_GATEWAY_UPSTREAM_"  # GatewaySettings.gateway_upstream_<name>
 DEMO_SUBJECTS_MODULE: Final = "gateway.directory.demo"
@@ -59,15 +63,31 @@ def plan_units(
     return planned, missing
 
 
+def event_secrets() -> dict[str, str]:
+    """A fresh inbox secret per receiving unit, for this run only (never written anywhere)."""
+    return {name: "whsec_" + base64.b64encode(token_bytes(32)).decode() for name in receivers()}
+
+
 def child_environment(
-    planned: Planned, everything: Sequence[Planned], url: str, state_dir: Path
+    planned: Planned,
+    everything: Sequence[Planned],
+    url: str,
+    state_dir: Path,
+    secrets: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The variables one service process needs; the gateway also gets its upstreams."""
+    """The variables one unit's process needs: database, keys, upstreams, event subscriptions."""
     env = {
         "DATABASE_URL": url,
         "FSM_STATE_DIR": str(state_dir),
         "FSM_ENVIRONMENT": "development",
     }
+    if secrets is not None:
+        base_urls = {p.unit.name: p.base_url for p in everything}
+        subscribers = relay_subscribers(planned.unit, base_urls, secrets)
+        if subscribers:
+            env["FSM_RELAY_SUBSCRIBERS"] = json.dumps(subscribers)
+        if planned.unit.name in secrets:
+            env["FSM_INBOX_SECRETS"] = json.dumps([secrets[planned.unit.name]])
     if planned.metrics_port is not None:
         env["FSM_METRICS_PORT"] = str(planned.metrics_port)
         env["FSM_METRICS_HOST"] = LOOPBACK
@@ -196,6 +216,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from services.migrate import upgrade_all
 
     ensure_dev_keys(state_dir)
+    secrets = event_secrets()
     with database(settings) as url:
         echo("fsm: applying migrations", err=True)
         upgrade_all(url)
@@ -206,7 +227,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 ChildSpec(
                     name=p.unit.name,
                     argv=uvicorn_argv(p),
-                    env=child_environment(p, planned, url, state_dir),
+                    env=child_environment(p, planned, url, state_dir, secrets),
                     ready_url=f"{p.base_url}/readyz",
                 )
                 for p in planned

@@ -20,7 +20,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.event_contracts import (
+    DIRECTORY_PRACTITIONER_CHANGED,
+    MembershipSnapshot,
+    PractitionerSnapshot,
+)
 from services.principal import Principal
+from tests.support.events import cloud_event, deliver
 from workbook_api.families.identifiers import nhs_check_digit, upn_check_letter
 
 Headers = Callable[[Principal], dict[str, str]]
@@ -159,10 +165,42 @@ async def open_case(
     return created(response)
 
 
-def allocation_body(
-    who: Principal, *, social_worker: bool = False, **overrides: Any
+async def register_practitioner(
+    client: httpx.AsyncClient,
+    who: Principal,
+    *,
+    active: bool = True,
+    version: int = 1,
+    discipline: str | None = None,
+) -> httpx.Response:
+    """Tell the workbook about a practitioner as the gateway's directory events do."""
+    snapshot = PractitionerSnapshot(
+        practitioner_id=who.practitioner_id,
+        display_name=who.display_name,
+        discipline=discipline or who.discipline,
+        roles=sorted(who.roles),
+        active=active,
+        memberships=[
+            MembershipSnapshot(
+                team_id=team,
+                role_in_team="manager" if team in who.managed_team_ids else "member",
+            )
+            for team in sorted(who.team_ids)
+        ],
+        version=version,
+    )
+    response = await deliver(
+        client, cloud_event(DIRECTORY_PRACTITIONER_CHANGED, snapshot.model_dump(mode="json"))
+    )
+    assert response.status_code == 204, response.text
+    return response
+
+
+async def allocation_body(
+    client: httpx.AsyncClient, who: Principal, *, social_worker: bool = False, **overrides: Any
 ) -> dict[str, Any]:
-    """An allocation body for a principal, in their own discipline."""
+    """An allocation body for a practitioner the directory knows, in their own discipline."""
+    await register_practitioner(client, who)
     body: dict[str, Any] = {
         "practitioner_id": str(who.practitioner_id),
         "practitioner_name": who.display_name,
@@ -185,7 +223,7 @@ async def allocate(
     """Allocate a practitioner to a case (the headers must be the owning team's manager)."""
     response = await client.post(
         f"/cases/{case_id}/allocations",
-        json=allocation_body(who, social_worker=social_worker, **overrides),
+        json=await allocation_body(client, who, social_worker=social_worker, **overrides),
         headers=headers,
     )
     return created(response)

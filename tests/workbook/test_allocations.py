@@ -49,7 +49,9 @@ async def test_manager_allocates_and_the_worker_gains_access(
     assert (await client.get(f"/cases/{case['id']}", headers=as_(worker))).status_code == 404
 
     response = await client.post(
-        f"/cases/{case['id']}/allocations", json=allocation_body(worker), headers=as_(manager)
+        f"/cases/{case['id']}/allocations",
+        json=await allocation_body(client, worker),
+        headers=as_(manager),
     )
     assert response.status_code == 201, response.text
     allocation = response.json()
@@ -70,7 +72,7 @@ async def test_only_the_owning_teams_manager_allocates(
 ) -> None:
     world = await case_world(client, as_)
     url = f"/cases/{world.case_id}/allocations"
-    body = allocation_body(practitioner_in(world.team_id, "psychologist"))
+    body = await allocation_body(client, practitioner_in(world.team_id, "psychologist"))
     _problem(await client.post(url, json=body, headers=as_(world.social_worker)), 403)
     _problem(await client.post(url, json=body, headers=as_(world.outsider_manager)), 404)
     _problem(await client.post(url, json=body, headers=as_(world.outsider)), 404)
@@ -88,7 +90,7 @@ async def test_one_allocated_social_worker_at_a_time(
     newcomer = practitioner_in(world.team_id, "consultant_social_worker")
 
     refused = await client.post(
-        url, json=allocation_body(newcomer, social_worker=True), headers=manager
+        url, json=await allocation_body(client, newcomer, social_worker=True), headers=manager
     )
     problem = _problem(refused, 409)
     assert problem["type"].endswith("/social-worker-already-allocated")
@@ -105,7 +107,9 @@ async def test_one_allocated_social_worker_at_a_time(
     assert ended.status_code == 200, ended.text
     taken = await client.post(
         url,
-        json=allocation_body(newcomer, social_worker=True, starts_at=handover.isoformat()),
+        json=await allocation_body(
+            client, newcomer, social_worker=True, starts_at=handover.isoformat()
+        ),
         headers=manager,
     )
     assert taken.status_code == 201, taken.text
@@ -114,7 +118,9 @@ async def test_one_allocated_social_worker_at_a_time(
     third = practitioner_in(world.team_id, "social_worker")
     _problem(
         await client.post(
-            url, json=allocation_body(third, social_worker=True, starts_at=later), headers=manager
+            url,
+            json=await allocation_body(client, third, social_worker=True, starts_at=later),
+            headers=manager,
         ),
         409,
     )
@@ -130,8 +136,14 @@ async def test_concurrent_social_worker_allocations_have_one_winner(
     url = f"/cases/{case['id']}/allocations"
     first, second = (practitioner_in(team, "social_worker") for _ in range(2))
     results = await asyncio.gather(
-        client.post(url, json=allocation_body(first, social_worker=True), headers=as_(manager)),
-        client.post(url, json=allocation_body(second, social_worker=True), headers=as_(manager)),
+        client.post(
+            url, json=await allocation_body(client, first, social_worker=True), headers=as_(manager)
+        ),
+        client.post(
+            url,
+            json=await allocation_body(client, second, social_worker=True),
+            headers=as_(manager),
+        ),
     )
     assert sorted(r.status_code for r in results) == [201, 409]
     current = (await client.get(url, params={"state": "current"}, headers=as_(manager))).json()
@@ -146,15 +158,18 @@ async def test_allocation_rules(client: httpx.AsyncClient, as_: Headers) -> None
 
     not_social_work = await client.post(
         url,
-        json=allocation_body(practitioner_in(world.team_id, "recovery_worker"), social_worker=True),
+        json=await allocation_body(
+            client, practitioner_in(world.team_id, "recovery_worker"), social_worker=True
+        ),
         headers=manager,
     )
     assert _problem(not_social_work, 422)["errors"][0]["location"] == ["body", "discipline"]
-    twice = await client.post(url, json=allocation_body(specialist), headers=manager)
+    twice = await client.post(url, json=await allocation_body(client, specialist), headers=manager)
     assert _problem(twice, 409)["type"].endswith("/practitioner-already-allocated")
     backwards = await client.post(
         url,
-        json=allocation_body(
+        json=await allocation_body(
+            client,
             practitioner_in(world.team_id),
             starts_at="2030-01-02T00:00:00Z",
             ends_at="2030-01-01T00:00:00Z",
@@ -164,12 +179,16 @@ async def test_allocation_rules(client: httpx.AsyncClient, as_: Headers) -> None
     _problem(backwards, 422)
     naive = await client.post(
         url,
-        json=allocation_body(practitioner_in(world.team_id), starts_at="2030-01-02T00:00:00"),
+        json=await allocation_body(
+            client, practitioner_in(world.team_id), starts_at="2030-01-02T00:00:00"
+        ),
         headers=manager,
     )
     _problem(naive, 422)
     bad_code = await client.post(
-        url, json=allocation_body(specialist, discipline="Not A Code"), headers=manager
+        url,
+        json=await allocation_body(client, specialist, discipline="Not A Code"),
+        headers=manager,
     )
     _problem(bad_code, 422)
 
@@ -247,7 +266,7 @@ async def test_no_allocation_to_a_closed_case(client: httpx.AsyncClient, as_: He
     )
     late = await client.post(
         f"/cases/{world.case_id}/allocations",
-        json=allocation_body(practitioner_in(world.team_id)),
+        json=await allocation_body(client, practitioner_in(world.team_id)),
         headers=manager,
     )
     _problem(late, 409)
@@ -274,7 +293,7 @@ async def test_retried_allocation_with_idempotency_key_replays(
 ) -> None:
     world = await case_world(client, as_)
     headers = {**as_(world.manager), "Idempotency-Key": f"alloc-{uuid.uuid4()}"}
-    body = allocation_body(practitioner_in(world.team_id, "psychologist"))
+    body = await allocation_body(client, practitioner_in(world.team_id, "psychologist"))
     url = f"/cases/{world.case_id}/allocations"
     first = await client.post(url, json=body, headers=headers)
     retry = await client.post(url, json=body, headers=headers)

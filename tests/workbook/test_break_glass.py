@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.workbook.conftest import Headers
 from tests.workbook.factories import (
+    allocation_body,
     audit_rows,
     case_world,
     manager_of,
@@ -185,15 +186,12 @@ async def test_restricted_detail_visibility_rule(
     recovery = world.specialists["recovery_worker"]
     da_worker = world.specialists["da_victim_worker"]
     second_recovery = practitioner_in(world.team_id, "recovery_worker")
-    await client.post(
+    allocated = await client.post(
         f"/cases/{world.case_id}/allocations",
-        json={
-            "practitioner_id": str(second_recovery.practitioner_id),
-            "practitioner_name": second_recovery.display_name,
-            "discipline": "recovery_worker",
-        },
+        json=await allocation_body(client, second_recovery),
         headers=as_(world.manager),
     )
+    assert allocated.status_code == 201, allocated.text
     glass = practitioner_in(uuid.uuid4(), "recovery_worker")
     assert (await _break_glass(client, as_(glass), world.case_id)).status_code == 201
     other_manager = manager_of(uuid.uuid4())

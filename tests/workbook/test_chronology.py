@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from services.event_contracts import ChronologyContribution, chronology_type
+from tests.support.events import cloud_event, deliver
 from tests.workbook.conftest import Headers
 from tests.workbook.factories import (
     CaseWorld,
@@ -205,3 +207,37 @@ async def test_chronology_refuses_anonymous_wrong_role_and_other_teams(
             assert response.status_code == 404
     [row] = await audit_rows(db_engine, response)
     assert (row.action, row.outcome) == ("export", "not_found")
+
+
+async def test_other_units_put_items_on_the_chronology_through_the_inbox(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    world = await case_world(client, as_)
+    item = ChronologyContribution(
+        case_id=uuid.UUID(world.case_id),
+        occurred_at=datetime(2026, 11, 18, 14, 0, tzinfo=UTC),
+        title="Group case supervision: plan agreed",
+        summary="Joint risk assessment reviewed; next meeting in four weeks.",
+    )
+    event = cloud_event(
+        chronology_type("supervision"), item.model_dump(mode="json"), source="/supervision"
+    )
+    assert (await deliver(client, event)).status_code == 204
+    assert (await deliver(client, event)).status_code == 204  # redelivered: recorded once
+
+    items = (await client.get(chronology_url(world), headers=as_(world.social_worker))).json()
+    [recorded] = [i for i in items["items"] if i["kind"] == "event"]
+    assert recorded["title"] == "Group case supervision: plan agreed"
+    assert recorded["source"] == "supervision"
+    assert recorded["summary"].startswith("Joint risk assessment")
+    stranger = await client.get(chronology_url(world), headers=as_(world.outsider))
+    assert stranger.status_code == 404
+
+    nowhere = cloud_event(
+        chronology_type("supervision"),
+        item.model_copy(update={"case_id": uuid.uuid4()}).model_dump(mode="json"),
+        source="/supervision",
+    )
+    refused = await deliver(client, nowhere)
+    assert refused.status_code == 422
+    assert refused.json()["type"].endswith("/event-not-applicable")

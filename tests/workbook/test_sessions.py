@@ -21,6 +21,7 @@ from tests.workbook.factories import (
     log_session,
     member_id,
     principal,
+    register_practitioner,
     session_body,
 )
 from workbook_api.app import create_app
@@ -100,11 +101,17 @@ async def test_allocation_recorded_in_the_wrong_discipline_opens_no_detail(
     client: httpx.AsyncClient, as_: Headers
 ) -> None:
     world = await case_world(client, as_)
-    # The directory says family support worker; the manager typed "recovery_worker".
+    # Allocated as a recovery worker, as the directory then said; the directory has since
+    # moved them to family support (and their token says so).
     mislabelled = principal(discipline="family_support_worker", teams=(world.team_id,))
-    await allocate(
-        client, as_(world.manager), world.case_id, mislabelled, discipline="recovery_worker"
+    await register_practitioner(client, mislabelled, discipline="recovery_worker")
+    allocated = await client.post(
+        f"/cases/{world.case_id}/allocations",
+        json={"practitioner_id": str(mislabelled.practitioner_id), "discipline": "recovery_worker"},
+        headers=as_(world.manager),
     )
+    assert allocated.status_code == 201, allocated.text
+    await register_practitioner(client, mislabelled, version=2)
     log = await log_session(
         client,
         as_(world.specialists["recovery_worker"]),

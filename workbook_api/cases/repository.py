@@ -167,3 +167,20 @@ async def load_episode_or_404(session: AsyncSession, case_id: UUID, number: int)
     if episode is None:
         raise NotFound("episode")
     return episode
+
+
+async def running_allocations_of(
+    session: AsyncSession, practitioner_id: UUID, now: datetime
+) -> list[tuple[Allocation, Case]]:
+    """A practitioner's allocations still running (or yet to start) at `now`, with their case."""
+    rows = await session.execute(
+        select(Allocation, Case)
+        .join(Case, Case.id == Allocation.case_id)
+        .where(
+            Allocation.practitioner_id == practitioner_id,
+            or_(Allocation.ends_at.is_(None), Allocation.ends_at > now),
+        )
+        .order_by(Allocation.starts_at, Allocation.id)
+        .with_for_update(of=Allocation)
+    )
+    return [(allocation, case) for allocation, case in rows]

@@ -52,8 +52,18 @@ class AllocationCreate(Input):
     """Allocate a practitioner (as the directory names them) to a case."""
 
     practitioner_id: UUID
-    practitioner_name: str = Field(min_length=1, max_length=200)
-    discipline: str = DisciplineCode
+    practitioner_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Not needed: the record takes the practitioner's name from the directory.",
+    )
+    discipline: str = Field(
+        min_length=2,
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Must be the practitioner's discipline in the directory.",
+    )
     is_allocated_social_worker: bool = False
     starts_at: AwareDatetime | None = Field(default=None, description="Default: now")
     ends_at: AwareDatetime | None = None

@@ -27,6 +27,8 @@ from workbook_api.cases.events import (
 from workbook_api.cases.models import Allocation, Case, Episode
 from workbook_api.cases.schemas import AllocationCreate, AllocationEnd, CaseCreate
 from workbook_api.families import repository as families
+from workbook_api.practitioners import repository as practitioners
+from workbook_api.practitioners.models import DirectoryPractitioner
 
 CASE_CLOSED_REASON = "case closed"
 
@@ -178,6 +180,31 @@ class PractitionerAlreadyAllocated(ProblemError):
         )
 
 
+def check_against_directory(body: AllocationCreate, known: DirectoryPractitioner | None) -> None:
+    """Refuse an allocation the directory does not bear out: unknown, left, or wrong discipline."""
+    if known is None:
+        raise invalid(
+            "body",
+            "practitioner_id",
+            message="No practitioner with this id is in the directory.",
+            code="unknown_practitioner",
+        )
+    if not known.active:
+        raise invalid(
+            "body",
+            "practitioner_id",
+            message="This practitioner has been deactivated in the directory.",
+            code="inactive_practitioner",
+        )
+    if body.discipline != known.discipline:
+        raise invalid(
+            "body",
+            "discipline",
+            message=f"The directory gives this practitioner the discipline {known.discipline!r}.",
+            code="discipline_mismatch",
+        )
+
+
 async def allocate(
     session: AsyncSession,
     principal: Principal,
@@ -191,6 +218,9 @@ async def allocate(
         raise ProblemError(
             409, "case-closed", "Practitioners cannot be allocated to a closed case."
         )
+    known = await practitioners.find(session, body.practitioner_id)
+    check_against_directory(body, known)
+    assert known is not None
     if body.is_allocated_social_worker and body.discipline not in social_work_disciplines:
         raise invalid(
             "body",
@@ -215,7 +245,8 @@ async def allocate(
     allocation = Allocation(
         case_id=case.id,
         practitioner_id=body.practitioner_id,
-        practitioner_name=body.practitioner_name,
+        # The legal record names the person as the directory does, not as the request typed.
+        practitioner_name=known.display_name,
         discipline=body.discipline,
         is_allocated_social_worker=body.is_allocated_social_worker,
         starts_at=starts_at,
@@ -256,3 +287,19 @@ async def end_allocation(
     await session.flush()
     await publish_allocation_changed(session, case, allocation, "ended")
     return allocation
+
+
+LEAVER_REASON = "practitioner deactivated in the directory"
+
+
+async def end_allocations_of_leaver(session: AsyncSession, practitioner_id: UUID) -> int:
+    """End every running (or future) allocation of a practitioner who left; returns how many."""
+    now = await transaction_now(session)
+    ended = 0
+    for allocation, case in await repository.running_allocations_of(session, practitioner_id, now):
+        allocation.ends_at = max(now, allocation.starts_at)
+        allocation.ended_reason = LEAVER_REASON
+        await session.flush()
+        await publish_allocation_changed(session, case, allocation, "ended")
+        ended += 1
+    return ended

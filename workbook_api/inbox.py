@@ -1,0 +1,19 @@
+"""The events the workbook takes from the other units, and what each one changes."""
+
+from __future__ import annotations
+
+from services.event_contracts import DIRECTORY_PRACTITIONER_CHANGED, chronology_type
+from services.inbox import Inbox
+from services.registry import BACKENDS, WORKBOOK
+from workbook_api.chronology.inbox import apply_chronology_contribution
+from workbook_api.practitioners.service import apply_practitioner_changed
+
+
+def workbook_inbox() -> Inbox:
+    """The directory's practitioner snapshots, and every workflow's chronology items."""
+    inbox = Inbox()
+    inbox.handles(DIRECTORY_PRACTITIONER_CHANGED)(apply_practitioner_changed)
+    for unit in BACKENDS:
+        if unit is not WORKBOOK:
+            inbox.handles(chronology_type(unit.name))(apply_chronology_contribution)
+    return inbox

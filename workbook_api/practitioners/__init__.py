@@ -1,0 +1,1 @@
+"""The workbook's projection of the practitioner directory, learned from the gateway's events."""
