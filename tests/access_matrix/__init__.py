@@ -1,0 +1,1 @@
+"""The generated access matrix: every operation of every unit, replayed as every persona."""
