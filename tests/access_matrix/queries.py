@@ -2,7 +2,8 @@
 
 Besides the plain request, a read is replayed with every boolean flag set (include_withdrawn
 and the like) and, on top of that, with each value of each enumerated parameter (status=draft,
-format=csv, include=revisions, ...), since those are where withheld records could slip out.
+format=csv, include=revisions, ...), since those are where withheld records could slip out; and
+asking, by Accept, for each other media type the document says a success may come in.
 """
 
 from __future__ import annotations
@@ -76,6 +77,17 @@ def query_variants(op: Operation, world: World) -> list[dict[str, str]]:
             if candidate not in variants:
                 variants.append(candidate)
     return variants
+
+
+def accept_types(op: Operation) -> list[str]:
+    """Media types other than JSON a successful answer may come in (CSV exports, say)."""
+    types: list[str] = []
+    for status, response in op.spec.get("responses", {}).items():
+        if str(status).startswith("2"):
+            for media in op.resolve(response).get("content", {}):
+                if media != "application/json" and media not in types:
+                    types.append(media)
+    return types
 
 
 def _required_values(

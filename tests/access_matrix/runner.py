@@ -23,7 +23,7 @@ from tests.access_matrix.expectations import (
 from tests.access_matrix.ids import PATH_IDS, IdChoice
 from tests.access_matrix.markers import leaked, response_text, seen
 from tests.access_matrix.operations import Operation
-from tests.access_matrix.queries import path_combinations, query_variants
+from tests.access_matrix.queries import accept_types, path_combinations, query_variants
 from tests.access_matrix.scratch import Scratch
 from tests.access_matrix.stack import Stack
 from tests.access_matrix.world import World
@@ -109,7 +109,8 @@ class Planned:
 
     def describe(self) -> str:
         query = "&".join(f"{k}={v}" for k, v in self.params.items())
-        return f"{self.op.method} {self.path}{'?' + query if query else ''}"
+        accept = f" (Accept: {self.headers['Accept']})" if "Accept" in self.headers else ""
+        return f"{self.op.method} {self.path}{'?' + query if query else ''}{accept}"
 
 
 def answer(response: httpx.Response) -> tuple[int, str]:
@@ -234,6 +235,12 @@ class Matrix:
         except BuildError as error:
             self._fail(op, "-", op.key, "fixture", str(error))
             return
+        asks = [(params, headers) for params in variants]
+        asks += [
+            (params, {**headers, "Accept": media})
+            for media in accept_types(op)
+            for params in variants[:2]
+        ]
         missing_path = self._missing_path(op)
         plans = [
             Planned(
@@ -242,13 +249,13 @@ class Matrix:
                 fill_path(op.path, {k: c.value for k, c in ids.items()}),
                 params,
                 None,
-                headers,
+                ask_headers,
                 audience_of(ids),
                 missing_path,
             )
             for persona in self.personas
             for ids in path_combinations(choices)
-            for params in variants
+            for params, ask_headers in asks
         ]
         await asyncio.gather(
             *(self._judge(plan, expect(op, plan.persona, plan.audience)) for plan in plans)
