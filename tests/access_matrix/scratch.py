@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from services.registry import GATEWAY
 from tests.access_matrix import personas as p
@@ -22,9 +23,10 @@ from tests.access_matrix.world import (
     allocate_case_a,
     entry,
     member,
-    ok,
     open_case_a,
-    wb,
+    post,
+    register_family,
+    relate,
 )
 
 NARRATIVE = "Scratch record written by the access matrix."
@@ -55,24 +57,8 @@ class Scratch:
 
     async def family(self) -> tuple[str, str, str]:
         """A new team A family without a case: its id, parent and child."""
-        family = ok(
-            await wb(
-                self.stack,
-                p.TEAM_MANAGER,
-                "POST",
-                "/families",
-                json={
-                    "name": "Scratch family",
-                    "owning_team_id": str(self.world.team(p.TEAM_A)),
-                    "members": [
-                        member("parent", "Scratch", "Parent"),
-                        member("child", "Scratch", "Child"),
-                    ],
-                },
-            )
-        )
-        parent, child = (m["id"] for m in family["members"])
-        return str(family["id"]), str(parent), str(child)
+        people = [member("parent", "Scratch", "Parent"), member("child", "Scratch", "Child")]
+        return await register_family(self.stack, self.world, p.TEAM_A, "Scratch family", people)
 
     async def case(self, *, closed: bool = False) -> ScratchCase:
         """The operation's copy of case A (closed by its manager when asked)."""
@@ -83,54 +69,29 @@ class Scratch:
 
     async def _new_case(self, closed: bool) -> ScratchCase:
         family_id, parent, child = await self.family()
-        relationship = ok(
-            await wb(
-                self.stack,
-                p.TEAM_MANAGER,
-                "POST",
-                f"/families/{family_id}/relationships",
-                json={"person_id": parent, "related_person_id": child, "type": "parent_of"},
-            )
-        )["id"]
+        relationship = await relate(self.stack, family_id, parent, child)
         case_id = await open_case_a(self.stack, self.world, family_id)
         await allocate_case_a(self.stack, self.world, case_id)
-        ok(
-            await wb(
-                self.stack,
-                p.BREAK_GLASS,
-                "POST",
-                f"/cases/{case_id}/break-glass",
-                json={
-                    "justification": "Out-of-hours call about this family",
-                    "duration_minutes": 240,
-                },
-            )
-        )
+        await self._break_glass(case_id)
         if closed:
-            ok(
-                await wb(
-                    self.stack,
-                    p.TEAM_MANAGER,
-                    "POST",
-                    f"/cases/{case_id}/close",
-                    json={"reason": "Closed so the matrix can reopen it"},
-                    headers={"If-Match": "*"},
-                ),
-                200,
-            )
-        return ScratchCase(family_id, parent, child, str(relationship), case_id)
+            reason = {"reason": "Closed so that the matrix can reopen it"}
+            path = f"/cases/{case_id}/close"
+            await post(self.stack, p.TEAM_MANAGER, path, reason, if_match="*", status=200)
+        return ScratchCase(family_id, parent, child, relationship, case_id)
+
+    async def _break_glass(self, case_id: str) -> str:
+        body = {"justification": "Out-of-hours call about this family", "duration_minutes": 60}
+        grant = await post(self.stack, p.BREAK_GLASS, f"/cases/{case_id}/break-glass", body)
+        return str(grant["id"])
 
     async def entry(self, *, draft: bool) -> str:
         """A new entry: the social worker's draft, or the specialist's final entry."""
         case = await self.case()
         author = p.SOCIAL_WORKER if draft else p.SPECIALIST
-        return str(
-            (
-                await entry(
-                    self.stack, author, case.case_id, finalise=not draft, narrative=NARRATIVE
-                )
-            )["id"]
+        made = await entry(
+            self.stack, author, case.case_id, finalise=not draft, narrative=NARRATIVE
         )
+        return str(made["id"])
 
     async def summary(self, *, draft: bool) -> str:
         """Episode 1's summary: the social worker's draft, or the specialist's final one.
@@ -141,63 +102,32 @@ class Scratch:
         async with self._lock:
             if draft not in self._summaries:
                 author = p.SOCIAL_WORKER if draft else p.SPECIALIST
-                created = ok(
-                    await wb(
-                        self.stack,
-                        author,
-                        "POST",
-                        f"/cases/{case.case_id}/episodes/1/summaries",
-                        json={"narrative": NARRATIVE, "finalise": not draft},
-                    )
-                )
-                self._summaries[draft] = str(created["id"])
+                path = f"/cases/{case.case_id}/episodes/1/summaries"
+                body = {"narrative": NARRATIVE, "finalise": not draft}
+                self._summaries[draft] = str((await post(self.stack, author, path, body))["id"])
             return self._summaries[draft]
 
     async def allocation(self) -> str:
-        """A new allocation of a practitioner nobody else is, by the case's manager."""
+        """A new allocation of a practitioner who is none of the personas."""
         case = await self.case()
-        allocation = ok(
-            await wb(
-                self.stack,
-                p.TEAM_MANAGER,
-                "POST",
-                f"/cases/{case.case_id}/allocations",
-                json={
-                    "practitioner_id": str(uuid.uuid4()),
-                    "practitioner_name": "Scratch worker",
-                    "discipline": "family_support_worker",
-                },
-            )
-        )
-        return str(allocation["id"])
+        body = {
+            "practitioner_id": str(uuid.uuid4()),
+            "practitioner_name": "Scratch worker",
+            "discipline": "family_support_worker",
+        }
+        path = f"/cases/{case.case_id}/allocations"
+        return str((await post(self.stack, p.TEAM_MANAGER, path, body))["id"])
 
     async def grant(self) -> str:
         """A new break-glass grant on the case, held by the break-glass persona."""
-        case = await self.case()
-        grant = ok(
-            await wb(
-                self.stack,
-                p.BREAK_GLASS,
-                "POST",
-                f"/cases/{case.case_id}/break-glass",
-                json={"justification": "Another out-of-hours call today", "duration_minutes": 60},
-            )
-        )
-        return str(grant["id"])
+        return await self._break_glass((await self.case()).case_id)
 
     async def member(self) -> str:
         """A new member of the operation's family."""
         case = await self.case()
-        person = ok(
-            await wb(
-                self.stack,
-                p.TEAM_MANAGER,
-                "POST",
-                f"/families/{case.family_id}/members",
-                json=member("other_adult", "Scratch", "Adult"),
-            )
-        )
-        return str(person["id"])
+        path = f"/families/{case.family_id}/members"
+        body = member("other_adult", "Scratch", "Adult")
+        return str((await post(self.stack, p.TEAM_MANAGER, path, body))["id"])
 
     async def team(self) -> str:
         """A directory team of the operation's own."""
@@ -208,36 +138,22 @@ class Scratch:
 
     async def _new_team(self) -> str:
         tag = uuid.uuid4().hex[:12]
-        team = ok(
-            await self.stack.call(
-                p.ADMINISTRATOR,
-                GATEWAY,
-                "POST",
-                "/directory/teams",
-                json={"name": f"Scratch team {tag}", "code": f"SCR-{tag}"},
-            )
-        )
-        return str(team["id"])
+        body = {"name": f"Scratch team {tag}", "code": f"SCR-{tag}"}
+        return str((await self._admin("/directory/teams", body))["id"])
 
     async def practitioner(self) -> str:
         """A directory practitioner in team A who is none of the personas."""
         async with self._lock:
             if self._practitioner is None:
                 tag = uuid.uuid4().hex[:12]
-                created = ok(
-                    await self.stack.call(
-                        p.ADMINISTRATOR,
-                        GATEWAY,
-                        "POST",
-                        "/directory/practitioners",
-                        json={
-                            "subject": f"scratch-{tag}",
-                            "display_name": f"Scratch practitioner {tag}",
-                            "discipline": "family_support_worker",
-                        },
-                    )
+                body = {
+                    "subject": f"scratch-{tag}",
+                    "display_name": f"Scratch practitioner {tag}",
+                    "discipline": "family_support_worker",
+                }
+                self._practitioner = str(
+                    (await self._admin("/directory/practitioners", body))["id"]
                 )
-                self._practitioner = str(created["id"])
                 await self._join(self._practitioner, str(self.world.team(p.TEAM_A)))
             return self._practitioner
 
@@ -247,13 +163,8 @@ class Scratch:
         return await self._join(practitioner, await self._new_team())
 
     async def _join(self, practitioner: str, team: str) -> str:
-        membership = ok(
-            await self.stack.call(
-                p.ADMINISTRATOR,
-                GATEWAY,
-                "POST",
-                f"/directory/practitioners/{practitioner}/memberships",
-                json={"team_id": team},
-            )
-        )
-        return str(membership["id"])
+        path = f"/directory/practitioners/{practitioner}/memberships"
+        return str((await self._admin(path, {"team_id": team}))["id"])
+
+    async def _admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await post(self.stack, p.ADMINISTRATOR, path, body, unit=GATEWAY)

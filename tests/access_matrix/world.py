@@ -15,7 +15,7 @@ from uuid import UUID
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.registry import WORKBOOK
+from services.registry import WORKBOOK, Unit
 from tests.access_matrix import personas as p
 from tests.access_matrix.markers import Markers
 from tests.access_matrix.stack import Directory, Stack
@@ -107,9 +107,19 @@ def member(role: str, given: str, family: str, **extra: Any) -> dict[str, Any]:
     return {"role": role, "given_name": given, "family_name": family, **extra}
 
 
-async def wb(stack: Stack, persona: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """A workbook request as a persona."""
-    return await stack.call(persona, WORKBOOK, method, path, **kwargs)
+async def post(
+    stack: Stack,
+    persona: str,
+    path: str,
+    body: dict[str, Any],
+    *,
+    if_match: str | None = None,
+    status: int = 201,
+    unit: Unit = WORKBOOK,
+) -> dict[str, Any]:
+    """POST as a persona (to the workbook unless told otherwise); the request must succeed."""
+    headers = {"If-Match": if_match} if if_match else None
+    return ok(await stack.call(persona, unit, "POST", path, json=body, headers=headers), status)
 
 
 async def build_world(
@@ -123,56 +133,26 @@ async def build_world(
     """Record families A and B with everything restricted that the matrix looks for."""
     m = markers
     world = World(directory, markers, config, disciplines=disciplines)
-    family = ok(
-        await wb(
-            stack,
-            p.TEAM_MANAGER,
-            "POST",
-            "/families",
-            json={
-                "name": f"Family {m.family_a.text}",
-                "owning_team_id": str(world.team(p.TEAM_A)),
-                "members": [
-                    member(
-                        "child",
-                        f"Child {m.family_a.text}",
-                        m.family_a.text,
-                        date_of_birth="2019-05-04",
-                        identifiers=[{"system": "nhs_number", "value": random_nhs_number()}],
-                    ),
-                    member("parent", f"Parent {m.family_a.text}", m.family_a.text),
-                ],
-            },
-        )
+    child = member(
+        "child",
+        f"Child {m.family_a.text}",
+        m.family_a.text,
+        date_of_birth="2019-05-04",
+        identifiers=[{"system": "nhs_number", "value": random_nhs_number()}],
     )
-    world.family_a = family["id"]
-    world.child_a, world.parent_a = (mem["id"] for mem in family["members"])
-    world.relationship_a = ok(
-        await wb(
-            stack,
-            p.TEAM_MANAGER,
-            "POST",
-            f"/families/{world.family_a}/relationships",
-            json={
-                "person_id": world.parent_a,
-                "related_person_id": world.child_a,
-                "type": "parent_of",
-                "parental_responsibility": True,
-            },
-        )
-    )["id"]
+    parent = member("parent", f"Parent {m.family_a.text}", m.family_a.text)
+    world.family_a, world.child_a, world.parent_a = await register_family(
+        stack, world, p.TEAM_A, f"Family {m.family_a.text}", [child, parent]
+    )
+    world.relationship_a = await relate(stack, world.family_a, world.parent_a, world.child_a)
     world.case_a = await open_case_a(stack, world, world.family_a)
     world.allocation_a = await allocate_case_a(stack, world, world.case_a)
-    world.grant_a = ok(
-        await wb(
+    world.grant_a = (
+        await post(
             stack,
             p.BREAK_GLASS,
-            "POST",
             f"/cases/{world.case_a}/break-glass",
-            json={
-                "justification": f"Out-of-hours strategy call {m.justification.text}",
-                "duration_minutes": 240,
-            },
+            {"justification": f"Out-of-hours call {m.justification.text}", "duration_minutes": 240},
         )
     )["id"]
     await record_case_a(stack, world)
@@ -192,45 +172,59 @@ async def build_world(
     return world
 
 
+async def register_family(
+    stack: Stack, world: World, team: str, name: str, members: list[dict[str, Any]]
+) -> tuple[str, str, str]:
+    """Register a family for team A or B as its manager: its id and first two members' ids."""
+    manager = p.TEAM_MANAGER if team == p.TEAM_A else p.OTHER_TEAM_MANAGER
+    body = {"name": name, "owning_team_id": str(world.team(team)), "members": members}
+    family = await post(stack, manager, "/families", body)
+    first, second = (str(m["id"]) for m in family["members"][:2])
+    return str(family["id"]), first, second
+
+
+async def relate(stack: Stack, family_id: str, parent: str, child: str) -> str:
+    """Record that a parent is parent of a child, as team A's manager."""
+    body = {"person_id": parent, "related_person_id": child, "type": "parent_of"}
+    path = f"/families/{family_id}/relationships"
+    return str((await post(stack, p.TEAM_MANAGER, path, body))["id"])
+
+
+async def open_case(stack: Stack, world: World, team: str, family_id: str) -> str:
+    """Open a case for a family, as the manager of team A or B."""
+    manager = p.TEAM_MANAGER if team == p.TEAM_A else p.OTHER_TEAM_MANAGER
+    body = {
+        "family_id": family_id,
+        "owning_team_id": str(world.team(team)),
+        "reason": "Referral accepted at strategy discussion",
+    }
+    return str((await post(stack, manager, "/cases", body))["id"])
+
+
 async def open_case_a(stack: Stack, world: World, family_id: str) -> str:
-    """Open a team A case for a family, as team A's manager."""
-    case = ok(
-        await wb(
-            stack,
-            p.TEAM_MANAGER,
-            "POST",
-            "/cases",
-            json={
-                "family_id": family_id,
-                "owning_team_id": str(world.team(p.TEAM_A)),
-                "reason": "Referral accepted at strategy discussion",
-            },
-        )
-    )
-    return str(case["id"])
+    """Open a team A case for a family."""
+    return await open_case(stack, world, p.TEAM_A, family_id)
+
+
+async def allocate(stack: Stack, manager: str, case_id: str, name: str, *, lead: bool) -> str:
+    """Allocate a persona to a case in their own discipline (`lead`: as the social worker)."""
+    principal = stack.principals[name]
+    body = {
+        "practitioner_id": str(principal.practitioner_id),
+        "practitioner_name": principal.display_name,
+        "discipline": principal.discipline,
+        "is_allocated_social_worker": lead,
+    }
+    return str((await post(stack, manager, f"/cases/{case_id}/allocations", body))["id"])
 
 
 async def allocate_case_a(stack: Stack, world: World, case_id: str) -> str:
     """Allocate the case A workers; return the social worker's allocation id."""
-    first = ""
-    for name in p.ALLOCATED_ON_CASE_A:
-        principal = stack.principals[name]
-        allocation = ok(
-            await wb(
-                stack,
-                p.TEAM_MANAGER,
-                "POST",
-                f"/cases/{case_id}/allocations",
-                json={
-                    "practitioner_id": str(principal.practitioner_id),
-                    "practitioner_name": principal.display_name,
-                    "discipline": principal.discipline,
-                    "is_allocated_social_worker": name == p.SOCIAL_WORKER,
-                },
-            )
-        )
-        first = first or allocation["id"]
-    return first
+    ids = [
+        await allocate(stack, p.TEAM_MANAGER, case_id, name, lead=name == p.SOCIAL_WORKER)
+        for name in p.ALLOCATED_ON_CASE_A
+    ]
+    return ids[0]
 
 
 async def entry(
@@ -238,19 +232,22 @@ async def entry(
 ) -> dict[str, Any]:
     """Record a significant entry (a home visit unless told otherwise)."""
     body = {"entry_type": "home_visit", "event_at": hour_ago(), "significant": True, **content}
-    return ok(
-        await wb(
-            stack, persona, "POST", f"/cases/{case_id}/entries", json={**body, "finalise": finalise}
-        )
-    )
+    return await post(stack, persona, f"/cases/{case_id}/entries", {**body, "finalise": finalise})
+
+
+async def amend(
+    stack: Stack, persona: str, case_id: str, made: dict[str, Any], **change: Any
+) -> None:
+    """Amend a final entry with a reason."""
+    path = f"/cases/{case_id}/entries/{made['id']}/amendments"
+    await post(stack, persona, path, change, if_match=made["etag"], status=200)
 
 
 async def record_case_a(stack: Stack, world: World) -> None:
     """Every kind of record on case A, each marked for its audience."""
-    m, case = world.markers, world.case_a
-    world.entries["standard"] = (
-        await entry(stack, p.SOCIAL_WORKER, case, narrative=f"Saw both children {m.case_a.text}")
-    )["id"]
+    m, case, entries = world.markers, world.case_a, world.entries
+    standard = await entry(stack, p.SOCIAL_WORKER, case, narrative=f"Seen {m.case_a.text}")
+    entries["standard"] = standard["id"]
     restricted = await entry(
         stack,
         p.SPECIALIST,
@@ -259,80 +256,64 @@ async def record_case_a(stack: Stack, world: World) -> None:
         narrative=f"Relapse disclosed {m.restricted.text}",
         shareable_summary=f"Specialist work continuing {m.case_a.text}",
     )
-    ok(
-        await wb(
-            stack,
-            p.SPECIALIST,
-            "POST",
-            f"/cases/{case}/entries/{restricted['id']}/amendments",
-            json={"reason": "Added detail", "narrative": f"Detox referral {m.restricted.text}"},
-            headers={"If-Match": restricted["etag"]},
-        ),
-        200,
+    await amend(
+        stack,
+        p.SPECIALIST,
+        case,
+        restricted,
+        reason="Detail",
+        narrative=f"Detox {m.restricted.text}",
     )
-    world.entries["restricted"] = restricted["id"]
+    entries["restricted"] = restricted["id"]
+    # Standard when written, restricted afterwards: its first revision must be withheld too.
     later = await entry(stack, p.SPECIALIST, case, narrative=f"Said too much {m.restricted.text}")
-    ok(
-        await wb(
-            stack,
-            p.SPECIALIST,
-            "POST",
-            f"/cases/{case}/entries/{later['id']}/amendments",
-            json={
-                "reason": "Clinical detail",
-                "sensitivity": "restricted",
-                "shareable_summary": f"Health update {m.case_a.text}",
-            },
-            headers={"If-Match": later["etag"]},
-        ),
-        200,
+    await amend(
+        stack,
+        p.SPECIALIST,
+        case,
+        later,
+        reason="Clinical detail",
+        sensitivity="restricted",
+        shareable_summary=f"Health update {m.case_a.text}",
     )
-    world.entries["restricted after the fact"] = later["id"]
-    session_log = ok(
-        await wb(
-            stack,
-            p.SPECIALIST,
-            "POST",
-            f"/cases/{case}/sessions",
-            json={
-                "event_at": hour_ago(),
-                "person_ids": [world.parent_a],
-                "significant": True,
-                "narrative": f"Low mood {m.restricted.text}",
-                "shareable_summary": f"Session attended {m.case_a.text}",
-                "fields": session_fields(
-                    world.config, world.specialist_discipline, m.restricted_field.text
-                ),
-                "finalise": True,
-            },
-        )
+    entries["restricted after the fact"] = later["id"]
+    fields = session_fields(world.config, world.specialist_discipline, m.restricted_field.text)
+    session_log = await post(
+        stack,
+        p.SPECIALIST,
+        f"/cases/{case}/sessions",
+        {
+            "event_at": hour_ago(),
+            "person_ids": [world.parent_a],
+            "significant": True,
+            "narrative": f"Low mood {m.restricted.text}",
+            "shareable_summary": f"Session attended {m.case_a.text}",
+            "fields": fields,
+            "finalise": True,
+        },
     )
-    world.entries["session log"] = world.sessions["session log"] = session_log["id"]
-    world.entries["draft"] = (
-        await entry(
-            stack,
-            p.SOCIAL_WORKER,
-            case,
-            finalise=False,
-            narrative=f"Half-written {m.draft.text}",
-            shareable_summary=f"Summary {m.draft.text}",
-        )
-    )["id"]
+    entries["session log"] = world.sessions["session log"] = session_log["id"]
+    draft = await entry(
+        stack,
+        p.SOCIAL_WORKER,
+        case,
+        finalise=False,
+        narrative=f"Half-written {m.draft.text}",
+        shareable_summary=f"Summary {m.draft.text}",
+    )
+    entries["draft"] = draft["id"]
     mistaken = await entry(
         stack, p.SOCIAL_WORKER, case, narrative=f"Wrong family {m.withdrawn.text}"
     )
-    ok(
-        await wb(
-            stack,
-            p.SOCIAL_WORKER,
-            "POST",
-            f"/cases/{case}/entries/{mistaken['id']}/withdraw",
-            json={"reason": "Recorded on the wrong case"},
-            headers={"If-Match": mistaken["etag"]},
-        ),
-        200,
+    await post(
+        stack,
+        p.SOCIAL_WORKER,
+        f"/cases/{case}/entries/{mistaken['id']}/withdraw",
+        {"reason": "Recorded on the wrong case"},
+        if_match=mistaken["etag"],
+        status=200,
     )
-    world.entries["withdrawn"] = mistaken["id"]
+    entries["withdrawn"] = mistaken["id"]
     await write_summaries_a(stack, world)
 
 
@@ -356,76 +337,34 @@ async def write_summaries_a(stack: Stack, world: World) -> None:
         "draft": (p.SOCIAL_WORKER, {"narrative": f"Not yet {m.draft.text}", "finalise": False}),
     }
     for label, (persona, body) in bodies.items():
-        world.summaries[label] = ok(await wb(stack, persona, "POST", base, json=body))["id"]
+        world.summaries[label] = (await post(stack, persona, base, body))["id"]
 
 
 async def record_family_b(stack: Stack, world: World) -> None:
     """Team B's family, identifiers and case, all marked for team B."""
     m = world.markers
-    family = ok(
-        await wb(
-            stack,
-            p.OTHER_TEAM_MANAGER,
-            "POST",
-            "/families",
-            json={
-                "name": f"Family {m.family_b.text}",
-                "owning_team_id": str(world.team(p.TEAM_B)),
-                "members": [
-                    member(
-                        "child",
-                        f"Child {m.family_b.text}",
-                        m.family_b.text,
-                        identifiers=[
-                            {"system": "nhs_number", "value": m.nhs_b.text},
-                            {"system": "upn", "value": m.upn_b.text},
-                        ],
-                    ),
-                    member(
-                        "parent",
-                        f"Parent {m.family_b.text}",
-                        m.family_b.text,
-                        identifiers=[{"system": "system_of_record", "value": m.record_id_b.text}],
-                    ),
-                ],
-            },
-        )
+    child = member(
+        "child",
+        f"Child {m.family_b.text}",
+        m.family_b.text,
+        identifiers=[
+            {"system": "nhs_number", "value": m.nhs_b.text},
+            {"system": "upn", "value": m.upn_b.text},
+        ],
     )
-    world.family_b = family["id"]
-    case = ok(
-        await wb(
-            stack,
-            p.OTHER_TEAM_MANAGER,
-            "POST",
-            "/cases",
-            json={
-                "family_id": world.family_b,
-                "owning_team_id": str(world.team(p.TEAM_B)),
-                "reason": "Referral accepted at strategy discussion",
-            },
-        )
+    parent = member(
+        "parent",
+        f"Parent {m.family_b.text}",
+        m.family_b.text,
+        identifiers=[{"system": "system_of_record", "value": m.record_id_b.text}],
     )
-    world.case_b = case["id"]
-    worker = stack.principals[p.OTHER_TEAM]
-    ok(
-        await wb(
-            stack,
-            p.OTHER_TEAM_MANAGER,
-            "POST",
-            f"/cases/{world.case_b}/allocations",
-            json={
-                "practitioner_id": str(worker.practitioner_id),
-                "practitioner_name": worker.display_name,
-                "discipline": worker.discipline,
-                "is_allocated_social_worker": True,
-            },
-        )
+    world.family_b, _, _ = await register_family(
+        stack, world, p.TEAM_B, f"Family {m.family_b.text}", [child, parent]
     )
+    world.case_b = await open_case(stack, world, p.TEAM_B, world.family_b)
+    for name in p.ALLOCATED_ON_CASE_B:
+        await allocate(stack, p.OTHER_TEAM_MANAGER, world.case_b, name, lead=True)
     await entry(stack, p.OTHER_TEAM, world.case_b, narrative=f"Home visit {m.case_b.text}")
     await entry(
-        stack,
-        p.OTHER_TEAM,
-        world.case_b,
-        finalise=False,
-        narrative=f"Draft {m.case_b.text}",
+        stack, p.OTHER_TEAM, world.case_b, finalise=False, narrative=f"Draft {m.case_b.text}"
     )
