@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.principal import Principal
-from services.registry import WORKBOOK
+from services.registry import UNITS, WORKBOOK
 from tests.access_matrix import personas as p
 from tests.access_matrix.conftest import MatrixEnv
+from tests.access_matrix.markers import seen
 from tests.access_matrix.runner import Finding, Matrix, Report
 from workbook_api.access import visibility
 from workbook_api.access.visibility import IdQuery
@@ -44,6 +45,28 @@ async def test_every_operation_answers_every_persona_as_its_audience_allows(
 async def test_known_defects_are_fixed(matrix_report: Report) -> None:
     known = matrix_report.known()
     assert not known, f"{len(known)} known-defect findings:\n{listed(known)}"
+
+
+async def test_no_marker_reaches_any_events_or_audit_record(
+    matrix_env: MatrixEnv, matrix_report: Report
+) -> None:
+    # After the whole matrix: events leave the service, and audit details are read by people
+    # outside the case; neither may carry what was recorded.
+    engine = matrix_env.stack.apps[WORKBOOK.name].state.engine
+    markers = list(matrix_env.world.markers)
+    patterns = [f"%{marker.text}%" for marker in markers]
+    found = []
+    async with engine.connect() as connection:
+        for unit in UNITS:
+            for table, column in (("outbox_event", "data"), ("audit_log", "details")):
+                # Names from the registry and the kernel tables, never from input.
+                query = (
+                    f"SELECT {column}::text FROM {unit.schema}.{table}"  # noqa: S608
+                    f" WHERE {column}::text LIKE ANY(CAST(:patterns AS text[]))"
+                )
+                for row in await connection.scalars(text(query), {"patterns": patterns}):
+                    found += [f"{m.label} in {unit.schema}.{table}" for m in seen(markers, row)]
+    assert not found, found
 
 
 def every_case(principal: Principal, *, at: datetime | None = None) -> IdQuery:
