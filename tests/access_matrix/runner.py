@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -264,37 +264,40 @@ class Matrix:
     async def _write(self, op: Operation) -> None:
         scratch = Scratch(self.stack, self.world)
         fill = Fill(op, self.world, scratch)
-        plans: list[Planned] = []
         try:
-            for persona in self.personas:
-                ids = {
-                    param["name"]: await self._id_source(op, param["name"]).write(scratch, op)
-                    for param in op.parameters("path")
-                }
-                plans.append(
-                    Planned(
-                        op,
-                        persona,
-                        fill_path(op.path, {k: c.value for k, c in ids.items()}),
-                        {},
-                        await build_body(op, fill),
-                        headers_for(op),
-                        audience_of(ids),
-                        self._missing_path(op),
-                    )
+            shared = await self._prepare(op, fill, p.ANONYMOUS)
+            judged = [(persona, expect(op, persona, shared.audience)) for persona in self.personas]
+            # Refusals change nothing, so they share one set of records and run together.
+            await asyncio.gather(
+                *(
+                    self._judge(replace(shared, persona=persona), expectation)
+                    for persona, expectation in judged
+                    if expectation.outcome is not Outcome.ALLOWED
                 )
+            )
+            # Successes use records up: each gets its own, one after another.
+            for persona, expectation in judged:
+                if expectation.outcome is Outcome.ALLOWED:
+                    await self._judge(await self._prepare(op, fill, persona), expectation)
         except BuildError as error:
             self._fail(op, "-", op.key, "fixture", str(error))
-            return
-        judged = [(plan, expect(op, plan.persona, plan.audience)) for plan in plans]
-        # Refusals change nothing, so they run together; successes use records up and run
-        # one after another, after every refusal has been seen.
-        await asyncio.gather(
-            *(self._judge(pl, ex) for pl, ex in judged if ex.outcome is not Outcome.ALLOWED)
+
+    async def _prepare(self, op: Operation, fill: Fill, persona: str) -> Planned:
+        """A write request with fresh records behind its ids and a valid body."""
+        ids = {
+            param["name"]: await self._id_source(op, param["name"]).write(fill.scratch, op)
+            for param in op.parameters("path")
+        }
+        return Planned(
+            op,
+            persona,
+            fill_path(op.path, {k: c.value for k, c in ids.items()}),
+            {},
+            await build_body(op, fill),
+            headers_for(op),
+            audience_of(ids),
+            self._missing_path(op),
         )
-        for plan, expectation in judged:
-            if expectation.outcome is Outcome.ALLOWED:
-                await self._judge(plan, expectation)
 
     async def _anonymous(self, op: Operation) -> None:
         path = self._missing_path(op)
