@@ -36,6 +36,7 @@ class Markers:
     restricted: Marker
     restricted_field: Marker
     restricted_summary: Marker
+    restricted_other: Marker
     draft: Marker
     withdrawn: Marker
     justification: Marker
@@ -66,6 +67,7 @@ def new_markers() -> Markers:
         restricted=word("restricted", p.RESTRICTED_A),
         restricted_field=word("restricted_field", p.RESTRICTED_A),
         restricted_summary=word("restricted_summary", p.RESTRICTED_A),
+        restricted_other=word("restricted_other", p.RESTRICTED_OTHER_A),
         draft=word("draft", p.DRAFT_BY_SOCIAL_WORKER),
         withdrawn=word("withdrawn", p.WITHDRAWN_A),
         justification=word("justification", p.BREAK_GLASS_A),

@@ -116,6 +116,9 @@ CASE_A: Audience = frozenset(
 # Restricted detail of the specialist's discipline: author, same discipline, allocated social
 # worker, owning team's manager; never break-glass, another discipline or an auditor.
 RESTRICTED_A: Audience = frozenset({SPECIALIST, SPECIALIST_COLLEAGUE, SOCIAL_WORKER, TEAM_MANAGER})
+# The other discipline's restricted detail: its author, the allocated social worker and the
+# manager; not the specialists of the first discipline.
+RESTRICTED_OTHER_A: Audience = frozenset({OTHER_DISCIPLINE, SOCIAL_WORKER, TEAM_MANAGER})
 # A draft exists only for its author (the social worker, in the fixture).
 DRAFT_BY_SOCIAL_WORKER: Audience = frozenset({SOCIAL_WORKER})
 # A withdrawn entry: its author (the social worker), the owning team's manager and auditors.

@@ -20,7 +20,7 @@ from tests.access_matrix.expectations import (
     expect,
     needs_miss,
 )
-from tests.access_matrix.ids import PATH_IDS, IdChoice
+from tests.access_matrix.ids import PATH_IDS, IdChoice, IdSource
 from tests.access_matrix.markers import leaked, response_text, seen
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.queries import accept_types, path_combinations, query_variants
@@ -85,8 +85,8 @@ class Report:
 
     def summary(self) -> str:
         units = ", ".join(
-            f"{unit} {count} operations / {self.requests[unit]} requests"
-            for unit, count in self.operations.items()
+            f"{unit} {self.operations[unit]} operations / {self.requests[unit]} requests"
+            for unit in {**self.operations, **self.requests}
         )
         return (
             f"{sum(self.operations.values())} operations, {sum(self.requests.values())} "
@@ -319,7 +319,7 @@ class Matrix:
                 )
         self.report.anonymous.add(op.label)
 
-    def _id_source(self, op: Operation, name: str) -> Any:
+    def _id_source(self, op: Operation, name: str) -> IdSource:
         source = PATH_IDS.get(name)
         if source is None:
             raise BuildError(

@@ -17,7 +17,7 @@ from services.registry import UNITS, WORKBOOK
 from tests.access_matrix import personas as p
 from tests.access_matrix.conftest import MatrixEnv
 from tests.access_matrix.markers import seen
-from tests.access_matrix.runner import Finding, Matrix, Report
+from tests.access_matrix.runner import SUMMARY_LINES, Finding, Matrix, Report
 from workbook_api.access import visibility
 from workbook_api.access.visibility import IdQuery
 from workbook_api.cases.models import Case
@@ -82,6 +82,9 @@ async def test_the_matrix_reports_leaks_when_the_case_rule_is_widened(
     widened = Matrix(matrix_env.stack, matrix_env.world, workbook, matrix_env.personas)
     report = await widened.run(writes=False)
     leaks = {(f.persona, f.detail) for f in report.leaks()}
+    SUMMARY_LINES.append(
+        f"access matrix with the case rule widened: {report.summary()}, {len(leaks)} leaks"
+    )
     markers = matrix_env.world.markers
     # Another team's family, case and identifiers reach team A, and team A's reach team B.
     for persona, marker in [

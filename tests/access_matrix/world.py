@@ -277,6 +277,15 @@ async def record_case_a(stack: Stack, world: World) -> None:
         shareable_summary=f"Health update {m.case_a.text}",
     )
     entries["restricted after the fact"] = later["id"]
+    other = await entry(
+        stack,
+        p.OTHER_DISCIPLINE,
+        case,
+        sensitivity="restricted",
+        narrative=f"Safety planning detail {m.restricted_other.text}",
+        shareable_summary=f"Safety work continuing {m.case_a.text}",
+    )
+    entries["another discipline's restricted"] = other["id"]
     fields = session_fields(world.config, world.specialist_discipline, m.restricted_field.text)
     session_log = await post(
         stack,
