@@ -16,7 +16,7 @@ from tests.access_matrix import personas as p
 from tests.access_matrix.markers import new_markers
 from tests.access_matrix.operations import Operation, all_operations
 from tests.access_matrix.runner import SUMMARY_LINES, Matrix, Report
-from tests.access_matrix.stack import Stack, build_app, running_stack, seed_directory
+from tests.access_matrix.stack import Stack, running_stack, seed_directory
 from tests.access_matrix.world import World, build_world
 from workbook_api.disciplines.config import RecordingSettings, load_recording_config
 
@@ -52,10 +52,11 @@ async def matrix_env(
         p.TEAM_C: f"Matrix team C {tag}",
     }
     directory, principals = await seed_directory(database_url, cast, teams)
-    operations = all_operations(lambda unit: build_app(unit, kernel_settings))
     async with running_stack(
         kernel_settings, principals, directory.subjects, internal_headers, state_dir
     ) as stack:
+        # Each document as the running app publishes it, built by its own create_app.
+        operations = all_operations(lambda unit: stack.apps[unit.name])
         disciplines = {name: persona.discipline for name, persona in cast.items()}
         world = await build_world(
             stack,
