@@ -1,0 +1,249 @@
+"""Valid requests built from an operation's schemas, with values the fixture provides.
+
+A write must be refused by the access rule, not by validation (a 422 for an outsider proves
+nothing), so every body is valid: required members are generated from their JSON schema,
+except where the fixture knows better (ids, codes, identifiers), and optional members are sent
+only when the fixture has a value for them. When a value cannot be built (an id the fixture
+does not know, a pattern no generated text matches) the build fails, naming the member.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.access_matrix import personas as p
+from tests.access_matrix.operations import Operation
+from tests.access_matrix.scratch import NARRATIVE, Scratch
+from tests.access_matrix.world import World
+from tests.workbook.factories import random_nhs_number, random_upn
+from workbook_api.disciplines.config import SESSION_ENTRY_TYPE
+
+
+class BuildError(Exception):
+    """The fixture cannot build a valid request for an operation; the message says what."""
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What a value may be drawn from: the world, and the operation's scratch records."""
+
+    op: Operation
+    world: World
+    scratch: Scratch
+
+
+Value = Callable[[Fill, dict[str, Any]], Awaitable[Any]]
+_serials = itertools.count(1)
+
+
+def serial() -> int:
+    """A number no other generated value in this run carries."""
+    return next(_serials)
+
+
+async def team_a(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return str(fill.world.team(p.TEAM_A))
+
+
+async def team_b(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return str(fill.world.team(p.TEAM_B))
+
+
+async def family_without_case(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return (await fill.scratch.family())[0]
+
+
+async def unknown_practitioner(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # Allocating someone who is none of the personas changes nobody's access.
+    return str(uuid.uuid4())
+
+
+async def discipline(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "family_support_worker"
+
+
+async def entry_type(fill: Fill, siblings: dict[str, Any]) -> Any:
+    codes = [t.code for t in fill.world.config.entry_types if t.code != SESSION_ENTRY_TYPE]
+    return codes[0]
+
+
+async def parent_ids(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return [(await fill.scratch.case()).parent_id]
+
+
+async def parent_id(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return (await fill.scratch.case()).parent_id
+
+
+async def new_member_id(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # A fresh member each time: the same relationship twice is a 409.
+    return await fill.scratch.member()
+
+
+async def identifier_value(fill: Fill, siblings: dict[str, Any]) -> Any:
+    system = siblings.get("system")
+    if system == "nhs_number":
+        return random_nhs_number()
+    if system == "upn":
+        return random_upn()
+    return f"MTX-{uuid.uuid4().hex[:20]}"
+
+
+async def narrative(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return NARRATIVE
+
+
+async def unique_name(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return f"Scratch name {uuid.uuid4().hex[:12]}"
+
+
+# Values by "Schema.member" or by member name alone; the first match wins.
+BODY_VALUES: dict[str, Value] = {
+    "owning_team_id": team_a,
+    "CaseCreate.family_id": family_without_case,
+    "AllocationCreate.practitioner_id": unknown_practitioner,
+    "discipline": discipline,
+    "entry_type": entry_type,
+    "person_ids": parent_ids,
+    "RelationshipCreate.person_id": parent_id,
+    "RelationshipCreate.related_person_id": new_member_id,
+    "IdentifierIn.value": identifier_value,
+    "MembershipCreate.team_id": team_b,
+    "narrative": narrative,
+    # A PATCH must change something; these are what they change.
+    "TeamUpdate.name": unique_name,
+    "PractitionerUpdate.display_name": unique_name,
+}
+
+# Header parameters the matrix can fill; required ones it cannot are a build failure.
+HEADER_VALUES: dict[str, Callable[[], str]] = {
+    "x-access-purpose": lambda: "direct_work",
+    # Any current version: the write is then refused by the access rule, if at all.
+    "if-match": lambda: "*",
+    "idempotency-key": lambda: uuid.uuid4().hex,
+}
+
+
+def _value_for(schema_name: str | None, member: str) -> Value | None:
+    if schema_name is not None and f"{schema_name}.{member}" in BODY_VALUES:
+        return BODY_VALUES[f"{schema_name}.{member}"]
+    return BODY_VALUES.get(member)
+
+
+async def build_body(op: Operation, fill: Fill) -> Any:
+    """A valid JSON body for the operation, or None if it takes none."""
+    schema = op.body_schema()
+    if schema is None:
+        return None
+    return await _build(op, fill, schema, "body", None)
+
+
+def _ref_name(node: dict[str, Any]) -> str | None:
+    ref = node.get("$ref")
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+
+
+async def _build(
+    op: Operation, fill: Fill, node: dict[str, Any], where: str, name: str | None
+) -> Any:
+    name = _ref_name(node) or name
+    node = op.resolve(node)
+    options = node.get("anyOf") or node.get("oneOf")
+    if options:
+        usable = [o for o in options if op.resolve(o).get("type") != "null"]
+        if not usable:
+            return None
+        return await _build(op, fill, usable[0], where, name)
+    if "allOf" in node:
+        if len(node["allOf"]) != 1:
+            raise BuildError(f"{op.label}: {where}: allOf with several schemas")
+        return await _build(op, fill, node["allOf"][0], where, name)
+    if node.get("type") == "object" or "properties" in node:
+        return await _build_object(op, fill, node, where, name)
+    return generate(op, node, where)
+
+
+async def _build_object(
+    op: Operation, fill: Fill, node: dict[str, Any], where: str, name: str | None
+) -> dict[str, Any]:
+    required = set(node.get("required", []))
+    built: dict[str, Any] = {}
+    for member, member_schema in node.get("properties", {}).items():
+        value = _value_for(name, member)
+        if value is not None:
+            built[member] = await value(fill, built)
+        elif member in required:
+            built[member] = await _build(op, fill, member_schema, f"{where}.{member}", None)
+    return built
+
+
+def generate(op: Operation, node: dict[str, Any], where: str) -> Any:
+    """A value for a schema with no fixture value: the simplest one the schema accepts."""
+    if "const" in node:
+        return node["const"]
+    if "enum" in node:
+        return node["enum"][0]
+    kind = node.get("type")
+    if kind == "string":
+        return _string(op, node, where)
+    if kind in ("integer", "number"):
+        low = node.get("minimum", node.get("exclusiveMinimum", 0) + 1)
+        high = node.get("maximum", low)
+        return min(max(low, 1), high) if kind == "integer" else float(min(max(low, 1), high))
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        count = node.get("minItems", 0)
+        return [generate(op, op.resolve(node.get("items", {})), f"{where}[]") for _ in range(count)]
+    if kind == "null":
+        return None
+    raise BuildError(f"{op.label}: {where}: no value for a schema of type {kind!r}")
+
+
+def _string(op: Operation, node: dict[str, Any], where: str) -> str:
+    fmt = node.get("format")
+    if fmt == "uuid":
+        raise BuildError(
+            f"{op.label}: {where} is an id the fixture cannot supply; teach BODY_VALUES"
+        )
+    if fmt == "date-time":
+        return (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    if fmt == "date":
+        return datetime.now(UTC).date().isoformat()
+    if fmt == "email":
+        return f"matrix{serial()}@example.org"
+    low, high = node.get("minLength", 0), node.get("maxLength", 10_000)
+    pattern = node.get("pattern")
+    n = serial()
+    member = where.rsplit(".", 1)[-1]
+    for candidate in (
+        f"Matrix probe {n} for {member}, written by the access matrix test.",
+        f"matrix_probe_{n}",
+    ):
+        text = candidate[:high].ljust(low, "x")
+        if pattern is None or re.search(pattern, text):
+            return text
+    raise BuildError(
+        f"{op.label}: {where} must match {pattern!r}; teach BODY_VALUES a value for it"
+    )
+
+
+def headers_for(op: Operation) -> dict[str, str]:
+    """Header parameters the operation declares and the matrix can fill."""
+    headers: dict[str, str] = {}
+    if not op.is_read:
+        # Updates require If-Match; not every document declares it yet.
+        headers["If-Match"] = "*"
+    for param in op.parameters("header"):
+        name = param["name"].lower()
+        if name in HEADER_VALUES:
+            headers[param["name"]] = HEADER_VALUES[name]()
+        elif param.get("required"):
+            raise BuildError(f"{op.label}: required header {param['name']} has no value")
+    return headers

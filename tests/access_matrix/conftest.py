@@ -1,0 +1,88 @@
+"""The matrix's fixture, built once per session: every unit running, personas, the world."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from services.principal import Principal
+from services.registry import WORKBOOK
+from services.settings import KernelSettings
+from tests.access_matrix import personas as p
+from tests.access_matrix.markers import new_markers
+from tests.access_matrix.operations import Operation, all_operations
+from tests.access_matrix.runner import SUMMARY_LINES, Matrix, Report
+from tests.access_matrix.stack import Stack, running_stack, seed_directory
+from tests.access_matrix.world import World, build_world
+from workbook_api.disciplines.config import RecordingSettings, load_recording_config
+
+
+@dataclass
+class MatrixEnv:
+    """What every matrix test replays against."""
+
+    stack: Stack
+    world: World
+    operations: list[Operation]
+    personas: list[str]
+
+    def matrix(self) -> Matrix:
+        return Matrix(self.stack, self.world, self.operations, self.personas)
+
+
+@pytest.fixture(scope="session")
+async def matrix_env(
+    kernel_settings: KernelSettings,
+    database_url: str,
+    state_dir: Path,
+    internal_headers: Callable[[Principal, str], dict[str, str]],
+) -> AsyncIterator[MatrixEnv]:
+    """Start every unit, put the personas in the directory and record the world."""
+    config = load_recording_config(RecordingSettings().recording_config)
+    cast = p.personas(config)
+    markers = new_markers()
+    tag = uuid.uuid4().hex[:10]
+    teams = {
+        p.TEAM_A: f"Matrix team A {tag}",
+        p.TEAM_B: f"Matrix team B {markers.team_b.text}",
+        p.TEAM_C: f"Matrix team C {tag}",
+    }
+    directory, principals = await seed_directory(database_url, cast, teams)
+    async with running_stack(
+        kernel_settings, principals, directory.subjects, internal_headers, state_dir
+    ) as stack:
+        # Each document as the running app publishes it, built by its own create_app.
+        operations = all_operations(lambda unit: stack.apps[unit.name])
+        disciplines = {name: persona.discipline for name, persona in cast.items()}
+        world = await build_world(
+            stack,
+            directory,
+            markers,
+            config,
+            disciplines,
+            stack.apps[WORKBOOK.name].state.sessionmaker,
+        )
+        yield MatrixEnv(stack, world, operations, list(cast))
+
+
+@pytest.fixture(scope="session")
+async def matrix_report(matrix_env: MatrixEnv) -> Report:
+    """The whole matrix, run once: reads, writes and anonymous calls of every operation."""
+    report = await matrix_env.matrix().run()
+    SUMMARY_LINES.append(f"access matrix: {report.summary()}")
+    if report.unchecked:
+        SUMMARY_LINES.append(
+            "access matrix: writes judged by defaults only (add them to WRITERS): "
+            + ", ".join(sorted(report.unchecked))
+        )
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how much the matrix covered, whatever the verbosity."""
+    for line in SUMMARY_LINES:
+        terminalreporter.write_line(line)

@@ -1,0 +1,180 @@
+"""What each persona may get from each operation, as data.
+
+Operations are named by method and path template. Most expectations follow from audiences
+alone: a GET on a record is allowed to its audience and, to anyone else, answers exactly as the
+same operation on an id that does not exist (a 403 or 404; never 2xx, never a 409 or 422 that
+tells the record is there). What audiences cannot say is listed here: who must succeed at each
+write, and which collection reads a role gates. An operation not listed is still replayed by
+everyone: outsiders must be refused as above, break-glass holders, auditors and anonymous callers
+must never write, and somebody must get a 2xx from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from tests.access_matrix import personas as p
+from tests.access_matrix.operations import Operation
+
+ALLOCATED = frozenset(p.ALLOCATED_ON_CASE_A)
+FAMILY_RECORDERS = frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER})
+CASE_MANAGER = frozenset({p.TEAM_MANAGER})
+ADMINISTRATORS = frozenset({p.ADMINISTRATOR})
+DIRECTORY_READERS = ADMINISTRATORS | p.MANAGERS
+
+# Who must get a 2xx from each write; everyone else in sight of the record must be refused.
+# The authors named here are the ones the fixture records with (ids.py): the social worker
+# writes drafts, the specialist writes final entries and summaries.
+WRITERS: dict[str, frozenset[str]] = {
+    # Break-glass is open to every practitioner by design (access/break_glass.py).
+    "POST /cases/{case_id}/break-glass": p.PRACTITIONERS,
+    "POST /cases/{case_id}/break-glass/{grant_id}/revoke": CASE_MANAGER,
+    # Families are registered by social workers and managers for their own team (A).
+    "POST /families": frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER, p.UNALLOCATED}),
+    "PATCH /families/{family_id}": FAMILY_RECORDERS,
+    "POST /families/{family_id}/members": FAMILY_RECORDERS,
+    "PATCH /families/{family_id}/members/{person_id}": FAMILY_RECORDERS,
+    "POST /families/{family_id}/members/{person_id}/identifiers": FAMILY_RECORDERS,
+    "POST /families/{family_id}/relationships": FAMILY_RECORDERS,
+    "PATCH /families/{family_id}/relationships/{relationship_id}": FAMILY_RECORDERS,
+    "POST /cases": CASE_MANAGER,
+    "POST /cases/{case_id}/close": CASE_MANAGER,
+    "POST /cases/{case_id}/reopen": CASE_MANAGER,
+    "POST /cases/{case_id}/allocations": CASE_MANAGER,
+    "POST /cases/{case_id}/allocations/{allocation_id}/end": CASE_MANAGER,
+    "POST /cases/{case_id}/entries": ALLOCATED | CASE_MANAGER,
+    "PATCH /cases/{case_id}/entries/{entry_id}": frozenset({p.SOCIAL_WORKER}),
+    "POST /cases/{case_id}/entries/{entry_id}/finalise": frozenset({p.SOCIAL_WORKER}),
+    "POST /cases/{case_id}/entries/{entry_id}/amendments": frozenset(
+        {p.SPECIALIST, p.TEAM_MANAGER}
+    ),
+    "POST /cases/{case_id}/entries/{entry_id}/withdraw": frozenset({p.SPECIALIST, p.TEAM_MANAGER}),
+    # Session logs: disciplines the recording configuration gives a session log.
+    "POST /cases/{case_id}/sessions": frozenset(
+        {p.SPECIALIST, p.SPECIALIST_COLLEAGUE, p.OTHER_DISCIPLINE}
+    ),
+    "POST /cases/{case_id}/episodes/{number}/summaries": ALLOCATED,
+    "PATCH /cases/{case_id}/episodes/{number}/summaries/{summary_id}": frozenset({p.SOCIAL_WORKER}),
+    "POST /cases/{case_id}/episodes/{number}/summaries/{summary_id}/finalise": frozenset(
+        {p.SOCIAL_WORKER}
+    ),
+    "POST /cases/{case_id}/episodes/{number}/summaries/{summary_id}/amendments": frozenset(
+        {p.SPECIALIST, p.TEAM_MANAGER}
+    ),
+    "POST /directory/teams": ADMINISTRATORS,
+    "PATCH /directory/teams/{team_id}": ADMINISTRATORS,
+    "POST /directory/practitioners": ADMINISTRATORS,
+    "PATCH /directory/practitioners/{practitioner_id}": ADMINISTRATORS,
+    "POST /directory/practitioners/{practitioner_id}/deactivate": ADMINISTRATORS,
+    "POST /directory/practitioners/{practitioner_id}/activate": ADMINISTRATORS,
+    "POST /directory/practitioners/{practitioner_id}/memberships": ADMINISTRATORS,
+    "POST /directory/practitioners/{practitioner_id}/memberships/{membership_id}/end": (
+        ADMINISTRATORS
+    ),
+}
+
+# Reads of collections (no record in the path) that a role gates: these personas get a 2xx,
+# everyone else a refusal. Collections not listed answer every signed-in caller.
+READERS: dict[str, frozenset[str]] = {
+    "GET /cases/break-glass": p.MANAGERS,
+    "GET /search": p.AUTHENTICATED - ADMINISTRATORS,
+    "GET /directory/teams": DIRECTORY_READERS,
+    "GET /directory/practitioners": DIRECTORY_READERS,
+}
+
+# Whatever else they may read, these never change anything (a documented exception is listed
+# in WRITERS, such as break-glass holders asking for break-glass).
+NEVER_WRITE = frozenset({p.BREAK_GLASS, p.AUDITOR, p.ANONYMOUS})
+
+# Wrong answers the matrix finds today, by operation key and persona, each to be removed by
+# the change that fixes it: the matrix fails while an entry no longer reproduces, and
+# test_matrix.py holds the ones that do to a strict xfail.
+BREAK_GLASS_WRITES_FAMILY = "break-glass grants writes to the family record"
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {
+    (key, p.BREAK_GLASS): BREAK_GLASS_WRITES_FAMILY
+    for key in (
+        "PATCH /families/{family_id}",
+        "POST /families/{family_id}/members",
+        "PATCH /families/{family_id}/members/{person_id}",
+        "POST /families/{family_id}/members/{person_id}/identifiers",
+        "POST /families/{family_id}/relationships",
+        "PATCH /families/{family_id}/relationships/{relationship_id}",
+    )
+}
+KNOWN_DEFECTS[("PATCH /directory/practitioners/{practitioner_id}", p.ADMINISTRATOR)] = (
+    "changing a practitioner's discipline answers 500: update_practitioner leaves"
+    " 'discipline' among the changes it applies (gateway/directory/service.py)"
+)
+
+
+class Outcome(Enum):
+    """The class of answer a request must get."""
+
+    ALLOWED = "2xx"
+    REFUSED = "401/403/404/409/422"
+    AS_IF_MISSING = "403/404 with the same problem type as for an id that does not exist"
+    UNAUTHENTICATED = "401"
+    UNCHECKED = "anything but 5xx"
+
+
+REFUSALS = frozenset({401, 403, 404, 409, 422})
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one persona must get from one request, and why."""
+
+    outcome: Outcome
+    reason: str
+
+    def satisfied_by(self, got: tuple[int, str], miss: tuple[int, str] | None) -> bool:
+        """Tell whether an answer (status, problem type) is right; `miss` is the answer to the
+        same request for an id that does not exist, where that is the measure."""
+        status = got[0]
+        if status >= 500:
+            return False
+        if self.outcome is Outcome.ALLOWED:
+            return 200 <= status < 300
+        if self.outcome is Outcome.REFUSED:
+            return status in REFUSALS
+        if self.outcome is Outcome.AS_IF_MISSING:
+            return status in (403, 404) and got == miss
+        if self.outcome is Outcome.UNAUTHENTICATED:
+            return status == 401
+        return True
+
+
+def expect(op: Operation, persona: str, audience: p.Audience | None) -> Expectation:
+    """What `persona` must get from `op` on a record with `audience` (None: no record)."""
+    writers = WRITERS.get(op.key)
+    if op.is_public and op.is_read:
+        return Expectation(Outcome.ALLOWED, "public endpoint")
+    if op.is_public and writers is None:
+        # A public write (a signed webhook, say) decides on its own terms; WRITERS says whose.
+        return Expectation(Outcome.UNCHECKED, "public write not described in WRITERS")
+    if persona == p.ANONYMOUS and not op.is_public:
+        return Expectation(Outcome.UNAUTHENTICATED, "no credentials")
+    if not op.is_read and writers is not None and persona in writers:
+        return Expectation(Outcome.ALLOWED, "listed writer")
+    if audience is not None and persona not in audience:
+        return Expectation(Outcome.AS_IF_MISSING, "outside the record's audience")
+    if op.is_read:
+        if audience is not None:
+            return Expectation(Outcome.ALLOWED, "in the record's audience")
+        readers = READERS.get(op.key)
+        if readers is None:
+            return Expectation(Outcome.ALLOWED, "collection open to every signed-in caller")
+        if persona in readers:
+            return Expectation(Outcome.ALLOWED, "listed reader")
+        return Expectation(Outcome.REFUSED, "role does not read this")
+    if writers is not None:
+        return Expectation(Outcome.REFUSED, "not a listed writer")
+    if persona in NEVER_WRITE:
+        return Expectation(Outcome.REFUSED, "never writes")
+    return Expectation(Outcome.UNCHECKED, "write not described in WRITERS")
+
+
+def needs_miss(expectation: Expectation) -> bool:
+    """Whether judging the answer needs the same request on an id that does not exist."""
+    return expectation.outcome is Outcome.AS_IF_MISSING

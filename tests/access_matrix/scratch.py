@@ -1,0 +1,170 @@
+"""Fresh records for write operations, so no write ever changes the world reads see.
+
+Each write operation gets its own copy of case A's arrangement (same team, same allocations,
+same break-glass grant, so the same audiences), built lazily when an id asks for it. Records
+one persona's successful write would use up (an entry to withdraw, a grant to revoke) are
+made afresh for every request; the rest are shared by the operation's requests. Scratch
+records carry no markers: what a write finalises or shares must not change what the read
+world's markers may reach.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from services.registry import GATEWAY
+from tests.access_matrix import personas as p
+from tests.access_matrix.stack import Stack
+from tests.access_matrix.world import (
+    World,
+    allocate_case_a,
+    entry,
+    member,
+    open_case_a,
+    post,
+    register_family,
+    relate,
+)
+
+NARRATIVE = "Scratch record written by the access matrix."
+
+
+@dataclass(frozen=True)
+class ScratchCase:
+    """A copy of case A's arrangement: its family, members, relationship and case."""
+
+    family_id: str
+    parent_id: str
+    child_id: str
+    relationship_id: str
+    case_id: str
+
+
+class Scratch:
+    """The fresh records of one write operation."""
+
+    def __init__(self, stack: Stack, world: World) -> None:
+        self.stack = stack
+        self.world = world
+        self._cases: dict[bool, ScratchCase] = {}
+        self._summaries: dict[bool, str] = {}
+        self._team: str | None = None
+        self._practitioner: str | None = None
+        self._lock = asyncio.Lock()
+
+    async def family(self) -> tuple[str, str, str]:
+        """A new team A family without a case: its id, parent and child."""
+        people = [member("parent", "Scratch", "Parent"), member("child", "Scratch", "Child")]
+        return await register_family(self.stack, self.world, p.TEAM_A, "Scratch family", people)
+
+    async def case(self, *, closed: bool = False) -> ScratchCase:
+        """The operation's copy of case A (closed by its manager when asked)."""
+        async with self._lock:
+            if closed not in self._cases:
+                self._cases[closed] = await self._new_case(closed)
+            return self._cases[closed]
+
+    async def _new_case(self, closed: bool) -> ScratchCase:
+        family_id, parent, child = await self.family()
+        relationship = await relate(self.stack, family_id, parent, child)
+        case_id = await open_case_a(self.stack, self.world, family_id)
+        await allocate_case_a(self.stack, self.world, case_id)
+        await self._break_glass(case_id)
+        if closed:
+            reason = {"reason": "Closed so that the matrix can reopen it"}
+            path = f"/cases/{case_id}/close"
+            await post(self.stack, p.TEAM_MANAGER, path, reason, if_match="*", status=200)
+        return ScratchCase(family_id, parent, child, relationship, case_id)
+
+    async def _break_glass(self, case_id: str) -> str:
+        body = {"justification": "Out-of-hours call about this family", "duration_minutes": 60}
+        grant = await post(self.stack, p.BREAK_GLASS, f"/cases/{case_id}/break-glass", body)
+        return str(grant["id"])
+
+    async def entry(self, *, draft: bool) -> str:
+        """A new entry: the social worker's draft, or the specialist's final entry."""
+        case = await self.case()
+        author = p.SOCIAL_WORKER if draft else p.SPECIALIST
+        made = await entry(
+            self.stack, author, case.case_id, finalise=not draft, narrative=NARRATIVE
+        )
+        return str(made["id"])
+
+    async def summary(self, *, draft: bool) -> str:
+        """Episode 1's summary: the social worker's draft, or the specialist's final one.
+
+        One per author per episode, so the operation's requests share it.
+        """
+        case = await self.case()
+        async with self._lock:
+            if draft not in self._summaries:
+                author = p.SOCIAL_WORKER if draft else p.SPECIALIST
+                path = f"/cases/{case.case_id}/episodes/1/summaries"
+                body = {"narrative": NARRATIVE, "finalise": not draft}
+                self._summaries[draft] = str((await post(self.stack, author, path, body))["id"])
+            return self._summaries[draft]
+
+    async def allocation(self) -> str:
+        """A new allocation of a practitioner who is none of the personas."""
+        case = await self.case()
+        body = {
+            "practitioner_id": str(uuid.uuid4()),
+            "practitioner_name": "Scratch worker",
+            "discipline": "family_support_worker",
+        }
+        path = f"/cases/{case.case_id}/allocations"
+        return str((await post(self.stack, p.TEAM_MANAGER, path, body))["id"])
+
+    async def grant(self) -> str:
+        """A new break-glass grant on the case, held by the break-glass persona."""
+        return await self._break_glass((await self.case()).case_id)
+
+    async def member(self) -> str:
+        """A new member of the operation's family."""
+        case = await self.case()
+        path = f"/families/{case.family_id}/members"
+        body = member("other_adult", "Scratch", "Adult")
+        return str((await post(self.stack, p.TEAM_MANAGER, path, body))["id"])
+
+    async def team(self) -> str:
+        """A directory team of the operation's own."""
+        async with self._lock:
+            if self._team is None:
+                self._team = await self._new_team()
+            return self._team
+
+    async def _new_team(self) -> str:
+        tag = uuid.uuid4().hex[:12]
+        body = {"name": f"Scratch team {tag}", "code": f"SCR-{tag}"}
+        return str((await self._admin("/directory/teams", body))["id"])
+
+    async def practitioner(self) -> str:
+        """A directory practitioner in team A who is none of the personas."""
+        async with self._lock:
+            if self._practitioner is None:
+                tag = uuid.uuid4().hex[:12]
+                body = {
+                    "subject": f"scratch-{tag}",
+                    "display_name": f"Scratch practitioner {tag}",
+                    "discipline": "family_support_worker",
+                }
+                self._practitioner = str(
+                    (await self._admin("/directory/practitioners", body))["id"]
+                )
+                await self._join(self._practitioner, str(self.world.team(p.TEAM_A)))
+            return self._practitioner
+
+    async def membership(self) -> str:
+        """A new membership of the operation's practitioner, in a team of its own."""
+        practitioner = await self.practitioner()
+        return await self._join(practitioner, await self._new_team())
+
+    async def _join(self, practitioner: str, team: str) -> str:
+        path = f"/directory/practitioners/{practitioner}/memberships"
+        return str((await self._admin(path, {"team_id": team}))["id"])
+
+    async def _admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await post(self.stack, p.ADMINISTRATOR, path, body, unit=GATEWAY)
