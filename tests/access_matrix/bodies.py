@@ -59,9 +59,10 @@ async def family_without_case(fill: Fill, siblings: dict[str, Any]) -> Any:
     return (await fill.scratch.family())[0]
 
 
-async def unknown_practitioner(fill: Fill, siblings: dict[str, Any]) -> Any:
-    # Allocating someone who is none of the personas changes nobody's access.
-    return str(uuid.uuid4())
+async def bystander_practitioner(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # Allocating someone who is none of the personas changes nobody's access; the workbook
+    # allocates only practitioners the directory has announced.
+    return await fill.scratch.bystander()
 
 
 async def discipline(fill: Fill, siblings: dict[str, Any]) -> Any:
@@ -107,7 +108,7 @@ async def unique_name(fill: Fill, siblings: dict[str, Any]) -> Any:
 BODY_VALUES: dict[str, Value] = {
     "owning_team_id": team_a,
     "CaseCreate.family_id": family_without_case,
-    "AllocationCreate.practitioner_id": unknown_practitioner,
+    "AllocationCreate.practitioner_id": bystander_practitioner,
     "discipline": discipline,
     "entry_type": entry_type,
     "person_ids": parent_ids,

@@ -18,7 +18,8 @@ from tests.access_matrix.operations import Operation, all_operations
 from tests.access_matrix.runner import SUMMARY_LINES, Matrix, Report
 from tests.access_matrix.stack import Stack, running_stack, seed_directory
 from tests.access_matrix.world import World, build_world
-from workbook_api.disciplines.config import RecordingSettings, load_recording_config
+from workbook_api.disciplines.config import load_recording_config
+from workbook_api.settings import workbook_settings
 
 
 @dataclass
@@ -42,7 +43,7 @@ async def matrix_env(
     internal_headers: Callable[[Principal, str], dict[str, str]],
 ) -> AsyncIterator[MatrixEnv]:
     """Start every unit, put the personas in the directory and record the world."""
-    config = load_recording_config(RecordingSettings().recording_config)
+    config = load_recording_config(workbook_settings(kernel_settings).workbook_recording_config)
     cast = p.personas(config)
     markers = new_markers()
     tag = uuid.uuid4().hex[:10]

@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from services.registry import GATEWAY
+from services.event_contracts import DIRECTORY_PRACTITIONER_CHANGED, PractitionerSnapshot
+from services.registry import GATEWAY, WORKBOOK
 from tests.access_matrix import personas as p
 from tests.access_matrix.stack import Stack
 from tests.access_matrix.world import (
@@ -28,6 +29,7 @@ from tests.access_matrix.world import (
     register_family,
     relate,
 )
+from tests.support.events import cloud_event, deliver
 
 NARRATIVE = "Scratch record written by the access matrix."
 
@@ -107,11 +109,28 @@ class Scratch:
                 self._summaries[draft] = str((await post(self.stack, author, path, body))["id"])
             return self._summaries[draft]
 
+    async def bystander(self) -> str:
+        """A practitioner who is none of the personas, announced to the workbook as the
+        directory's relay would announce them (a signed snapshot to its inbox)."""
+        worker = uuid.uuid4()
+        snapshot = PractitionerSnapshot(
+            practitioner_id=worker,
+            display_name="Scratch worker",
+            discipline="family_support_worker",
+            roles=["practitioner"],
+            active=True,
+            version=1,
+        )
+        event = cloud_event(DIRECTORY_PRACTITIONER_CHANGED, snapshot.model_dump(mode="json"))
+        delivered = await deliver(self.stack.clients[WORKBOOK.name], event)
+        assert delivered.status_code == 204, delivered.text
+        return str(worker)
+
     async def allocation(self) -> str:
         """A new allocation of a practitioner who is none of the personas."""
         case = await self.case()
         body = {
-            "practitioner_id": str(uuid.uuid4()),
+            "practitioner_id": await self.bystander(),
             "practitioner_name": "Scratch worker",
             "discipline": "family_support_worker",
         }

@@ -19,15 +19,19 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from gateway.directory import events as directory_events
 from gateway.directory.models import Practitioner, Team, TeamMembership
 from gateway.directory.service import load_principal, london_today
 from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.principal import Principal
-from services.registry import GATEWAY, UNITS, Unit
+from services.registry import BACKENDS, GATEWAY, UNITS, Unit
+from services.relay import OutboxRelay, RelaySettings, Subscriber
 from services.settings import KernelSettings, async_database_url
+from services.subscriptions import DIRECTORY_EVENTS
 from tests.access_matrix.operations import unit_app_factory
 from tests.access_matrix.personas import ANONYMOUS, Persona
+from tests.support.events import TEST_INBOX_SECRET
 
 InternalHeaders = Callable[[Principal, str], dict[str, str]]
 
@@ -44,6 +48,8 @@ def unit_settings(unit: Unit, kernel: KernelSettings) -> KernelSettings:
             db_pool_size=5,
             principal_cache_ttl_seconds=0,
             rate_limit_enabled=False,
+            # The matrix sends hundreds of anonymous requests from one address on purpose.
+            auth_failure_limit_enabled=False,
         )
     return kernel
 
@@ -186,4 +192,43 @@ async def running_stack(
                     timeout=60,
                 )
             )
+        await announce_directory(
+            apps[GATEWAY.name], [p.practitioner_id for p in principals.values()], apps
+        )
         yield Stack(clients, principals, tokens, internal_headers, apps)
+
+
+async def announce_directory(
+    gateway: FastAPI, practitioner_ids: list[UUID], apps: Mapping[str, FastAPI]
+) -> None:
+    """Tell every service about the personas as production does: the directory publishes
+    their snapshots and its outbox relay delivers them, signed, to each unit's inbox."""
+    sessions = gateway.state.sessionmaker
+    async with sessions() as session, session.begin():
+        for practitioner_id in practitioner_ids:
+            practitioner = await session.get(Practitioner, practitioner_id)
+            assert practitioner is not None
+            await directory_events.practitioner_changed(session, practitioner)
+    receivers = [unit for unit in BACKENDS if unit.name in apps]
+    mounts = {
+        f"http://{unit.name}.test": httpx.ASGITransport(app=apps[unit.name]) for unit in receivers
+    }
+    async with httpx.AsyncClient(mounts=mounts) as client:
+        relay = OutboxRelay(
+            sessions,
+            gateway.state.kernel,
+            RelaySettings(
+                subscribers=[
+                    Subscriber(
+                        name=unit.name,
+                        url=f"http://{unit.name}.test/events",
+                        secret=TEST_INBOX_SECRET,
+                        types=[DIRECTORY_EVENTS],
+                    )
+                    for unit in receivers
+                ]
+            ),
+            client,
+        )
+        while await relay.run_once():
+            pass
