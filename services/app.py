@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from starlette.middleware import Middleware
 
+from services.audit_sealer import sealer_lifespan_hook
 from services.db import create_engine, create_sessionmaker, install_database_handlers
 from services.errors import Problem, install_problem_handlers
 from services.health import router as health_router
@@ -81,8 +82,8 @@ def create_service_app(
             app.state.sessionmaker = create_sessionmaker(engine)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
-            # Every service relays its outbox; without subscribers configured it stays idle.
-            for hook in (*on_startup, relay_lifespan_hook()):
+            # Every service relays its outbox (idle without subscribers) and seals its audit log.
+            for hook in (*on_startup, relay_lifespan_hook(), sealer_lifespan_hook()):
                 await hook(app, stack)
             # Start-up leaves ~100k long-lived objects (models, routes, schemas); full GC
             # passes over them stalled requests ~100 ms each second (bench/README.md).
