@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
-from sqlalchemy import MetaData, Table, Text, func, select, text
+from sqlalchemy import Table, Text, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,17 +23,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.audit import AuditEvent, audit, audit_outside_request, write_audit
 from services.audit_chain import format_occurred_at, row_hash, verify_all, verify_chain
-from services.audit_ddl import create_sealing_guards_sql
 from services.db import DbSession, create_sessionmaker, install_database_handlers
 from services.errors import NotFound, ProblemError, install_problem_handlers
 from services.idempotency import PRINCIPAL_SCOPE_KEY
-from services.kernel_tables import GENESIS_HASH, define_kernel_tables
+from services.kernel_tables import GENESIS_HASH
 from services.outbox import publish
 from services.principal import Principal
 from services.registry import UNITS
 from services.request_context import RequestContextMiddleware
 from services.settings import async_database_url
-from tests.support.audit import seal
+from tests.support.audit import scratch_audit_log, seal
 from workbook_api.models import kernel
 
 AUDIT = kernel.audit_log
@@ -55,16 +54,8 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 @pytest.fixture
 async def scratch_audit(engine: AsyncEngine) -> AsyncIterator[Table]:
     """A throwaway schema with its own guarded audit log, so tampering touches no shared chain."""
-    schema = f"audit_scratch_{uuid.uuid4().hex[:10]}"
-    table = define_kernel_tables(MetaData(schema=schema)).audit_log
-    async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        await conn.run_sync(lambda sync_conn: table.create(sync_conn))
-        for statement in create_sealing_guards_sql(schema):
-            await conn.exec_driver_sql(statement)
-    yield table
-    async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    async with scratch_audit_log(engine) as table:
+        yield table
 
 
 def event(n: int = 0, **overrides: Any) -> AuditEvent:
