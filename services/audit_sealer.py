@@ -120,6 +120,7 @@ class AuditSealer:
             " AS v(position, seq, prev_hash, hash)"
             " WHERE a.position = v.position AND a.seq IS NULL"
         )
+        self._pending = select(table.c.position).where(table.c.seq.is_(None)).limit(1)
 
     async def seal_round(self, *, wait_for_lock: bool = False) -> Round:
         """Seal one batch of committed rows in one transaction; return what was done."""
@@ -206,21 +207,42 @@ class AuditSealer:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Seal until `stop` is set: at once while batches come back full, else every poll."""
         failures = 0
-        while not stop.is_set():
-            full = False
-            try:
-                full = (await self.seal_round()).full
-                failures = 0
-            except Exception:
-                failures += 1
-                log.exception("audit sealing round failed (%d in a row)", failures)
-            if full:
-                continue
-            pause = self.settings.poll_interval_seconds * 2 ** min(failures, 10)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(
-                    stop.wait(), timeout=min(pause, self.settings.max_backoff_seconds)
-                )
+        probe: AsyncConnection | None = None
+        try:
+            while not stop.is_set():
+                full = False
+                try:
+                    if probe is None:
+                        probe = await self._probe_connection()
+                    if await probe.scalar(self._pending):
+                        full = (await self.seal_round()).full
+                    failures = 0
+                except Exception:
+                    failures += 1
+                    log.exception("audit sealing round failed (%d in a row)", failures)
+                    await _discard(probe)
+                    probe = None
+                if full:
+                    continue
+                pause = self.settings.poll_interval_seconds * 2 ** min(failures, 10)
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        stop.wait(), timeout=min(pause, self.settings.max_backoff_seconds)
+                    )
+        finally:
+            await _discard(probe)
+
+    async def _probe_connection(self) -> AsyncConnection:
+        # Idle polls are one indexed query on a connection kept for them, outside any
+        # transaction: no pool checkout, ping, BEGIN or reset, a few times a second per process.
+        conn = await self.engine.connect()
+        return await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def _discard(conn: AsyncConnection | None) -> None:
+    if conn is not None:
+        with suppress(Exception):
+            await conn.close()
 
 
 def sealer_lifespan_hook(settings: SealerSettings | None = None) -> LifespanHook:

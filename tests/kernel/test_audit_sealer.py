@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Table, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -29,6 +30,7 @@ from supervision_api.models import kernel as supervision_kernel
 from tests.conftest import PROJECT_ROOT, running
 from tests.kernel.widget_app import create_widget_app
 from tests.support.audit import scratch_audit_log, seal
+from tests.support.tcp_proxy import CuttableProxy, Target
 
 
 @pytest.fixture(scope="module")
@@ -409,10 +411,7 @@ async def test_a_service_seals_its_audit_rows_in_the_background(
     kernel: KernelTables = supervision_kernel
     async with running(create_widget_app(kernel_settings)):
         positions = await write(engine, kernel.audit_log, 2, "background")
-        deadline = time.monotonic() + 20
-        while None in (sealed := await sealed_seqs(engine, kernel.audit_log, positions)):
-            assert time.monotonic() < deadline, "the service's sealer did not seal"
-            await asyncio.sleep(0.05)
+        sealed = await wait_until_sealed(engine, kernel.audit_log, positions)
     assert sealed == list(range(sealed[0], sealed[0] + 2))
 
 
@@ -426,3 +425,49 @@ async def sealed_seqs(engine: AsyncEngine, table: Table, positions: list[int]) -
             )
         ).all()
     return [row.seq for row in rows]
+
+
+async def wait_until_sealed(engine: AsyncEngine, table: Table, positions: list[int]) -> list[Any]:
+    """Poll (with a deadline) until a background sealer has sealed every given row."""
+    deadline = time.monotonic() + 20
+    while None in (sealed := await sealed_seqs(engine, table, positions)):
+        assert time.monotonic() < deadline, f"not sealed in time: {sealed}"
+        await asyncio.sleep(0.02)
+    return sealed
+
+
+async def test_the_sealer_rides_out_a_database_outage(
+    engine: AsyncEngine, log_table: Table, database_url: str
+) -> None:
+    proxy = CuttableProxy(Target.from_database_url(database_url))
+    await proxy.start()
+    parsed = make_url(async_database_url(database_url))
+    query = {k: v for k, v in parsed.query.items() if k != "host"}
+    through = parsed.set(host="127.0.0.1", port=proxy.port, query=query)
+    proxied = create_async_engine(through, connect_args={"timeout": 1.0})
+    settings = SealerSettings(poll_interval_seconds=0.02, max_backoff_seconds=0.3)
+    stop = asyncio.Event()
+    task = asyncio.create_task(AuditSealer(proxied, log_table, settings).run_forever(stop))
+    try:
+        before = await wait_until_sealed(
+            engine, log_table, await write(engine, log_table, 2, "before")
+        )
+        await proxy.cut()
+        during = await write(engine, log_table, 2, "during")  # requests never wait for it
+        await asyncio.sleep(0.5)
+        while_down = await sealed_seqs(engine, log_table, during)
+        await proxy.start()
+        after = await wait_until_sealed(engine, log_table, during)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+        await proxied.dispose()
+        await proxy.cut()
+    async with engine.connect() as conn:
+        report = await verify_chain(conn, log_table)
+
+    assert before == [1, 2]
+    assert while_down == [None, None]
+    assert after == [3, 4]
+    assert report.ok
+    assert (report.checked, report.unsealed) == (4, 0)
