@@ -30,8 +30,9 @@ can switch the triggers off) is the sealing lag; `fsm audit verify` reports it.
 
 No LISTEN/NOTIFY: a transaction that sends NOTIFY takes a database-wide lock while it commits,
 which would put every request back in one queue. The sealer polls a partial index of unsealed
-rows instead, every `poll_interval_seconds` (200 ms by default), and loops without pausing while
-batches come back full.
+rows instead, on a connection kept for it (one query, no transaction): every
+`poll_interval_seconds` (200 ms) while rows keep coming, backing off to
+`idle_poll_interval_seconds` (1 s) when idle, and without pausing while batches come back full.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class SealerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FSM_AUDIT_SEALER_", extra="forbid")
 
     poll_interval_seconds: float = Field(default=0.2, gt=0, le=60)
+    # Empty polls double the interval up to this, so an idle service costs next to nothing.
+    idle_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     batch_size: int = Field(default=500, ge=1, le=10_000)
     # Rows waiting longer than this are logged as a lagging sealer (and fail `fsm audit verify`).
     stale_after_seconds: float = Field(default=300.0, gt=0)
@@ -207,6 +210,7 @@ class AuditSealer:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Seal until `stop` is set: at once while batches come back full, else every poll."""
         failures = 0
+        interval = self.settings.poll_interval_seconds
         probe: AsyncConnection | None = None
         try:
             while not stop.is_set():
@@ -216,6 +220,9 @@ class AuditSealer:
                         probe = await self._probe_connection()
                     if await probe.scalar(self._pending):
                         full = (await self.seal_round()).full
+                        interval = self.settings.poll_interval_seconds
+                    else:
+                        interval = min(interval * 2, self.settings.idle_poll_interval_seconds)
                     failures = 0
                 except Exception:
                     failures += 1
@@ -224,7 +231,7 @@ class AuditSealer:
                     probe = None
                 if full:
                     continue
-                pause = self.settings.poll_interval_seconds * 2 ** min(failures, 10)
+                pause = interval * 2 ** min(failures, 10)
                 with suppress(TimeoutError):
                     await asyncio.wait_for(
                         stop.wait(), timeout=min(pause, self.settings.max_backoff_seconds)
