@@ -471,3 +471,46 @@ async def test_the_sealer_rides_out_a_database_outage(
     assert after == [3, 4]
     assert report.ok
     assert (report.checked, report.unsealed) == (4, 0)
+
+
+CANONICAL_IN_SQL = """
+    SELECT hash = encode(sha256(convert_to(
+        prev_hash || chr(31) || seq::text || chr(31) || id::text || chr(31)
+        || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || chr(31)
+        || actor_subject || chr(31) || coalesce(actor_practitioner_id::text, '') || chr(31)
+        || action || chr(31) || resource_type || chr(31) || coalesce(resource_id, '') || chr(31)
+        || coalesce(case_id::text, '') || chr(31) || purpose || chr(31) || outcome || chr(31)
+        || request_id || chr(31) || details::text, 'UTF8')), 'hex')
+    FROM {t} ORDER BY seq
+"""
+
+
+async def test_sealed_hashes_follow_the_documented_canonical_form(
+    engine: AsyncEngine, log_table: Table
+) -> None:
+    # Computed here by PostgreSQL, independently of the Python that sealed the rows.
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await write_audit(
+            session,
+            log_table,
+            actor="test|canonical",
+            request_id="req-canonical",
+            events=[
+                AuditEvent("read", "case", None, None, "direct_work"),
+                AuditEvent(
+                    "export",
+                    "chronology",
+                    "cafe",
+                    uuid.uuid4(),
+                    "court",
+                    "denied",
+                    {"é": "ü", "n": 1.50, "big": 10**20, "nested": {"b": [1, None]}},
+                ),
+            ],
+        )
+    await seal(engine, log_table)
+    async with engine.connect() as conn:
+        matches = (
+            await conn.exec_driver_sql(CANONICAL_IN_SQL.format(t=f'"{log_table.schema}".audit_log'))
+        ).scalars()
+        assert list(matches) == [True, True]
