@@ -31,6 +31,7 @@ from tests.conftest import PROJECT_ROOT, running
 from tests.kernel.widget_app import create_widget_app
 from tests.support.audit import scratch_audit_log, seal
 from tests.support.tcp_proxy import CuttableProxy, Target
+from workbook_api.models import kernel as workbook_kernel
 
 
 @pytest.fixture(scope="module")
@@ -514,3 +515,16 @@ async def test_sealed_hashes_follow_the_documented_canonical_form(
             await conn.exec_driver_sql(CANONICAL_IN_SQL.format(t=f'"{log_table.schema}".audit_log'))
         ).scalars()
         assert list(matches) == [True, True]
+
+
+async def test_an_audit_write_never_waits_for_another_open_transaction(engine: AsyncEngine) -> None:
+    # Before sealing moved off the request path, every audit insert took the schema's chain
+    # lock until commit: this second writer would have queued behind the open first one.
+    table = workbook_kernel.audit_log
+    sessions = create_sessionmaker(engine)
+    async with sessions() as open_one, open_one.begin():
+        await write_audit(
+            open_one, table, actor="test|slow", request_id="req-slow", events=[event()]
+        )
+        committed = await asyncio.wait_for(write(engine, table, 1, "fast"), timeout=10)
+    assert len(committed) == 1
