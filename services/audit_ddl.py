@@ -8,8 +8,9 @@ unsealed row (set seq, prev_hash and hash from NULL, once, changing nothing else
 and TRUNCATE are refused.
 
 `create_audit_guards_sql` and `drop_audit_guards_sql` are the v1 triggers (the chain built
-under a lock inside each inserting transaction). They are frozen: `upgrade_v1` still calls them,
-and `downgrade_v2` reinstalls them.
+under a lock inside each inserting transaction); `create_sealing_guards_sql` and
+`drop_sealing_guards_sql` are v2's. Migration steps call them, so all four are frozen: a change
+to the guards is a new pair of functions and a new kernel step, never an edit here.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def drop_audit_guards_sql(schema: str) -> list[str]:
 
 
 def create_sealing_guards_sql(schema: str) -> list[str]:
-    """SQL that installs the v2 triggers: inserts unsealed, seals set once, nothing else."""
+    """SQL that installs the v2 triggers: rows go in unsealed, seals are set once (frozen)."""
     q = quoted_identifier(schema)
     return [
         f"""

@@ -1,7 +1,8 @@
-"""Frozen migration steps for the kernel tables, called from each service's first revision.
+"""Frozen migration steps for the kernel tables, called from each service's revisions.
 
-These are snapshots: when the kernel tables change, add `upgrade_v2` here and a new revision in
-every service, never edit v1.
+These are snapshots: when the kernel tables change, add the next step (`upgrade_v3`) here and a
+new revision in every service, never edit an existing step. v1 (each service's first revision)
+creates the tables; v2 (`<schema>_audit_sealing`) moves the audit chain off the request path.
 """
 
 from __future__ import annotations
