@@ -5,10 +5,14 @@
 (a) Entry creation (final, with its revision, audit row and outbox event) through the gateway:
     p50/p99 and throughput for one client in a closed loop, and for 4 and 8 concurrent clients,
     with the CPU each service process spent per request.
+    The same run then times the same durable work done with raw asyncpg (bench/raw_recording.py:
+    8 connections, each transaction an entry, its revision, an outbox event and a hash-chained
+    audit row) and prints entries/s through the gateway at 8 clients as a ratio of it.
 (b) The first chronology page of cases with 100, 1,000 and 10,000 entries (bulk-inserted with
     SQL), p50/p99 per size and the ratio to the 100-entry case measured in the same run: the
     machine is shared and noisy, so the ratios, not the absolute numbers, say whether the read
-    stays flat as a family's record grows (DESIGN.md section 7).
+    stays flat as a family's record grows (DESIGN.md section 7). The gateway's and the
+    workbook's CPU per read is printed for each order.
 
 The deployed shape: the workbook and the gateway run as separate processes, each started as
 `fsm serve <unit>` starts it (one uvicorn process, on 127.0.0.1), with development keys in a
@@ -46,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway_bench import (  # noqa: E402  (bench/ is the script's directory)
+from gateway_bench import (  # noqa: E402
     LOOPBACK,
     RATE_LIMIT_NEVER_REFUSES,
     Child,
@@ -59,6 +63,12 @@ from gateway_bench import (  # noqa: E402  (bench/ is the script's directory)
     uvicorn_flavour,
     wait_ready,
 )
+from raw_recording import (  # noqa: E402  (bench/ is the script's directory)
+    CONNECTIONS,
+    drop_scratch,
+    load_template,
+    transactions_per_second,
+)
 
 from services.cli import dev_token_issuer_and_audience  # noqa: E402
 from services.dev_keys import ensure_dev_keys, load_dev_keys, mint_dev_access_token  # noqa: E402
@@ -69,6 +79,7 @@ from services.settings import async_database_url  # noqa: E402
 SIZES: Final = (100, 1_000, 10_000)
 PAGE: Final = 50
 CONCURRENT_CLIENTS: Final = (4, 8)
+RAW_SECONDS: Final = 5.0
 
 
 @dataclass(frozen=True)
@@ -213,7 +224,8 @@ async def open_case(api: Api, manager: Actor, worker: Actor, team: uuid.UUID) ->
     return case
 
 
-async def bench_creation(api: Api, worker: Actor, case_id: str, creates: int) -> None:
+async def bench_creation(api: Api, worker: Actor, case_id: str, creates: int) -> tuple[float, str]:
+    """Time entry creation; return entries/s at the most clients and one created entry's id."""
     print("\n(a) entry creation: POST /workbook/cases/{id}/entries via the gateway, final,")
     print("    with revision + audit + outbox")
 
@@ -226,9 +238,12 @@ async def bench_creation(api: Api, worker: Actor, case_id: str, creates: int) ->
             "finalise": True,
         }
 
+    created: list[str] = []
+
     async def create(i: int) -> float:
         started = time.perf_counter()
-        await call(api, "POST", f"/cases/{case_id}/entries", worker, json=body(i))
+        response = await call(api, "POST", f"/cases/{case_id}/entries", worker, json=body(i))
+        created.append(response.json()["id"])
         return (time.perf_counter() - started) * 1000
 
     # Warm the connections, pools and caches with as many clients as the widest scenario.
@@ -236,6 +251,7 @@ async def bench_creation(api: Api, worker: Actor, case_id: str, creates: int) ->
     await asyncio.gather(*(create(i) for i in range(warm)))
     for i in range(20):
         await create(i)
+    throughput = 0.0
     for clients in (1, *CONCURRENT_CLIENTS):
         samples: list[float] = []
         cpu_before = api.cpu_seconds()
@@ -253,10 +269,28 @@ async def bench_creation(api: Api, worker: Actor, case_id: str, creates: int) ->
         )
         label = "1 client, closed loop" if clients == 1 else f"{clients} clients, closed loop"
         report(label, samples)
+        throughput = len(samples) / elapsed
         print(
-            f"  {'':<34} throughput {len(samples) / elapsed:7.1f} entries/s"
+            f"  {'':<34} throughput {throughput:7.1f} entries/s"
             f"  CPU/req gateway {gateway_cpu:.0f} us, workbook {workbook_cpu:.0f} us"
         )
+    return throughput, created[-1]
+
+
+async def bench_raw_baseline(database_url: str, entry_id: str, through_gateway: float) -> None:
+    """Time the same durable work with raw asyncpg and print the gateway's rate as a ratio."""
+    dsn = async_database_url(database_url).replace("postgresql+asyncpg://", "postgresql://")
+    print(f"\n    baseline: raw asyncpg, {CONNECTIONS} connections, one entry per transaction")
+    template = await load_template(dsn, entry_id)
+    try:
+        raw = await transactions_per_second(dsn, template, RAW_SECONDS)
+    finally:
+        await drop_scratch(dsn)
+    print(f"  {'raw asyncpg, same durable work':<34} throughput {raw:7.1f} transactions/s")
+    print(
+        f"  through the gateway at {max(CONCURRENT_CLIENTS)} clients: {through_gateway:.1f}"
+        f" entries/s = x{through_gateway / raw:.3f} of raw asyncpg (DESIGN.md target x0.15)"
+    )
 
 
 BULK_ENTRIES = text(
@@ -337,10 +371,18 @@ async def bench_chronology(
                 await read(cases[size], order)
         # Interleave the sizes so drift on a shared machine hits them all alike.
         samples: dict[int, list[float]] = {size: [] for size in SIZES}
+        cpu_before = api.cpu_seconds()
         for _ in range(reads):
             for size in SIZES:
                 samples[size].append(await read(cases[size], order))
-        print(f"  order={order}")
+        gateway_cpu, workbook_cpu = (
+            (after - before) / (reads * len(SIZES)) * 1e6
+            for after, before in zip(api.cpu_seconds(), cpu_before, strict=True)
+        )
+        print(
+            f"  order={order}  CPU/req (all sizes) gateway {gateway_cpu:.0f} us,"
+            f" workbook {workbook_cpu:.0f} us"
+        )
         for size in SIZES:
             results[size] = report(f"{size:>6} entries", samples[size])
         base50, base99 = results[SIZES[0]]
@@ -375,7 +417,8 @@ async def run(
             api = Api(client, gateway, workbook)
             manager, worker = people.actor(state_dir, "manager"), people.actor(state_dir, "worker")
             case = await open_case(api, manager, worker, people.team)
-            await bench_creation(api, worker, case["id"], creates)
+            through_gateway, entry_id = await bench_creation(api, worker, case["id"], creates)
+            await bench_raw_baseline(database_url, entry_id, through_gateway)
             await bench_chronology(api, engine, manager, worker, people.team, reads)
     finally:
         await engine.dispose()

@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.allowed_methods import AllowedMethodsMiddleware
+from services.audit_sealer import sealer_lifespan_hook
 from services.db import create_engine, create_sessionmaker, install_database_handlers
 from services.errors import install_problem_handlers
 from services.health import router as health_router
@@ -118,8 +119,8 @@ def create_service_app(
             await start_metrics(app, stack)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
-            # Every service relays its outbox; without subscribers configured it stays idle.
-            for hook in (*on_startup, relay_lifespan_hook()):
+            # Every service relays its outbox (idle without subscribers) and seals its audit log.
+            for hook in (*on_startup, relay_lifespan_hook(), sealer_lifespan_hook()):
                 await hook(app, stack)
             # Start-up leaves ~100k long-lived objects (models, routes, schemas); full GC
             # passes over them stalled requests ~100 ms each second (bench/README.md).

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     FetchedValue,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 GENESIS_HASH = "0" * 64
+AUDIT_SEALED_TOGETHER = "(seq IS NULL) = (prev_hash IS NULL) AND (seq IS NULL) = (hash IS NULL)"
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,13 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
     audit_log = Table(
         "audit_log",
         metadata,
-        # seq, prev_hash and hash are set by the database trigger, never by the application.
-        Column(
-            "seq", BigInteger, primary_key=True, autoincrement=False, server_default=FetchedValue()
-        ),
+        # position orders insertion; seq, prev_hash and hash are the chain, set once by the
+        # sealer (services/audit_sealer.py) after the row commits, never by the request.
+        Column("position", BigInteger, Identity(always=True), primary_key=True),
+        Column("seq", BigInteger, nullable=True, unique=True),
         Column("id", UUID(as_uuid=True), nullable=False, unique=True),
+        # The inserting transaction, set by the trigger: the sealer keeps its rows together.
+        Column("txid", BigInteger, nullable=True, server_default=FetchedValue()),
         Column("occurred_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("actor_subject", Text, nullable=False),
         Column("actor_practitioner_id", UUID(as_uuid=True), nullable=True),
@@ -57,10 +61,13 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
         Column("outcome", Text, nullable=False),
         Column("request_id", Text, nullable=False),
         Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-        Column("prev_hash", Text, nullable=False),
-        Column("hash", Text, nullable=False),
-        Index("ix_audit_log_case_id_seq", "case_id", "seq"),
-        Index("ix_audit_log_actor_subject_seq", "actor_subject", "seq"),
+        Column("prev_hash", Text, nullable=True),
+        Column("hash", Text, nullable=True),
+        CheckConstraint(AUDIT_SEALED_TOGETHER, name="sealed_together"),
+        Index("ix_audit_log_case_id_position", "case_id", "position"),
+        Index("ix_audit_log_actor_subject_position", "actor_subject", "position"),
+        # Only the rows waiting for the sealer: small however long the log grows.
+        Index("ix_audit_log_unsealed", "txid", "position", postgresql_where=text("seq IS NULL")),
     )
     outbox_event = Table(
         "outbox_event",

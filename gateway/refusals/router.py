@@ -17,15 +17,15 @@ from services.unit_of_work import DbSession
 router = kit_router(tags=["refusals"])
 
 
-def _audit_seq(value: Any) -> int:
-    seq = int(value)
-    if not 0 < seq < 2**63:
+def _log_position(value: Any) -> int:
+    position = int(value)
+    if not 0 < position < 2**63:
         raise ValueError("out of range")
-    return seq
+    return position
 
 
 # Windows are audit rows: newest first by their place in the audit log.
-WINDOW_ORDER = Keyset((literal_column("seq"), _audit_seq))
+WINDOW_ORDER = Keyset((literal_column("position"), _log_position))
 
 
 def _window(row: Any) -> TokenFailureWindowRead:
@@ -63,8 +63,8 @@ async def list_token_failures(
         session,
         request.app.state.kernel.audit_log,
         limit=page.limit,
-        before_seq=after[0] if after is not None else None,
+        before_position=after[0] if after is not None else None,
         address=address,
     )
-    items, next_cursor = WINDOW_ORDER.page(rows, page, lambda row: (row.seq,))
+    items, next_cursor = WINDOW_ORDER.page(rows, page, lambda row: (row.position,))
     return Page(items=[_window(row) for row in items], next_cursor=next_cursor)

@@ -17,18 +17,19 @@ async def list_token_failure_windows(
     audit_log: Table,
     *,
     limit: int,
-    before_seq: int | None,
+    before_position: int | None,
     address: str | None,
 ) -> Sequence[Any]:
-    """Up to limit+1 token-failure rows, newest first, before the cursor's sequence number."""
+    """Up to limit+1 token-failure rows, newest first, before the cursor's log position."""
     c = audit_log.c
-    # Every such row is the anonymous actor's: the (actor_subject, seq) index serves this.
-    stmt = select(c.seq, c.occurred_at, c.resource_id, c.details).where(
+    # Every such row is the anonymous actor's: the (actor_subject, position) index serves this.
+    # Position, not seq: a row is listed as soon as it is written, sealed or not.
+    stmt = select(c.position, c.occurred_at, c.resource_id, c.details).where(
         c.actor_subject == ANONYMOUS, c.action == TOKEN_REFUSED
     )
     if address is not None:
         stmt = stmt.where(c.resource_id == address)
-    if before_seq is not None:
-        stmt = stmt.where(c.seq < before_seq)
-    result = await session.execute(stmt.order_by(c.seq.desc()).limit(limit + 1))
+    if before_position is not None:
+        stmt = stmt.where(c.position < before_position)
+    result = await session.execute(stmt.order_by(c.position.desc()).limit(limit + 1))
     return result.all()

@@ -31,7 +31,7 @@ async def audit_rows(engine: AsyncEngine, resource_id: str) -> list[Any]:
         result = await connection.execute(
             text(
                 "SELECT action, outcome, actor_subject, details, request_id"
-                " FROM directory.audit_log WHERE resource_id = :id ORDER BY seq"
+                " FROM directory.audit_log WHERE resource_id = :id ORDER BY position"
             ),
             {"id": resource_id},
         )

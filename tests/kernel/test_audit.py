@@ -1,4 +1,4 @@
-"""The audit log: chained by the database, append-only, verified independently in Python."""
+"""The audit log: append-only in the database, sealed into a chain, verified in Python."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
-from sqlalchemy import MetaData, Table, Text, func, select, text
+from sqlalchemy import Table, Text, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,26 +21,19 @@ from sqlalchemy.ext.asyncio import (
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.audit import (
-    AuditEvent,
-    audit_outside_request,
-    format_occurred_at,
-    row_hash,
-    verify_all,
-    verify_chain,
-    write_audit,
-)
-from services.audit_ddl import create_audit_guards_sql
+from services.audit import AuditEvent, audit_outside_request, write_audit
+from services.audit_chain import format_occurred_at, row_hash, verify_all, verify_chain
 from services.auditing import audit
 from services.db import create_sessionmaker, install_database_handlers
 from services.errors import NotFound, ProblemError, install_problem_handlers
-from services.kernel_tables import GENESIS_HASH, define_kernel_tables
+from services.kernel_tables import GENESIS_HASH
 from services.outbox import publish
 from services.principal import Principal, attach_principal
 from services.registry import UNITS
 from services.request_context import RequestContextMiddleware
 from services.settings import async_database_url
 from services.unit_of_work import DbSession
+from tests.support.audit import scratch_audit_log, seal
 from workbook_api.models import kernel
 
 AUDIT = kernel.audit_log
@@ -62,16 +55,8 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 @pytest.fixture
 async def scratch_audit(engine: AsyncEngine) -> AsyncIterator[Table]:
     """A throwaway schema with its own guarded audit log, so tampering touches no shared chain."""
-    schema = f"audit_scratch_{uuid.uuid4().hex[:10]}"
-    table = define_kernel_tables(MetaData(schema=schema)).audit_log
-    async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        await conn.run_sync(lambda sync_conn: table.create(sync_conn))
-        for statement in create_audit_guards_sql(schema):
-            await conn.exec_driver_sql(statement)
-    yield table
-    async with engine.begin() as conn:
-        await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    async with scratch_audit_log(engine) as table:
+        yield table
 
 
 def event(n: int = 0, **overrides: Any) -> AuditEvent:
@@ -87,8 +72,9 @@ def event(n: int = 0, **overrides: Any) -> AuditEvent:
     return AuditEvent(**fields)
 
 
-async def fill(sessions: async_sessionmaker[AsyncSession], table: Table, count: int) -> None:
-    async with sessions() as session, session.begin():
+async def fill(engine: AsyncEngine, table: Table, count: int) -> None:
+    """Write `count` events in one transaction and seal them."""
+    async with create_sessionmaker(engine)() as session, session.begin():
         await write_audit(
             session,
             table,
@@ -96,26 +82,32 @@ async def fill(sessions: async_sessionmaker[AsyncSession], table: Table, count: 
             request_id="req-fill-0001",
             events=[event(i) for i in range(count)],
         )
+    await seal(engine, table)
 
 
 async def test_written_events_form_a_chain_that_verifies(
-    sessions: async_sessionmaker[AsyncSession], make_principal: Any
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], make_principal: Any
 ) -> None:
     principal: Principal = make_principal()
     async with sessions() as session, session.begin():
-        seqs = await write_audit(
+        positions = await write_audit(
             session,
             AUDIT,
             actor=principal,
             request_id="req-chain-0001",
             events=[event(1), event(2, outcome="denied"), event(3, resource_id=None)],
         )
-    assert seqs == [seqs[0], seqs[0] + 1, seqs[0] + 2]
+    await seal(engine, AUDIT)
     async with sessions() as session:
         rows = (
-            await session.execute(select(AUDIT).where(AUDIT.c.seq.in_(seqs)).order_by(AUDIT.c.seq))
+            await session.execute(
+                select(AUDIT).where(AUDIT.c.position.in_(positions)).order_by(AUDIT.c.seq)
+            )
         ).all()
         report = await verify_chain(session, AUDIT)
+    seqs = [r.seq for r in rows]
+    assert seqs == [seqs[0], seqs[0] + 1, seqs[0] + 2]
+    assert [r.position for r in rows] == positions
     assert [r.actor_practitioner_id for r in rows] == [principal.practitioner_id] * 3
     assert rows[1].prev_hash == rows[0].hash
     assert rows[2].prev_hash == rows[1].hash
@@ -124,7 +116,7 @@ async def test_written_events_form_a_chain_that_verifies(
 
 
 async def test_concurrent_writers_get_contiguous_seqs_and_a_valid_chain(
-    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     async def writer(i: int) -> list[int]:
         async with sessions() as session, session.begin():
@@ -135,7 +127,7 @@ async def test_concurrent_writers_get_contiguous_seqs_and_a_valid_chain(
                 request_id=f"req-writer-{i:04d}",
                 events=[event(i)],
             )
-            await asyncio.sleep(0.005)  # let other writers queue on the chain lock
+            await asyncio.sleep(0.005)  # let other writers interleave their inserts
             rest = await write_audit(
                 session,
                 AUDIT,
@@ -145,8 +137,20 @@ async def test_concurrent_writers_get_contiguous_seqs_and_a_valid_chain(
             )
         return first + rest
 
-    results = await asyncio.gather(*(writer(i) for i in range(20)))
-    # One transaction's rows are adjacent: the trigger's lock is held until commit.
+    written = await asyncio.gather(*(writer(i) for i in range(20)))
+    await seal(engine, AUDIT)
+    async with sessions() as session:
+        seq_of = dict(
+            (
+                await session.execute(
+                    select(AUDIT.c.position, AUDIT.c.seq).where(
+                        AUDIT.c.position.in_([p for positions in written for p in positions])
+                    )
+                )
+            ).all()
+        )
+    results = [[seq_of[p] for p in positions] for positions in written]
+    # One transaction's rows are adjacent: the sealer keeps a transaction's rows together.
     for seqs in results:
         assert seqs == list(range(seqs[0], seqs[0] + 3))
     everything = sorted(s for seqs in results for s in seqs)
@@ -167,9 +171,9 @@ async def test_concurrent_writers_get_contiguous_seqs_and_a_valid_chain(
     ids=["update", "delete", "truncate"],
 )
 async def test_database_refuses_changes_to_the_audit_log(
-    sessions: async_sessionmaker[AsyncSession], statement: str
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], statement: str
 ) -> None:
-    await fill(sessions, AUDIT, 1)
+    await fill(engine, AUDIT, 1)
     async with sessions() as session:
         with pytest.raises(DBAPIError) as raised:
             await session.execute(text(statement))
@@ -203,6 +207,7 @@ async def test_python_timestamp_form_equals_the_triggers(
                     details={"é": "ü\u001f", "n": 1.50, "big": 10**20, "nested": {"b": [1, None]}},
                 )
             )
+    await seal(engine, scratch_audit)
     fmt = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
     async with engine.connect() as conn:
         rows = (
@@ -246,7 +251,7 @@ async def test_tampering_is_reported_at_the_first_broken_seq(
     scratch_audit: Table,
     case: str,
 ) -> None:
-    await fill(sessions, scratch_audit, 10)
+    await fill(engine, scratch_audit, 10)
     statements, broken_seq, reason_word = TAMPERING[case]
     qualified = f'"{scratch_audit.schema}".audit_log'
     async with engine.connect() as conn:
@@ -268,7 +273,7 @@ async def test_tampering_is_reported_at_the_first_broken_seq(
 async def test_rehashed_row_breaks_the_next_link(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], scratch_audit: Table
 ) -> None:
-    await fill(sessions, scratch_audit, 8)
+    await fill(engine, scratch_audit, 8)
     qualified = f'"{scratch_audit.schema}".audit_log'
     async with engine.connect() as conn:
         transaction = await conn.begin()
@@ -302,10 +307,8 @@ async def test_empty_chain_verifies(engine: AsyncEngine, scratch_audit: Table) -
     assert report.head_hash == GENESIS_HASH
 
 
-async def test_verify_all_covers_every_unit(
-    database_url: str, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    await fill(sessions, AUDIT, 2)
+async def test_verify_all_covers_every_unit(database_url: str, engine: AsyncEngine) -> None:
+    await fill(engine, AUDIT, 2)
     reports = await verify_all(database_url)
     assert set(reports) == {unit.schema for unit in UNITS}
     assert all(r.ok for r in reports.values()), reports

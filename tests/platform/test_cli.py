@@ -24,6 +24,7 @@ from services import cli
 from services.demo import load_seeder, seed_all
 from services.migrate import upgrade_all
 from services.registry import UNITS, Unit
+from tests.support.audit import seal_database
 from tests.support.database import fresh_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -185,7 +186,10 @@ def test_migrate_check_finds_models_and_migrations_agree(
 def test_audit_verify_passes_on_intact_chains(
     database_url: str, tmp_path: Path, private_state: Path
 ) -> None:
-    result = fsm("audit", "verify", env=cli_env(private_state, database_url), cwd=tmp_path)
+    env = cli_env(private_state, database_url)
+    # Rows other tests wrote with no service running would be stale by now: seal them first.
+    assert fsm("audit", "seal", env=env, cwd=tmp_path).returncode == 0
+    result = fsm("audit", "verify", env=env, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr + result.stdout
     lines = result.stdout.splitlines()
@@ -208,6 +212,8 @@ def tampered_database_url() -> Iterator[str]:
                     " (%s, 'test|auditor', 'read', 'case', 'test', 'success', %s, 0, '', '')",
                     (str(uuid.uuid4()), request_id),
                 )
+        seal_database(url)
+        with connection.cursor() as cursor:
             # Superuser only: skips ordinary triggers, as an attacker with the database would.
             cursor.execute("SET session_replication_role = replica")
             cursor.execute("UPDATE workbook.audit_log SET action = 'export' WHERE seq = 2")
@@ -228,7 +234,7 @@ def test_audit_verify_names_the_first_broken_link(
 
 @pytest.fixture
 def chained_database_url() -> Iterator[str]:
-    """A database of its own with three workbook audit rows, chained by the trigger."""
+    """A database of its own with three workbook audit rows, inserted and not yet sealed."""
     with fresh_database(os.environ.get("TEST_DATABASE_URL"), PROJECT_ROOT / ".fsm") as url:
         upgrade_all(url)
         connection = psycopg2.connect(psycopg2_dsn(url))
@@ -245,10 +251,32 @@ def chained_database_url() -> Iterator[str]:
         yield url
 
 
+def test_audit_verify_fails_on_records_left_unsealed_and_seal_catches_up(
+    chained_database_url: str, tmp_path: Path, private_state: Path
+) -> None:
+    env = cli_env(private_state, chained_database_url)
+    fresh = fsm("audit", "verify", env=env, cwd=tmp_path)
+    stalled = fsm("audit", "verify", "--stale-after", "0.000001", env=env, cwd=tmp_path)
+    sealed = fsm("audit", "seal", env=env, cwd=tmp_path)
+    after = fsm("audit", "verify", "--stale-after", "0.000001", env=env, cwd=tmp_path)
+
+    assert fresh.returncode == 0, fresh.stdout
+    assert "workbook: ok (0 records, head " in fresh.stdout
+    assert "3 not sealed yet" in fresh.stdout
+    assert stalled.returncode == 1
+    assert "workbook: STALE (0 records chained; 3 not sealed yet" in stalled.stdout
+    assert sealed.returncode == 0, sealed.stderr
+    assert "workbook: sealed 3 records" in sealed.stdout
+    assert after.returncode == 0, after.stdout
+    assert "workbook: ok (3 records, head " in after.stdout
+    assert "not sealed" not in after.stdout
+
+
 def test_recorded_anchor_catches_a_cut_off_tail(
     chained_database_url: str, tmp_path: Path, private_state: Path
 ) -> None:
     env = cli_env(private_state, chained_database_url)
+    assert fsm("audit", "seal", env=env, cwd=tmp_path).returncode == 0
     anchors = tmp_path / "anchors.json"
     recorded = fsm("audit", "verify", "--record", str(anchors), env=env, cwd=tmp_path)
     assert recorded.returncode == 0, recorded.stderr

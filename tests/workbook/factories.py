@@ -296,7 +296,7 @@ async def audit_rows(engine: AsyncEngine, response: httpx.Response) -> list[Row[
         result = await connection.execute(
             text(
                 "SELECT action, resource_type, resource_id, case_id, purpose, outcome, details,"
-                " actor_subject FROM workbook.audit_log WHERE request_id = :rid ORDER BY seq"
+                " actor_subject FROM workbook.audit_log WHERE request_id = :rid ORDER BY position"
             ),
             {"rid": response.headers["x-request-id"]},
         )

@@ -1,7 +1,7 @@
 """The workbook's projection of the practitioner directory (from the gateway's events).
 
-Revision ID: workbook_0005
-Revises: workbook_outbox_traceparent
+Revision ID: workbook_0006
+Revises: workbook_audit_sealing
 Create Date: 2026-11-30
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "workbook_0005"
-down_revision: str | None = "workbook_outbox_traceparent"
+revision: str = "workbook_0006"
+down_revision: str | None = "workbook_audit_sealing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
