@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -71,10 +72,13 @@ from raw_recording import (  # noqa: E402  (bench/ is the script's directory)
 )
 
 from services.cli import dev_token_issuer_and_audience  # noqa: E402
+from services.cli.run import event_secrets  # noqa: E402
 from services.dev_keys import ensure_dev_keys, load_dev_keys, mint_dev_access_token  # noqa: E402
 from services.migrate import upgrade_all  # noqa: E402
 from services.principal import Principal  # noqa: E402
+from services.registry import GATEWAY, WORKBOOK  # noqa: E402
 from services.settings import async_database_url  # noqa: E402
+from services.subscriptions import relay_subscribers  # noqa: E402
 
 SIZES: Final = (100, 1_000, 10_000)
 PAGE: Final = 50
@@ -127,7 +131,8 @@ def report(label: str, samples_ms: list[float]) -> tuple[float, float]:
 async def add_directory_people(
     engine: AsyncEngine, team_id: uuid.UUID, people: list[tuple[Principal, str]]
 ) -> None:
-    """Put a team and its practitioners in the gateway's directory."""
+    """Put a team and its practitioners in the gateway's directory, and announce them."""
+    from gateway.directory import events
     from gateway.directory.models import Practitioner, Team, TeamMembership
 
     async with AsyncSession(engine) as session, session.begin():
@@ -153,6 +158,12 @@ async def add_directory_people(
                     role_in_team=role,
                 )
             )
+        await session.flush()
+        for principal, _ in people:
+            practitioner = await session.get(Practitioner, principal.practitioner_id)
+            assert practitioner is not None
+            # As in production, the workbook learns them from the directory's events.
+            await events.practitioner_changed(session, practitioner)
 
 
 def make_principal(
@@ -416,12 +427,28 @@ async def run(
         ) as client:
             api = Api(client, gateway, workbook)
             manager, worker = people.actor(state_dir, "manager"), people.actor(state_dir, "worker")
+            await known_to_the_workbook(engine, people.worker.practitioner_id)
             case = await open_case(api, manager, worker, people.team)
             through_gateway, entry_id = await bench_creation(api, worker, case["id"], creates)
             await bench_raw_baseline(database_url, entry_id, through_gateway)
             await bench_chronology(api, engine, manager, worker, people.team, reads)
     finally:
         await engine.dispose()
+
+
+async def known_to_the_workbook(engine: AsyncEngine, practitioner_id: uuid.UUID) -> None:
+    """Wait until the directory's relay has told the workbook about the practitioner."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                text("SELECT 1 FROM workbook.directory_practitioner WHERE id = :id"),
+                {"id": practitioner_id},
+            )
+        if found:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the workbook never learned the bench's practitioners from the relay")
 
 
 @dataclass(frozen=True)
@@ -465,13 +492,23 @@ async def seed_people(url: str) -> People:
 
 
 def start_services(children: Children, url: str, state_dir: Path) -> tuple[str, Child, Child]:
-    """Start the workbook and the gateway as `fsm serve` does; wait until both are ready."""
+    """Start the workbook and the gateway as `fsm serve` does; wait until both are ready.
+
+    The gateway's relay delivers the directory's events to the workbook's inbox, as `fsm run`
+    and the cluster configure them.
+    """
     workbook_port, gateway_port = free_port(), free_port()
     env = service_env(url, state_dir)
-    workbook = children.start("workbook", serve_argv("workbook", workbook_port), env)
+    workbook_url = f"http://{LOOPBACK}:{workbook_port}"
+    secrets = event_secrets()
+    workbook_env = {**env, "FSM_INBOX_SECRETS": json.dumps([secrets[WORKBOOK.name]])}
+    workbook = children.start("workbook", serve_argv("workbook", workbook_port), workbook_env)
     gateway_env = {
         **env,
-        "FSM_GATEWAY_UPSTREAM_WORKBOOK": f"http://{LOOPBACK}:{workbook_port}",
+        "FSM_GATEWAY_UPSTREAM_WORKBOOK": workbook_url,
+        "FSM_RELAY_SUBSCRIBERS": json.dumps(
+            relay_subscribers(GATEWAY, {WORKBOOK.name: workbook_url}, secrets)
+        ),
         **RATE_LIMIT_NEVER_REFUSES,
     }
     gateway = children.start("gateway", serve_argv("gateway", gateway_port), gateway_env)

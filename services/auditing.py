@@ -158,7 +158,7 @@ def default_purpose(request: Request) -> str:
     return purpose
 
 
-def access_purpose(
+async def access_purpose(
     request: Request,
     x_access_purpose: Annotated[
         str | None,
@@ -193,7 +193,7 @@ def access_purpose(
 AccessPurpose = Annotated[str, Depends(access_purpose)]
 
 
-def audit_note(request: Request) -> AuditNote:
+async def audit_note(request: Request) -> AuditNote:
     """The audit note of the request, for a handler to add what it learns."""
     trail = RequestAudit.of(request)
     if trail is None:

@@ -1,8 +1,12 @@
-"""Dependencies that hand handlers the authenticated principal and check roles."""
+"""Dependencies that hand handlers the authenticated principal and check roles.
+
+Async, like every dependency here that does no blocking work: FastAPI runs a plain `def`
+dependency in a worker thread, a hand-off that cost more than the check itself.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,7 +16,7 @@ from services.principal import Principal, principal_of
 
 
 @raises(401)
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     """The principal the gateway vouched for; absent only if middleware was bypassed."""
     principal = principal_of(request.scope)
     if principal is None:
@@ -23,12 +27,12 @@ def current_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_any_role(*roles: str) -> Callable[[Principal], Principal]:
+def require_any_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """Build a dependency that lets through principals holding at least one of `roles`."""
     wanted = frozenset(roles)
 
     @raises(403)
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.roles.isdisjoint(wanted):
             raise Forbidden()
         return principal

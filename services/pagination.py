@@ -87,7 +87,7 @@ class PageRequest:
 
 
 @raises(400)
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=512, description="next_cursor from the previous page")
@@ -149,7 +149,7 @@ def split_page(rows: Sequence[T], limit: int, key: Any) -> tuple[list[T], str | 
     return items, None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=512, description="next_cursor from the previous page")

@@ -42,4 +42,9 @@ class ReadModel(BaseModel):
     @classmethod
     def of(cls, source: Any, **extras: Any) -> Self:
         """Validate from `source`'s attributes, with `extras` beside or over them."""
+        mapping = getattr(source, "_mapping", None)
+        if mapping is not None:
+            # A query row: its mapping validates as a dict, several times faster than
+            # attribute by attribute (lists of rows are the hot path of every read).
+            return cls.model_validate({**mapping, **extras})
         return cls.model_validate(_WithExtras(source, extras) if extras else source)

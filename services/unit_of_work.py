@@ -135,7 +135,7 @@ async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
 Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 
-def request_session(uow: Work) -> AsyncSession:
+async def request_session(uow: Work) -> AsyncSession:
     """The request's session, for handlers that need nothing else of the unit of work."""
     return uow.session
 

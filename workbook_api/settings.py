@@ -32,7 +32,7 @@ def workbook_settings(settings: KernelSettings | None) -> WorkbookSettings:
     return WorkbookSettings.model_validate(settings.model_dump())
 
 
-def settings_from(request: Request) -> WorkbookSettings:
+async def settings_from(request: Request) -> WorkbookSettings:
     """The running app's workbook settings."""
     settings: WorkbookSettings = request.app.state.settings
     return settings

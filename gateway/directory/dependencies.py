@@ -20,7 +20,7 @@ TEAM_MANAGER = "team_manager"
 Administrator = Annotated[Principal, Depends(require_any_role(ADMINISTRATOR))]
 
 
-def reader_scope(principal: CurrentPrincipal) -> DirectoryScope:
+async def reader_scope(principal: CurrentPrincipal) -> DirectoryScope:
     """Administrators see every team; team managers only the teams they manage."""
     if principal.has_role(ADMINISTRATOR):
         return DirectoryScope.everything()
@@ -32,7 +32,7 @@ def reader_scope(principal: CurrentPrincipal) -> DirectoryScope:
 ReaderScope = Annotated[DirectoryScope, Depends(reader_scope)]
 
 
-def principal_resolver(request: Request) -> PrincipalResolver:
+async def principal_resolver(request: Request) -> PrincipalResolver:
     """The gateway's principal cache, to forget subjects whose record changed."""
     resolver: PrincipalResolver = request.app.state.gateway.principals
     return resolver

@@ -25,7 +25,7 @@ router = kit_router(tags=["chronology"])
 CSV_MEDIA_TYPE = "text/csv"
 
 
-def wants_csv(
+async def wants_csv(
     request: Request,
     note: Audit,
     format: Annotated[Literal["json", "csv"] | None, Query(description="Default: JSON")] = None,

@@ -17,12 +17,15 @@ from uuid import UUID
 import anyio
 from sqlalchemy import (
     Boolean,
+    ColumnClause,
+    CompoundSelect,
     Select,
     String,
     Uuid,
     case,
     cast,
     literal,
+    literal_column,
     null,
     select,
     tuple_,
@@ -169,6 +172,10 @@ def _event_branch(
     return query.limit(limit)
 
 
+_OCCURRED_AT: ColumnClause[Any] = literal_column("occurred_at")
+_ID: ColumnClause[Any] = literal_column("id")
+
+
 def chronology_query(
     access: CaseAccess,
     *,
@@ -176,14 +183,20 @@ def chronology_query(
     order: Order,
     limit: int,
     include_withdrawn: bool = False,
-) -> Select[Any]:
-    """Up to `limit` chronology rows after the keyset position, merged in event-time order."""
-    entries = _entry_branch(access, after, order, limit, include_withdrawn).subquery()
-    events = _event_branch(access.case.id, after, order, limit).subquery()
-    merged = union_all(select(entries), select(events)).subquery("chronology")
+) -> CompoundSelect[Any]:
+    """Up to `limit` chronology rows after the keyset position, merged in event-time order.
+
+    A plain UNION ALL of the two bounded branches (each in parentheses with its own ORDER BY
+    and LIMIT), ordered by column name: no subquery around it, whose column collections cost
+    more to build on every request than the database took to answer.
+    """
+    merged = union_all(
+        _entry_branch(access, after, order, limit, include_withdrawn),
+        _event_branch(access.case.id, after, order, limit),
+    )
     if order == "asc":
-        return select(merged).order_by(merged.c.occurred_at, merged.c.id).limit(limit)
-    return select(merged).order_by(merged.c.occurred_at.desc(), merged.c.id.desc()).limit(limit)
+        return merged.order_by(_OCCURRED_AT, _ID).limit(limit)
+    return merged.order_by(_OCCURRED_AT.desc(), _ID.desc()).limit(limit)
 
 
 def to_item(row: Any, config: RecordingConfig) -> ChronologyItem:

@@ -17,7 +17,7 @@ async def load_recording_config_on_startup(app: FastAPI, stack: AsyncExitStack) 
     app.state.recording_config = load_recording_config(settings.workbook_recording_config)
 
 
-def recording_config(request: Request) -> RecordingConfig:
+async def recording_config(request: Request) -> RecordingConfig:
     """The configuration loaded by the lifespan hook."""
     config: RecordingConfig = request.app.state.recording_config
     return config

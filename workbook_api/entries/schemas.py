@@ -182,6 +182,8 @@ class EntryOut(ReadModel):
     @classmethod
     def _from_record(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            if "etag" not in data and "version" in data:
+                data = {**data, "etag": etag_for(data["id"], data["version"])}
             return data
         values = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
         values.setdefault("restricted", data.sensitivity == "restricted")

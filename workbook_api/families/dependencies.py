@@ -31,7 +31,7 @@ RelationshipId = Annotated[UUID, Path(description="A relationship between member
 
 
 @raises(403)
-def family_recorder(principal: CurrentPrincipal) -> Principal:
+async def family_recorder(principal: CurrentPrincipal) -> Principal:
     """A caller whose role lets them register families and change family details."""
     if not (
         principal.has_role("team_manager")
