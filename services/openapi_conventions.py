@@ -17,6 +17,7 @@ from services.errors import PROBLEM_MEDIA_TYPE, FieldErrorItem, Problem, Validat
 from services.settings import KernelSettings
 
 _REF = "#/components/schemas/{model}"
+PURPOSE_SCHEMA = "AccessPurpose"
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _SCHEMAS = (Problem, ValidationProblemDetails, FieldErrorItem)
 
@@ -37,6 +38,14 @@ def apply_conventions(document: dict[str, Any], settings: KernelSettings) -> dic
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for model in _SCHEMAS:
         schemas[model.__name__] = _schema(model)
+    # One schema for every operation, so a generated client has one AccessPurpose type.
+    schemas[PURPOSE_SCHEMA] = {
+        "title": PURPOSE_SCHEMA,
+        "type": "string",
+        "enum": list(settings.access_purposes),
+        "default": settings.default_access_purpose,
+        "description": "Why the caller needs the data, as this council's configuration names it.",
+    }
     for item in document.get("paths", {}).values():
         for operation in item.values():
             if not isinstance(operation, dict):
@@ -46,11 +55,7 @@ def apply_conventions(document: dict[str, Any], settings: KernelSettings) -> dic
                     response["content"] = _problem_content(status)
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "header" and parameter.get("name") == PURPOSE_HEADER:
-                    parameter["schema"] = {
-                        "type": "string",
-                        "enum": list(settings.access_purposes),
-                        "default": settings.default_access_purpose,
-                    }
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{PURPOSE_SCHEMA}"}
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
     return document

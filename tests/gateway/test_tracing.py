@@ -100,9 +100,7 @@ async def test_one_trace_runs_from_the_gateway_to_the_service_its_database_and_o
     assert served.parent.span_id == hop[0].context.span_id
     # Background work (the outbox relay, the audit sealer) starts traces of its own, as roots;
     # every statement made inside a request must be in that request's trace.
-    statements = [
-        span for span in spans_of(opened, "fsm-workbook", SpanKind.CLIENT) if span.parent
-    ]
+    statements = [span for span in spans_of(opened, "fsm-workbook", SpanKind.CLIENT) if span.parent]
     assert statements
     assert all(span.context.trace_id == trace_id for span in statements)
     assert any(attributes(span).get("db.system") == "postgresql" for span in statements)
