@@ -216,6 +216,17 @@ def install_database_handlers(app: FastAPI) -> None:
     async def on_connection(request: Request, exc: Exception) -> JSONResponse:
         return unavailable(request)
 
+    async def on_pool_full(request: Request, exc: Exception) -> JSONResponse:
+        # Every pooled connection is in use: the database answers, we are just busy.
+        log.warning("connection pool exhausted on %s %s", request.method, request.url.path)
+        return problem_response(
+            503,
+            "overloaded",
+            detail="The service is busy; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            instance=public_path(request),
+        )
+
     async def on_stale(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             412,
@@ -225,7 +236,7 @@ def install_database_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(DBAPIError, on_dbapi)
-    app.add_exception_handler(PoolTimeoutError, on_connection)
+    app.add_exception_handler(PoolTimeoutError, on_pool_full)
     app.add_exception_handler(OSError, on_connection)
     app.add_exception_handler(TimeoutError, on_connection)
     app.add_exception_handler(StaleDataError, on_stale)
