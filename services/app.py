@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.middleware import Middleware
 
 from services.db import create_engine, create_sessionmaker, install_database_handlers
+from services.db_reach import DatabaseReach
 from services.errors import Problem, install_problem_handlers
 from services.health import router as health_router
 from services.idempotency import REPLAY_HEADER, IdempotencyMiddleware, IdempotentReplay
@@ -79,6 +80,10 @@ def create_service_app(
             stack.push_async_callback(engine.dispose)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
+            app.state.db_reach = DatabaseReach(
+                app.state.sessionmaker, budget_seconds=settings.db_wait_budget_seconds
+            )
+            stack.push_async_callback(app.state.db_reach.close)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
             # Every service relays its outbox; without subscribers configured it stays idle.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 import asyncpg  # type: ignore[import-untyped]
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -20,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm.exc import StaleDataError
 
+from services.db_reach import RETRY_AFTER_SECONDS as RETRY_AFTER_SECONDS  # re-exported
+from services.db_reach import DatabaseReach
 from services.errors import problem_response, public_path
 from services.idempotency import SCOPE_KEY as IDEMPOTENCY_SCOPE_KEY
 from services.idempotency import claim as claim_idempotency
@@ -35,8 +38,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-RETRY_AFTER_SECONDS = 5
-
 
 def schema_metadata(schema: str) -> MetaData:
     """Metadata for one service schema, with the house naming convention.
@@ -49,12 +50,14 @@ def schema_metadata(schema: str) -> MetaData:
 
 def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEngine:
     """Create the process's engine; it connects lazily, never at import or startup."""
-    return create_async_engine(
+    engine = create_async_engine(
         settings.require_database_url(),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
-        pool_timeout=settings.db_connect_timeout_seconds * 2,
+        # Within a request's database-wait budget (services/db_reach.py), so that a full pool
+        # is told apart from a database that does not answer.
+        pool_timeout=settings.db_wait_budget_seconds * 2 / 3,
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
@@ -66,6 +69,21 @@ def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEn
             },
         },
     )
+    event.listen(engine.sync_engine.pool, "invalidate", _drop_unanswering_connection)
+    return engine
+
+
+def _drop_unanswering_connection(
+    dbapi_connection: Any, connection_record: Any, exception: BaseException | None
+) -> None:
+    """Close a connection abandoned mid-round-trip at once, without a goodbye.
+
+    SQLAlchemy closes an invalidated connection gracefully, waiting up to 2 s for the server
+    to acknowledge; a server that stopped answering never does, and the request that gave up
+    on it would wait those 2 s too.
+    """
+    if isinstance(exception, asyncio.CancelledError | TimeoutError):
+        dbapi_connection.driver_connection.terminate()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -77,6 +95,15 @@ def sessionmaker_from(request: Request) -> async_sessionmaker[AsyncSession]:
     """The session factory the app's lifespan put on its state."""
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return factory
+
+
+def database_reach(request: Request) -> DatabaseReach:
+    """The app's bound on reaching its database (set up with its engine by the lifespan)."""
+    reach: DatabaseReach | None = getattr(request.app.state, "db_reach", None)
+    if reach is None:
+        # An app assembled without the kernel's lifespan: the default budget, made once.
+        reach = request.app.state.db_reach = DatabaseReach(sessionmaker_from(request))
+    return reach
 
 
 # Hooks that run inside the unit of work just before it commits (audit writes, idempotency).
@@ -108,6 +135,8 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     handed_over = False
     request.scope["fsm.session"] = session
     try:
+        # Reach the database within the request's budget first: 503 at once if it hangs.
+        await database_reach(request).connect(session)
         if idempotent is not None:
             await claim_idempotency(session, request.app.state.kernel.idempotency_key, idempotent)
         yield session

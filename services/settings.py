@@ -29,6 +29,9 @@ class KernelSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     db_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # How long a request may wait to reach a responsive database (a pooled connection, a new
+    # one, its pre-ping) before it is answered 503; queries then run to the statement timeout.
+    db_wait_budget_seconds: float = Field(default=1.0, gt=0, le=30)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     log_level: str = "INFO"
     log_json: bool = True

@@ -1,0 +1,144 @@
+"""Reach the database within a request's budget, or say so at once: 503 with Retry-After.
+
+A request's first contact with the database (waiting for a pooled connection, connecting, the
+pre-ping of a pooled one) must end within `db_wait_budget_seconds`, whatever the database does:
+a hung server accepts connections and answers nothing, so without a bound every request would
+wait out the connect and command timeouts. The budget is about reaching a responsive database,
+not about query length: once it answers, searches and exports run up to the statement timeout.
+
+When an attempt runs out of time the database is marked unresponsive: later requests fail fast
+with 503 instead of each piling one more connection onto a server that does not answer, while
+one background probe tries it every `probe_interval_seconds`; its first answer clears the mark.
+A refused connection is already fast and marks nothing.
+
+Pool exhaustion is a different answer: the database is fine, we are busy (503 `overloaded`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.errors import ProblemError
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+DEFAULT_BUDGET_SECONDS = 1.0
+DEFAULT_PROBE_INTERVAL_SECONDS = 0.5
+
+
+class DatabaseUnavailable(ProblemError):
+    """The database could not be reached in time; the client should retry shortly."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "database-unavailable",
+            "The database is unavailable; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+
+class DatabaseBusy(ProblemError):
+    """Every pooled connection is in use: the service is overloaded, not broken."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "overloaded",
+            "The service is busy; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+
+class DatabaseReach:
+    """Bound the wait for a responsive database, and remember when it stopped answering."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+        probe_interval_seconds: float = DEFAULT_PROBE_INTERVAL_SECONDS,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.budget_seconds = budget_seconds
+        self._probe_interval = probe_interval_seconds
+        self._probe: asyncio.Task[None] | None = None
+
+    @property
+    def responsive(self) -> bool:
+        """False from a timed-out attempt until the background probe gets an answer."""
+        return self._probe is None
+
+    async def connect(self, session: AsyncSession) -> None:
+        """Check out the session's connection within the budget; raise a 503 problem if not.
+
+        Other failures to connect (refused, reset) propagate as they are: they are fast, and
+        the database error handlers (services/db.py) already answer them with 503.
+        """
+        if not self.responsive:
+            raise DatabaseUnavailable()
+        try:
+            async with asyncio.timeout(self.budget_seconds):
+                await session.connection()
+        except PoolTimeoutError:
+            log.warning("connection pool exhausted")
+            raise DatabaseBusy() from None
+        except TimeoutError:
+            self._mark_unresponsive()
+            raise DatabaseUnavailable() from None
+
+    @asynccontextmanager
+    async def bounded(self) -> AsyncIterator[None]:
+        """Run a block that opens its own session within the budget (fail fast if known down)."""
+        if not self.responsive:
+            raise DatabaseUnavailable()
+        try:
+            async with asyncio.timeout(self.budget_seconds):
+                yield
+        except TimeoutError:
+            raise DatabaseUnavailable() from None
+
+    async def close(self) -> None:
+        """Stop the background probe, if one runs."""
+        probe, self._probe = self._probe, None
+        if probe is None:
+            return
+        probe.cancel()
+        try:
+            await probe
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # we are being cancelled ourselves, not just the probe
+
+    def _mark_unresponsive(self) -> None:
+        if self._probe is not None:
+            return
+        log.warning(
+            "database did not answer within %.1fs; failing fast until it does",
+            self.budget_seconds,
+        )
+        self._probe = asyncio.create_task(self._probe_until_answered(), name="db-reach-probe")
+
+    async def _probe_until_answered(self) -> None:
+        while True:
+            await asyncio.sleep(self._probe_interval)
+            try:
+                async with asyncio.timeout(self.budget_seconds):
+                    async with self._sessionmaker() as session:
+                        await session.execute(text("SELECT 1"))
+            except (TimeoutError, SQLAlchemyError, OSError):
+                continue
+            log.info("database answers again")
+            self._probe = None
+            return
