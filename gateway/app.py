@@ -25,6 +25,7 @@ from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
 from services.app import create_service_app
 from services.asgi import send_problem
+from services.disconnect import CancelOnDisconnect
 from services.registry import BACKENDS, GATEWAY
 from services.request_context import RequestContextMiddleware
 
@@ -48,10 +49,10 @@ async def _not_proxied(scope: Scope, receive: Receive, send: Send) -> None:
 class GatewayApp(FastAPI):
     """FastAPI, except that proxied requests skip its middleware stack.
 
-    Requests under a backend's prefix go straight to the same RequestContext → Gateway chain
-    the stack would reach (error handling kept), without FastAPI's and Starlette's own layers,
-    which cost tens of microseconds a request (bench/README.md). Everything else, lifespan
-    included, is plain FastAPI.
+    Requests under a backend's prefix go straight to the same RequestContext →
+    CancelOnDisconnect → Gateway chain the stack would reach (error handling kept), without
+    FastAPI's and Starlette's own layers, which cost tens of microseconds a request
+    (bench/README.md). Everything else, lifespan included, is plain FastAPI.
     """
 
     _proxied_stack: ASGIApp | None = None
@@ -92,7 +93,9 @@ class GatewayApp(FastAPI):
                     stack = self._proxied_stack
                     if stack is None:
                         stack = self._proxied_stack = ServerErrorMiddleware(
-                            RequestContextMiddleware(GatewayMiddleware(_not_proxied)),
+                            RequestContextMiddleware(
+                                CancelOnDisconnect(GatewayMiddleware(_not_proxied))
+                            ),
                             handler=self.exception_handlers.get(Exception),
                             debug=self.debug,
                         )

@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 
 from services.db import create_engine, create_sessionmaker, install_database_handlers
 from services.db_reach import DatabaseReach
+from services.disconnect import CancelOnDisconnect
 from services.errors import Problem, install_problem_handlers
 from services.health import router as health_router
 from services.idempotency import REPLAY_HEADER, IdempotencyMiddleware, IdempotentReplay
@@ -116,12 +117,14 @@ def create_service_app(
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
-    # Added innermost first: the request passes RequestContext → InternalAuth → Idempotency.
+    # Added innermost first: the request passes RequestContext → CancelOnDisconnect →
+    # InternalAuth → Idempotency.
     app.add_middleware(IdempotencyMiddleware, table=kernel.idempotency_key)
     if auth_middleware is not None:
         app.add_middleware(auth_middleware.cls, *auth_middleware.args, **auth_middleware.kwargs)
     elif internal_auth:
         app.add_middleware(InternalAuthMiddleware)
+    app.add_middleware(CancelOnDisconnect)
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from services.db import add_after_rollback, add_before_commit, sessionmaker_from
+from services.disconnect import aborted_by_client
 from services.idempotency import PRINCIPAL_SCOPE_KEY
 from services.kernel_tables import GENESIS_HASH, define_kernel_tables
 from services.principal import Principal
@@ -39,7 +40,8 @@ from services.settings import async_database_url
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["success", "denied", "not_found", "error"]
+# "aborted": the client went away before the request finished; nothing it did was committed.
+Outcome = Literal["success", "denied", "not_found", "error", "aborted"]
 ANONYMOUS = "anonymous"
 _SEPARATOR = "\x1f"
 _QUEUE_KEY = "fsm.audit.queue"
@@ -162,6 +164,11 @@ def audit(request: Request, event: AuditEvent) -> None:
         )
 
     async def write_after_rollback() -> None:
+        if aborted_by_client(request.scope):
+            # A success the client never received (a read, a change rolled back) did not happen.
+            queue[:] = [
+                replace(e, outcome="aborted") if e.outcome == "success" else e for e in queue
+            ]
         unsuccessful = [e for e in queue if e.outcome != "success"]
         if not unsuccessful:
             return

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.db_reach import RETRY_AFTER_SECONDS as RETRY_AFTER_SECONDS  # re-exported
 from services.db_reach import DatabaseReach
+from services.disconnect import aborted_by_client, commit_begins
 from services.errors import problem_response, public_path
 from services.idempotency import SCOPE_KEY as IDEMPOTENCY_SCOPE_KEY
 from services.idempotency import claim as claim_idempotency
@@ -69,19 +70,38 @@ def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEn
             },
         },
     )
-    event.listen(engine.sync_engine.pool, "invalidate", _drop_unanswering_connection)
+    pool = engine.sync_engine.pool
+    event.listen(pool, "checkout", _mark_in_use)
+    event.listen(pool, "checkin", _mark_returned)
+    event.listen(pool, "invalidate", _drop_unanswering_connection)
     return engine
+
+
+_IN_USE = "fsm.in_use"
+
+
+def _mark_in_use(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    # Fired once the pre-ping passed: from here the connection runs the request's queries.
+    connection_record.info[_IN_USE] = True
+
+
+def _mark_returned(dbapi_connection: Any, connection_record: Any) -> None:
+    connection_record.info.pop(_IN_USE, None)
 
 
 def _drop_unanswering_connection(
     dbapi_connection: Any, connection_record: Any, exception: BaseException | None
 ) -> None:
-    """Close a connection abandoned mid-round-trip at once, without a goodbye.
+    """Close a connection given up on during checkout at once, without a goodbye.
 
     SQLAlchemy closes an invalidated connection gracefully, waiting up to 2 s for the server
     to acknowledge; a server that stopped answering never does, and the request that gave up
-    on it would wait those 2 s too.
+    on its pre-ping (services/db_reach.py) would wait those 2 s too. A connection cancelled
+    while in use is left to that graceful close: the server is likely alive, and meanwhile
+    the driver asks it to stop the cancelled query, which dropping the socket would prevent.
     """
+    if connection_record.info.get(_IN_USE):
+        return
     if isinstance(exception, asyncio.CancelledError | TimeoutError):
         dbapi_connection.driver_connection.terminate()
 
@@ -146,12 +166,14 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
             await session.flush()
             handed_over = True
         else:
+            commit_begins(request.scope)  # a client hanging up no longer cancels us
             await session.commit()
     except BaseException as exc:
         await session.rollback()
         if idempotent is not None:
             idempotent.session = None
-        if isinstance(exc, Exception):
+        # A request cancelled because its client went away is audited as what happened.
+        if isinstance(exc, Exception) or aborted_by_client(request.scope):
             for rollback_hook in request.scope.get(AFTER_ROLLBACK_KEY, []):
                 # A failing hook must not replace the error the client should see.
                 try:

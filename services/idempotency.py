@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.asgi import BodyTooLarge, ClientGone, read_body, replaying, send_problem
+from services.disconnect import commit_begins
 from services.errors import ProblemError
 from services.request_context import header
 
@@ -193,14 +194,15 @@ class IdempotencyMiddleware:
                 await state.session.rollback()
                 await state.session.close()
             raise
-        await self._finish(state, send)
+        await self._finish(state, scope, send)
 
-    async def _finish(self, state: IdempotentRequest, send: Send) -> None:
+    async def _finish(self, state: IdempotentRequest, scope: Scope, send: Send) -> None:
         start = state.response_start
         assert start is not None
         session = state.session
         if session is not None:
             # The unit of work left its transaction open for us: store and commit together.
+            commit_begins(scope)  # a client hanging up no longer cancels us
             try:
                 if 200 <= start["status"] < 300:
                     await store(session, self.table, state)

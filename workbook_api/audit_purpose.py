@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,5 +103,9 @@ def audited(
         refusal: Outcome | None = getattr(exc, "audit_outcome", None) or _REFUSALS.get(exc.status)
         if refusal is not None:
             record(refusal, {"status": exc.status, **getattr(exc, "audit_details", {})})
+        raise
+    except asyncio.CancelledError:
+        # The client went away mid-way (services/disconnect.py): attempted, not completed.
+        record("aborted", {})
         raise
     record("success", {})

@@ -1,29 +1,34 @@
 """A tiny app on the real kernel, for testing kernel behaviour over HTTP.
 
 It stores "widgets" in a test-only table so that idempotency, If-Match and outage behaviour can
-be exercised through create_service_app exactly as the services use it.
+be exercised through create_service_app exactly as the services use it. Its slow routes run
+`pg_sleep` queries tagged with a marker, so a test can find them in pg_stat_activity.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Integer, String, Uuid, select
+from sqlalchemy import Integer, String, TextClause, Uuid, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.app import create_service_app, route_responses
+from services.audit import AuditEvent, audit
 from services.auth import CurrentPrincipal
 from services.concurrency import require_if_match, set_etag
-from services.db import DbSession, schema_metadata
+from services.db import DbSession, schema_metadata, sessionmaker_from
 from services.errors import NotFound, ProblemError
 from services.pagination import Page, decode_cursor, page_params, split_page
 from services.registry import SUPERVISION
 from services.settings import KernelSettings
 from supervision_api.models import kernel
+from workbook_api.audit_purpose import audited
 
 WIDGET_SCHEMA = "kernel_test"
 
@@ -133,6 +138,75 @@ async def list_widgets(
         items=[WidgetOut(id=w.id, name=w.name, version=w.version) for w in items],
         next_cursor=next_cursor,
     )
+
+
+def _tagged_sleep(marker: uuid.UUID) -> TextClause:
+    # The marker is a UUID (parsed by FastAPI), so nothing but hex and dashes reaches the SQL.
+    return text(f"SELECT pg_sleep(:seconds) /* {marker} */")
+
+
+@router.get("/slow/read", responses=route_responses(401))
+async def read_slowly(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    seconds: Annotated[float, Query(ge=0, le=10)],
+    marker: uuid.UUID,
+) -> dict[str, str]:
+    """Read for a while, audited as a read the way handlers audit theirs."""
+    audit(
+        request,
+        AuditEvent(
+            action="read",
+            resource_type="widget",
+            resource_id=str(marker),
+            case_id=None,
+            purpose="test",
+        ),
+    )
+    await session.execute(_tagged_sleep(marker), {"seconds": seconds})
+    return {"marker": str(marker)}
+
+
+@router.get("/slow/audited-read", responses=route_responses(401))
+async def read_slowly_inside_an_audited_block(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    seconds: Annotated[float, Query(ge=0, le=10)],
+    marker: uuid.UUID,
+) -> dict[str, str]:
+    """Read for a while inside the workbook's audited block, as its case reads do."""
+    with audited(
+        request, action="read", resource_type="widget", purpose="test", resource_id=marker
+    ):
+        await session.execute(_tagged_sleep(marker), {"seconds": seconds})
+    return {"marker": str(marker)}
+
+
+@router.get("/slow/stream", responses=route_responses(401))
+async def stream_slowly(
+    request: Request,
+    principal: CurrentPrincipal,
+    seconds: Annotated[float, Query(ge=0, le=10)],
+    chunks: Annotated[int, Query(ge=1, le=100)],
+    marker: uuid.UUID,
+) -> StreamingResponse:
+    """Stream chunks, each read from the database slowly through a session of its own."""
+    sessions = sessionmaker_from(request)
+
+    async def body() -> AsyncIterator[bytes]:
+        async with sessions() as session:
+            for number in range(chunks):
+                await session.execute(_tagged_sleep(marker), {"seconds": seconds})
+                yield f"chunk {number}\n".encode()
+
+    return StreamingResponse(body(), media_type="text/plain")
+
+
+def create_widget_app_from_environment() -> FastAPI:
+    """The widget app configured from FSM_* variables, for a real uvicorn process."""
+    return create_widget_app(KernelSettings())
 
 
 def create_widget_app(settings: KernelSettings) -> FastAPI:
