@@ -3,13 +3,14 @@
 Left alone, a handler whose client went away runs to its end: its query holds a pooled
 connection all that time, and a read nobody received is audited as a success.
 
-Once the app has read the whole request body (at once, for a request without one), a watcher
-task takes over `receive`. When it hears `http.disconnect` it cancels the task running the
-request. The CancelledError unwinds the handler: the unit of work rolls back and returns its
-connection, then writes the request's audit events in a short transaction of its own, each
-success that did not happen recorded as `aborted` (services/db.py, services/audit.py). Later
-calls the app makes to `receive` (Starlette listens for a disconnect while it streams) get the
-disconnect from the watcher, since two readers of one `receive` would race.
+Once the app has read the whole request body (at once, for a request without one) and the
+request has run for `WATCH_AFTER_SECONDS`, a watcher task takes over `receive`. When it hears
+`http.disconnect` it cancels the task running the request. The CancelledError unwinds the
+handler: the unit of work rolls back and returns its connection, then writes the request's
+audit events in a short transaction of its own, each success that did not happen recorded as
+`aborted` (services/db.py, services/audit.py). Later calls the app makes to `receive`
+(Starlette listens for a disconnect while it streams) wait for the watcher's news instead,
+since two readers of one `receive` would race.
 
 The window that is never cancelled runs from the moment a unit of work begins to commit
 (`commit_begins`) until the response starts. A commit interrupted on our side may still have
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 ABORTED_KEY: Final = "fsm.aborted"
 _WATCH_KEY: Final = "fsm.disconnect_watch"
 _DISCONNECT: Final[Message] = {"type": "http.disconnect"}
+# A request is watched once it has run this long: one that ends sooner is over before a
+# hang-up could spare any work, and watching costs a task per request.
+WATCH_AFTER_SECONDS: Final = 0.05
 
 
 def commit_begins(scope: Scope) -> None:
@@ -61,7 +65,8 @@ def _has_no_body(scope: Scope) -> bool:
 
 
 class _Watch:
-    """One request's watcher: it reads `receive` once the body is in, and cancels on hang-up."""
+    """One request's watcher: once the body is in and the request has run for a moment, it
+    reads `receive` and cancels the request on hang-up."""
 
     def __init__(self, scope: Scope, task: asyncio.Task[object]) -> None:
         self.scope = scope
@@ -70,12 +75,26 @@ class _Watch:
         self.committing = False
         self.complete = False
         self.cancelled = False
+        self.receive: Receive | None = None  # set once the app has the whole body
+        self.due = False
         self.watcher: asyncio.Task[None] | None = None
+        self.timer = asyncio.get_running_loop().call_later(WATCH_AFTER_SECONDS, self._arm)
 
-    def start(self, receive: Receive) -> None:
-        self.watcher = asyncio.create_task(self._listen(receive), name="disconnect-watch")
+    def body_read(self, receive: Receive) -> None:
+        """The body is in: from now on only the watcher reads `receive`."""
+        self.receive = receive
+        self._maybe_start()
+
+    def _arm(self) -> None:
+        self.due = True
+        self._maybe_start()
+
+    def _maybe_start(self) -> None:
+        if self.due and self.receive is not None and self.watcher is None and not self.complete:
+            self.watcher = asyncio.create_task(self._listen(self.receive), name="hang-up-watch")
 
     def stop(self) -> None:
+        self.timer.cancel()
         if self.watcher is not None:
             self.watcher.cancel()
 
@@ -109,25 +128,26 @@ class CancelOnDisconnect:
         scope[_WATCH_KEY] = watch
         pending: deque[Message] = deque()
         if _has_no_body(scope):
-            # The server has the whole (empty) request already; take it so the watcher can
-            # have `receive` from the start, and hand it to the app when it asks.
+            # The server has the whole (empty) request already: take it now, so that the
+            # watcher may have `receive` whenever it starts, and hand it to the app on demand.
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
+                    watch.stop()
                     scope[ABORTED_KEY] = True
                     return
                 pending.append(message)
                 if not message.get("more_body", False):
                     break
-            watch.start(receive)
+            watch.body_read(receive)
 
         async def app_receive() -> Message:
             if pending:
                 return pending.popleft()
-            if watch.watcher is None:
+            if watch.receive is None:
                 message = await receive()
                 if message["type"] == "http.request" and not message.get("more_body", False):
-                    watch.start(receive)
+                    watch.body_read(receive)
                 return message
             await watch.gone.wait()
             return _DISCONNECT
