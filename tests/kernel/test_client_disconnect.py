@@ -264,15 +264,15 @@ async def test_a_write_whose_client_hangs_up_is_rolled_back_and_its_key_stays_fr
     }
     client = HangingClient(widget_server)
     sent = time.monotonic()
-    # The handler inserts, then lingers 2 s before its unit of work would commit.
-    body = {"name": name, "delay_seconds": 2}
+    # The handler inserts, then lingers 1.5 s before its unit of work would commit.
+    body = {"name": name, "delay_seconds": 1.5}
     await client.send("POST", "/widgets", headers, body)
     await asyncio.sleep(0.5)
 
     client.hang_up()
 
     # Past the moment the abandoned request would have committed.
-    await asyncio.sleep(max(0.0, 3.0 - (time.monotonic() - sent)))
+    await asyncio.sleep(max(0.0, 2.0 - (time.monotonic() - sent)))
     assert await widgets_named(observer, name) == 0
     retry = await retried(widget_server, body, headers)
     assert retry.status_code == 201, retry.text

@@ -20,7 +20,7 @@ async def test_a_full_pool_is_reported_as_busy_with_retry_after(
     headers = as_user()
     async with running(create_widget_app(settings)) as client:
         holding = asyncio.create_task(
-            client.post("/widgets", json={"name": "slow", "delay_seconds": 4}, headers=headers)
+            client.post("/widgets", json={"name": "slow", "delay_seconds": 2}, headers=headers)
         )
         await asyncio.sleep(0.5)
         waiting = await client.get("/widgets", headers=headers)
