@@ -12,6 +12,9 @@ one background probe tries it every `probe_interval_seconds`; its first answer c
 A refused connection is already fast and marks nothing.
 
 Pool exhaustion is a different answer: the database is fine, we are busy (503 `overloaded`).
+The pool wait is two thirds of the budget, so that it ends first. (When a database hangs under a
+burst, requests that find the pool full of connections stuck on it before the first timed-out
+one marks it are told `overloaded`; from then on everyone hears `database-unavailable`.)
 """
 
 from __future__ import annotations

@@ -298,8 +298,9 @@ class Supervisor:
                 raise SupervisorError(
                     f"{name} (pid {running.process.pid}) exited unexpectedly with {code}"
                 )
-            # Whatever it left behind (a killed postmaster's backends) would stop its
-            # successor from starting: PostgreSQL refuses shared memory still attached.
+            # Workers it forked must not outlive it. (PostgreSQL's backends leave the group, but
+            # exit by themselves once their postmaster is gone; until they have, a successor
+            # refuses to start, exits, and is simply retried after the next delay.)
             _signal_group(running.process, signal.SIGKILL)
             quick = now - running.started_at < policy.stable_after_seconds
             running.quick_deaths = running.quick_deaths + 1 if quick else 1
@@ -317,18 +318,23 @@ class Supervisor:
         """Stop the children batch by batch, last started first: ask each to stop, wait,
         then SIGKILL stragglers and anything left in their process groups."""
         for batch in reversed(range(self._batches)):
-            members = [(name, r) for name, r in reversed(self._running.items()) if r.batch == batch]
-            for _, running in members:
-                running.restart_at = None
-                if running.process.poll() is None:
-                    spec = running.spec
-                    if spec.signal_group:
-                        _signal_group(running.process, spec.stop_signal)
-                    else:
-                        with contextlib.suppress(ProcessLookupError):
-                            running.process.send_signal(spec.stop_signal)
+            live = [
+                (name, r)
+                for name, r in reversed(self._running.items())
+                if r.batch == batch and r.process.poll() is None
+            ]
+            for _, running in self._running.items():
+                if running.batch == batch:
+                    running.restart_at = None  # a child waiting to restart stays down
+            for _, running in live:
+                spec = running.spec
+                if spec.signal_group:
+                    _signal_group(running.process, spec.stop_signal)
+                else:
+                    with contextlib.suppress(ProcessLookupError):
+                        running.process.send_signal(spec.stop_signal)
             deadline = time.monotonic() + self.stop_timeout
-            for name, running in members:
+            for name, running in live:
                 remaining = max(0.0, deadline - time.monotonic())
                 try:
                     running.process.wait(timeout=remaining)
@@ -336,7 +342,7 @@ class Supervisor:
                     self.say(f"{name} did not stop within {self.stop_timeout:.0f}s; killing it")
                     _signal_group(running.process, signal.SIGKILL)
                     running.process.wait()
-                _signal_group(running.process, signal.SIGKILL)
+                _signal_group(running.process, signal.SIGKILL)  # workers it left behind
         for relay in self._relays:
             # The pipes close when the children exit; a grandchild holding one open must not
             # keep the supervisor from exiting.
