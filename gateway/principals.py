@@ -7,9 +7,9 @@ gateway replicas only when their entry expires, i.e. within `principal_cache_ttl
 inactive subjects are cached too, so a valid token for a non-practitioner cannot make every
 request cost a query.
 
-A lookup never holds a request longer than the database-wait budget (services/db_reach.py):
-the lookup itself is cut off there, and so is every request waiting for it, including one that
-joined late, so a hung database gives each of them 503 in time.
+No request waits for a lookup longer than the database-wait budget (services/db_reach.py),
+including one that joined a lookup late, so a hung database gives each of them 503 in time;
+the lookup itself reaches the database within the budget too, and its query gets as long.
 """
 
 from __future__ import annotations
@@ -132,9 +132,10 @@ class PrincipalResolver:
 
     async def _load(self, subject: str) -> DirectoryAnswer:
         try:
-            async with asyncio.timeout(self._reach.budget_seconds):
-                async with self._sessionmaker() as session:
-                    await self._reach.connect(session)
+            async with self._sessionmaker() as session:
+                await self._reach.connect(session)  # within the budget, or marked unresponsive
+                # One indexed lookup: a database that answered the ping answers it at once.
+                async with asyncio.timeout(self._reach.budget_seconds):
                     return await load_principal(session, subject, london_today())
         except DatabaseBusy:
             raise
