@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.principal import Principal
 from services.settings import async_database_url
@@ -322,7 +323,10 @@ async def test_a_stream_through_the_gateway_stops_reading_when_its_client_goes(
     directory = DirectoryFactory(async_sessionmaker(observer, expire_on_commit=False))
     person = await directory.practitioner(teams=[await directory.team()])
     token = mint_dev_access_token(
-        load_dev_keys(state_dir), subject=person.subject, issuer="fsm-dev-idp", audience="fsm-api"
+        load_dev_keys(state_dir),
+        subject=person.subject,
+        issuer=DEV_ISSUER_DEFAULT,
+        audience=AUDIENCE_DEFAULT,
     )
     marker = uuid.uuid4()
     client = HangingClient(gateway_server)

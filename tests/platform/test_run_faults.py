@@ -1,6 +1,6 @@
 """`fsm run` under database faults: the embedded PostgreSQL is supervised like any other child.
 
-One stack serves the whole module (starting it costs ~20 s); the test that stops it runs last.
+One stack serves the whole module (starting it takes 10-20 s); the test that stops it runs last.
 """
 
 from __future__ import annotations

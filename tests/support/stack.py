@@ -11,13 +11,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.registry import UNITS
 from tests.support.tcp_proxy import free_port
@@ -46,7 +47,7 @@ class Stack:
         """A development access token the gateway accepts."""
         keys = load_dev_keys(self.state_dir)
         return mint_dev_access_token(
-            keys, subject=subject, issuer="fsm-dev-idp", audience="fsm-api"
+            keys, subject=subject, issuer=DEV_ISSUER_DEFAULT, audience=AUDIENCE_DEFAULT
         )
 
     def postmaster_pid(self) -> int:
@@ -83,9 +84,8 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def wait_until(condition: object, timeout: float, what: str) -> float:
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> float:
     """Poll `condition()` until true; return the seconds it took, fail after `timeout`."""
-    assert callable(condition)
     started = time.monotonic()
     while not condition():
         assert time.monotonic() - started < timeout, f"{what}: not within {timeout}s"
