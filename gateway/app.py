@@ -27,6 +27,7 @@ from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.settings import GatewaySettings
 from services.app import ServiceApp, create_service_app
 from services.asgi import send_problem
+from services.disconnect import CancelOnDisconnect
 from services.metrics import RequestMetricsMiddleware
 from services.registry import BACKENDS, GATEWAY
 from services.request_context import RequestContextMiddleware
@@ -61,11 +62,11 @@ async def _not_proxied(scope: Scope, receive: Receive, send: Send) -> None:
 class GatewayApp(ServiceApp):
     """FastAPI, except that proxied requests skip its middleware stack.
 
-    Requests under a backend's prefix go straight to the same RequestContext → Gateway chain
-    the stack would reach (error handling kept), without FastAPI's and Starlette's own layers,
-    which cost tens of microseconds a request (bench/README.md). Everything else, lifespan
-    included, is plain FastAPI. Security headers go on once, outside everything (CORS answers,
-    proxied responses and FastAPI's own alike).
+    Requests under a backend's prefix go straight to the same RequestContext →
+    CancelOnDisconnect → Gateway chain the stack would reach (error handling kept), without
+    FastAPI's and Starlette's own layers, which cost tens of microseconds a request
+    (bench/README.md). Everything else, lifespan included, is plain FastAPI. Security headers
+    go on once, outside everything (CORS answers, proxied responses and FastAPI's own alike).
     """
 
     _proxied_stack: ASGIApp | None = None
@@ -102,7 +103,8 @@ class GatewayApp(ServiceApp):
 
     def _build_proxied_stack(self) -> ASGIApp:
         inner: ASGIApp = RequestMetricsMiddleware(
-            RequestContextMiddleware(GatewayMiddleware(_not_proxied)), self.state.metrics.requests
+            RequestContextMiddleware(CancelOnDisconnect(GatewayMiddleware(_not_proxied))),
+            self.state.metrics.requests,
         )
         tracing: Tracing | None = self.state.tracing
         if tracing is not None:

@@ -6,6 +6,10 @@ gateway replicas only when their entry expires, i.e. within `principal_cache_ttl
 (default 5 s). The replica that made the change forgets the subject at once. Unknown and
 inactive subjects are cached too, so a valid token for a non-practitioner cannot make every
 request cost a query.
+
+No request waits for a lookup longer than the database-wait budget (services/db_reach.py),
+including one that joined a lookup late, so a hung database gives each of them 503 in time;
+the lookup itself reaches the database within the budget too, and its query gets as long.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.directory.service import DirectoryAnswer, load_principal, london_today
 from services.db import RETRY_AFTER_SECONDS, is_connection_failure
+from services.db_reach import DatabaseBusy, DatabaseReach, DatabaseUnavailable
 from services.errors import ProblemError
 from services.principal import Principal
 
@@ -57,11 +62,13 @@ class PrincipalResolver:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
+        reach: DatabaseReach,
         ttl_seconds: float,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._reach = reach
         self._ttl = ttl_seconds
         self._max_entries = max_entries
         self._clock = clock
@@ -85,8 +92,12 @@ class PrincipalResolver:
                 pending = asyncio.ensure_future(self._load_and_remember(subject))
                 self._inflight[subject] = pending
                 pending.add_done_callback(lambda done: self._settled(subject, done))
-            # shield: a caller that goes away must not cancel the query others wait for.
-            answer = await asyncio.shield(pending)
+            try:
+                # shield: a caller that goes away must not cancel the query others wait for.
+                async with asyncio.timeout(self._reach.budget_seconds):
+                    answer = await asyncio.shield(pending)
+            except TimeoutError:
+                raise DirectoryUnavailable() from None
         if answer.principal is None or not answer.active:
             raise NotAPractitioner()
         return answer.principal
@@ -122,7 +133,15 @@ class PrincipalResolver:
     async def _load(self, subject: str) -> DirectoryAnswer:
         try:
             async with self._sessionmaker() as session:
-                return await load_principal(session, subject, london_today())
+                await self._reach.connect(session)  # within the budget, or marked unresponsive
+                # One indexed lookup: a database that answered the ping answers it at once.
+                async with asyncio.timeout(self._reach.budget_seconds):
+                    return await load_principal(session, subject, london_today())
+        except DatabaseBusy:
+            raise
+        except DatabaseUnavailable:
+            log.warning("directory unresponsive while resolving a principal")
+            raise DirectoryUnavailable() from None
         except (TimeoutError, SQLAlchemyError, OSError) as exc:
             if is_connection_failure(exc):
                 log.warning("directory unreachable while resolving a principal")

@@ -45,6 +45,11 @@ _REQUEST_DROP: Final = HOP_BY_HOP | _FORWARDING | {b"host", b"authorization", b"
 # The ASGI server sets its own Date and Server; the request id middleware sets ours.
 _RESPONSE_DROP: Final = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
 _REFUSED_METHODS: Final = frozenset({"CONNECT", "TRACE"})
+# Methods whose repetition is not harmless by themselves: the client needs to hear that its
+# Idempotency-Key makes a retry safe (the backend replays a change it already made).
+_UNSAFE_TO_REPEAT: Final = frozenset({"POST", "PATCH"})
+# How long a client should wait before retrying after a backend failed to answer.
+UPSTREAM_RETRY_AFTER_SECONDS: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +233,7 @@ class Proxy:
                 timeout=route.timeout,
             )
         except Exception as exc:
-            await self._failed(route, exc, state, send)
+            await self._failed(route, method, exc, state, send)
             return
         try:
             await self._relay(route, response, send)
@@ -260,7 +265,7 @@ class Proxy:
                 "OPTIONS", url, headers=headers, allow_redirects=False, timeout=route.timeout
             )
         except Exception as exc:
-            await self._failed(route, exc, _BodyState(), send)
+            await self._failed(route, "OPTIONS", exc, _BodyState(), send)
             return
         if 200 <= response.status < 300:
             allow = response.headers.get("allow")
@@ -360,7 +365,9 @@ class Proxy:
             send, 413, "too-large", f"The request body exceeds {self._max_body} bytes."
         )
 
-    async def _failed(self, route: Route, exc: Exception, state: _BodyState, send: Send) -> None:
+    async def _failed(
+        self, route: Route, method: str, exc: Exception, state: _BodyState, send: Send
+    ) -> None:
         # Our own body reader's verdict wins: transports wrap its exception in their own.
         if state.abort is not None:
             if state.abort.problem is not None:
@@ -368,30 +375,35 @@ class Proxy:
                 await send_problem(send, status, slug, detail)
             return
         name = route.unit.name
+        keyed_retry = ""
+        if method in _UNSAFE_TO_REPEAT:
+            keyed_retry = " Retrying with the same Idempotency-Key is safe."
         if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
             log.warning("upstream %s unreachable: %s", name, type(exc).__name__)
-            await send_problem(
-                send, 502, "upstream-unavailable", f"The {name} service cannot be reached."
-            )
+            status, slug = 502, "upstream-unavailable"
+            detail = f"The {name} service cannot be reached; retry shortly.{keyed_retry}"
         elif isinstance(exc, TimeoutError):  # also aiohttp.ServerTimeoutError
             log.warning("upstream %s timed out after %.1fs", name, route.timeout_seconds)
-            await send_problem(
-                send,
-                504,
-                "upstream-timeout",
+            status, slug = 504, "upstream-timeout"
+            detail = (
                 f"The {name} service did not answer in time. The change may still have been"
-                " made: retry with the same Idempotency-Key.",
-            )
-        elif isinstance(exc, aiohttp.ClientError):
-            log.warning("upstream %s failed: %s", name, type(exc).__name__)
-            await send_problem(
-                send, 502, "upstream-error", f"The {name} service failed to answer properly."
+                " made: retry with the same Idempotency-Key."
             )
         else:
-            log.error("upstream %s request failed", name, exc_info=exc)
-            await send_problem(
-                send, 502, "upstream-error", f"The {name} service failed to answer properly."
-            )
+            if isinstance(exc, aiohttp.ClientError):
+                log.warning("upstream %s failed: %s", name, type(exc).__name__)
+            else:
+                log.error("upstream %s request failed", name, exc_info=exc)
+            # The request may or may not have reached the backend; a keyed retry settles it.
+            status, slug = 502, "upstream-error"
+            detail = f"The {name} service failed to answer properly; retry shortly.{keyed_retry}"
+        await send_problem(
+            send,
+            status,
+            slug,
+            detail,
+            headers={"Retry-After": str(UPSTREAM_RETRY_AFTER_SECONDS)},
+        )
 
     async def _relay(self, route: Route, response: aiohttp.ClientResponse, send: Send) -> None:
         raw = response.raw_headers

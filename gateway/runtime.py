@@ -163,7 +163,9 @@ async def start_runtime(
             AccessTokenVerifier(issuers), max_entries=settings.auth_token_cache_entries
         ),
         principals=PrincipalResolver(
-            app.state.sessionmaker, ttl_seconds=settings.principal_cache_ttl_seconds
+            app.state.sessionmaker,
+            reach=app.state.db_reach,
+            ttl_seconds=settings.principal_cache_ttl_seconds,
         ),
         limiter=limiter,
         proxy=Proxy(routes, issuer, max_body_bytes=settings.max_request_body_bytes),

@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.allowed_methods import AllowedMethodsMiddleware
 from services.audit_sealer import sealer_lifespan_hook
 from services.db import create_engine, create_sessionmaker, install_database_handlers
+from services.db_reach import DatabaseReach
+from services.disconnect import CancelOnDisconnect
 from services.errors import install_problem_handlers
 from services.health import router as health_router
 from services.idempotency import REPLAY_HEADER, IdempotentReplay
@@ -116,6 +118,10 @@ def create_service_app(
                 tracing.instrument_engine(engine)
             app.state.engine = engine
             app.state.sessionmaker = create_sessionmaker(engine)
+            app.state.db_reach = DatabaseReach(
+                app.state.sessionmaker, budget_seconds=settings.db_wait_budget_seconds
+            )
+            stack.push_async_callback(app.state.db_reach.close)
             await start_metrics(app, stack)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
@@ -155,13 +161,15 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     install_openapi_conventions(app, settings)
-    # Added innermost first: the request passes RequestContext → InternalAuth (or the edge's)
-    # → AllowedMethods (OPTIONS answered from the routes, once the caller is authenticated).
+    # Added innermost first: the request passes RequestContext → CancelOnDisconnect →
+    # InternalAuth (or the edge's) → AllowedMethods (OPTIONS answered from the routes, once
+    # the caller is authenticated).
     app.add_middleware(AllowedMethodsMiddleware)
     if auth_middleware is not None:
         app.add_middleware(auth_middleware.cls, *auth_middleware.args, **auth_middleware.kwargs)
     elif internal_auth:
         app.add_middleware(InternalAuthMiddleware)
+    app.add_middleware(CancelOnDisconnect)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics.requests)
     if tracing is not None:

@@ -27,7 +27,8 @@ from services.principal import Principal
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["success", "denied", "not_found", "error"]
+# "aborted": the client went away before the request finished; nothing it did was committed.
+Outcome = Literal["success", "denied", "not_found", "error", "aborted"]
 # Who the log names when no practitioner is known (a refused or unauthenticated request).
 ANONYMOUS = "anonymous"
 

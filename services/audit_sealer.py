@@ -46,36 +46,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from services.audit_chain import content_columns, link_hash
 from services.audit_ddl import quoted_identifier
+from services.db import create_engine
 from services.kernel_tables import GENESIS_HASH, define_kernel_tables
 from services.registry import UNITS
+from services.sealer_settings import SealerSettings
 from services.settings import async_database_url
 
 log = logging.getLogger(__name__)
 
 LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
-
-
-class SealerSettings(BaseSettings):
-    """Audit sealer configuration from `FSM_AUDIT_SEALER_*`."""
-
-    model_config = SettingsConfigDict(env_prefix="FSM_AUDIT_SEALER_", extra="forbid")
-
-    poll_interval_seconds: float = Field(default=0.2, gt=0, le=60)
-    # Empty polls double the interval up to this, so an idle service costs next to nothing.
-    idle_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
-    batch_size: int = Field(default=500, ge=1, le=10_000)
-    # Rows waiting longer than this are logged as a lagging sealer (and fail `fsm audit verify`).
-    stale_after_seconds: float = Field(default=300.0, gt=0)
-    max_backoff_seconds: float = Field(default=30.0, gt=0)
-    shutdown_grace_seconds: float = Field(default=5.0, gt=0)
 
 
 @dataclass(frozen=True)
@@ -256,8 +241,17 @@ def sealer_lifespan_hook(settings: SealerSettings | None = None) -> LifespanHook
     """An `on_startup` hook that runs the audit sealer for the app's schema beside the service."""
 
     async def start(app: FastAPI, stack: AsyncExitStack) -> None:
-        sealer_settings = settings or SealerSettings()
-        sealer = AuditSealer(app.state.engine, app.state.kernel.audit_log, sealer_settings)
+        sealer_settings = settings or app.state.settings.audit_sealer
+        # A small engine of its own: the sealer keeps a connection for its polls, and must
+        # neither take one from the requests' pool nor wait behind them for one.
+        engine = create_engine(
+            app.state.settings,
+            application_name=f"fsm-{app.state.unit.name}-audit-sealer",
+            pool_size=1,
+            max_overflow=1,
+        )
+        stack.push_async_callback(engine.dispose)
+        sealer = AuditSealer(engine, app.state.kernel.audit_log, sealer_settings)
         stop = asyncio.Event()
         task = asyncio.create_task(sealer.run_forever(stop), name="audit-sealer")
 

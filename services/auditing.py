@@ -97,6 +97,10 @@ class RequestAudit:
         if not self.note.deferred:
             self._record("success", {})
 
+    def aborted(self) -> None:
+        """Record that the client went away before the request finished."""
+        self._record("aborted", {})
+
     def event(self, outcome: Outcome, extra: dict[str, Any]) -> AuditEvent:
         """This request's audit event with an outcome, for a handler that records it later."""
         return AuditEvent(

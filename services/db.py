@@ -5,12 +5,14 @@ The request's unit of work lives in services/unit_of_work.py.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm.exc import StaleDataError
 
+from services.db_reach import RETRY_AFTER_SECONDS as RETRY_AFTER_SECONDS  # re-exported
 from services.errors import problem_response, public_path
 from services.settings import KernelSettings
 
@@ -35,8 +38,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-RETRY_AFTER_SECONDS = 5
-
 
 def schema_metadata(schema: str) -> MetaData:
     """Metadata for one service schema, with the house naming convention.
@@ -47,14 +48,22 @@ def schema_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEngine:
-    """Create the process's engine; it connects lazily, never at import or startup."""
-    return create_async_engine(
+def create_engine(
+    settings: KernelSettings,
+    *,
+    application_name: str,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+) -> AsyncEngine:
+    """Create an engine (the requests' pool unless sizes are given); it connects lazily."""
+    engine = create_async_engine(
         settings.require_database_url(),
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        pool_size=settings.db_pool_size if pool_size is None else pool_size,
+        max_overflow=settings.db_max_overflow if max_overflow is None else max_overflow,
         pool_pre_ping=True,
-        pool_timeout=settings.db_connect_timeout_seconds * 2,
+        # Within a request's database-wait budget (services/db_reach.py), so that a full pool
+        # is told apart from a database that does not answer.
+        pool_timeout=settings.db_wait_budget_seconds * 2 / 3,
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
@@ -66,6 +75,40 @@ def create_engine(settings: KernelSettings, *, application_name: str) -> AsyncEn
             },
         },
     )
+    pool = engine.sync_engine.pool
+    event.listen(pool, "checkout", _mark_in_use)
+    event.listen(pool, "checkin", _mark_returned)
+    event.listen(pool, "invalidate", _drop_unanswering_connection)
+    return engine
+
+
+_IN_USE = "fsm.in_use"
+
+
+def _mark_in_use(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    # Fired once the pre-ping passed: from here the connection runs the request's queries.
+    connection_record.info[_IN_USE] = True
+
+
+def _mark_returned(dbapi_connection: Any, connection_record: Any) -> None:
+    connection_record.info.pop(_IN_USE, None)
+
+
+def _drop_unanswering_connection(
+    dbapi_connection: Any, connection_record: Any, exception: BaseException | None
+) -> None:
+    """Close a connection given up on during checkout at once, without a goodbye.
+
+    SQLAlchemy closes an invalidated connection gracefully, waiting up to 2 s for the server
+    to acknowledge; a server that stopped answering never does, and the request that gave up
+    on its pre-ping (services/db_reach.py) would wait those 2 s too. A connection cancelled
+    while in use is left to that graceful close: the server is likely alive, and meanwhile
+    the driver asks it to stop the cancelled query, which dropping the socket would prevent.
+    """
+    if connection_record.info.get(_IN_USE):
+        return
+    if isinstance(exception, asyncio.CancelledError | TimeoutError):
+        dbapi_connection.driver_connection.terminate()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -153,6 +196,17 @@ def install_database_handlers(app: FastAPI) -> None:
     async def on_connection(request: Request, exc: Exception) -> JSONResponse:
         return unavailable(request)
 
+    async def on_pool_full(request: Request, exc: Exception) -> JSONResponse:
+        # Every pooled connection is in use: the database answers, we are just busy.
+        log.warning("connection pool exhausted on %s %s", request.method, request.url.path)
+        return problem_response(
+            503,
+            "overloaded",
+            detail="The service is busy; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            instance=public_path(request),
+        )
+
     async def on_stale(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
             412,
@@ -162,7 +216,7 @@ def install_database_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(DBAPIError, on_dbapi)
-    app.add_exception_handler(PoolTimeoutError, on_connection)
+    app.add_exception_handler(PoolTimeoutError, on_pool_full)
     app.add_exception_handler(OSError, on_connection)
     app.add_exception_handler(TimeoutError, on_connection)
     app.add_exception_handler(StaleDataError, on_stale)

@@ -13,6 +13,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.disconnect import ABORTED_KEY
+
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
@@ -70,6 +72,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if scope.get(ABORTED_KEY):
+                status = 499  # nginx's "client closed request": nothing was sent
             route = scope.get("route")
             access_log.info(
                 "request",

@@ -15,6 +15,7 @@ Handlers are thin. A route built by `kit_router()`:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from services.auditing import RequestAudit, access_purpose, audit_spec_of, default_purpose
+from services.disconnect import aborted_by_client
 from services.errors import ProblemError, problem_statuses
 from services.idempotency import idempotency_key
 from services.unit_of_work import current_unit_of_work, unit_of_work
@@ -160,6 +162,11 @@ class KitRoute(APIRoute):
             except ProblemError as error:
                 if trail is not None:
                     trail.refused(error)
+                raise
+            except asyncio.CancelledError:
+                # The client went away mid-way (services/disconnect.py): attempted, not done.
+                if trail is not None and aborted_by_client(request.scope):
+                    trail.aborted()
                 raise
             if trail is not None and response.status_code < 400:
                 trail.succeeded()

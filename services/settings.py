@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.events import secret_key
 from services.relay_settings import MIN_PRODUCTION_SECRET_BYTES, RelaySettings
+from services.sealer_settings import SealerSettings
 
 Environment = Literal["development", "test", "production"]
 
@@ -41,6 +42,9 @@ class KernelSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     db_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # How long a request may wait to reach a responsive database (a pooled connection, a new
+    # one, its pre-ping) before it is answered 503; queries then run to the statement timeout.
+    db_wait_budget_seconds: float = Field(default=1.0, gt=0, le=30)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     log_level: str = "INFO"
     log_json: bool = True
@@ -51,6 +55,8 @@ class KernelSettings(BaseSettings):
     default_access_purpose: str = "direct_work"
     # Who this unit's outbox relay delivers to, and how (FSM_RELAY_* variables).
     relay: RelaySettings = Field(default_factory=RelaySettings)
+    # How the audit sealer paces itself (FSM_AUDIT_SEALER_* variables).
+    audit_sealer: SealerSettings = Field(default_factory=SealerSettings)
     # The secrets other units sign their deliveries to this unit's inbox with (a JSON list; a
     # second entry during rotation). Empty: the inbox takes nothing.
     inbox_secrets: tuple[SecretStr, ...] = ()

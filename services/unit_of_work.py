@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -25,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from services.audit import ANONYMOUS, AuditEvent, audit_outside_request, write_audit
 from services.db import session_on
+from services.db_reach import DatabaseReach
+from services.disconnect import aborted_by_client, commit_begins
 from services.principal import Principal, principal_of
 from services.request_context import current_request_id
 
@@ -74,7 +77,7 @@ class UnitOfWork:
         return self.connection
 
     async def commit(self) -> None:
-        """Write the queued audit events, run the hooks, commit."""
+        """Write the queued audit events, run the hooks, commit (uncancelled from here)."""
         if self._audit:
             await write_audit(
                 self.session,
@@ -85,10 +88,19 @@ class UnitOfWork:
             )
         for hook in self._before_commit:
             await hook(self.session)
+        commit_begins(self.request.scope)  # a client hanging up no longer cancels us
         await self.session.commit()
 
     async def after_rollback(self) -> None:
-        """Record the refusals of a request whose change was rolled back."""
+        """Record the refusals of a request whose change was rolled back.
+
+        A request cancelled because its client went away (services/disconnect.py) did nothing
+        it meant to: its successes are recorded as `aborted`.
+        """
+        if aborted_by_client(self.request.scope):
+            self._audit = [
+                replace(e, outcome="aborted") if e.outcome == "success" else e for e in self._audit
+            ]
         refusals = [event for event in self._audit if event.outcome != "success"]
         if not refusals:
             return
@@ -111,17 +123,28 @@ def current_unit_of_work(request: Request) -> UnitOfWork | None:
     return uow if isinstance(uow, UnitOfWork) else None
 
 
+def database_reach(request: Request) -> DatabaseReach:
+    """The app's bound on reaching its database (set up with its engine by the lifespan)."""
+    reach: DatabaseReach | None = getattr(request.app.state, "db_reach", None)
+    if reach is None:
+        # An app assembled without the kernel's lifespan: the default budget, made once.
+        reach = request.app.state.db_reach = DatabaseReach(sessionmaker_from(request))
+    return reach
+
+
 async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """Yield the request's unit of work and commit it before the response is sent."""
     engine: AsyncEngine = request.app.state.engine
-    uow = UnitOfWork(request, await engine.connect())
+    # Reach the database within the request's budget first: 503 at once if it hangs.
+    uow = UnitOfWork(request, await database_reach(request).checkout(engine))
     request.state.unit_of_work = uow
     try:
         yield uow
         await uow.commit()
     except BaseException as exc:
         await uow.session.rollback()
-        if isinstance(exc, Exception):
+        # A request cancelled because its client went away is audited as what happened.
+        if isinstance(exc, Exception) or aborted_by_client(request.scope):
             await uow.after_rollback()
         raise
     finally:

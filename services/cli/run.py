@@ -19,13 +19,13 @@ from services.cli.common import (
     CliError,
     Verbs,
     app_module,
-    database,
     echo,
     is_production,
     load_settings,
     module_exists,
     port_number,
     state_dir_of,
+    supervised_database,
 )
 from services.cli.schema import seed_demo_data
 from services.registry import BACKENDS, GATEWAY, UNITS, Unit
@@ -217,39 +217,43 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     ensure_dev_keys(state_dir)
     secrets = event_secrets()
-    with database(settings) as url:
-        echo("fsm: applying migrations", err=True)
-        upgrade_all(url)
-        echo("fsm: loading demo data", err=True)
-        seed_demo_data(url)
-        supervisor = Supervisor(
-            [
-                ChildSpec(
-                    name=p.unit.name,
-                    argv=uvicorn_argv(p),
-                    env=child_environment(p, planned, url, state_dir, secrets),
-                    ready_url=f"{p.base_url}/readyz",
-                )
-                for p in planned
-            ],
-            stop_timeout=args.stop_timeout,
-        )
-        restore = supervisor.install_signal_handlers()
-        try:
-            supervisor.start()
+    # The embedded database, when there is one, is its first child; the services come next.
+    supervisor = Supervisor([], stop_timeout=args.stop_timeout)
+    try:
+        with supervised_database(settings, supervisor, args.ready_timeout) as url:
+            echo("fsm: applying migrations", err=True)
+            upgrade_all(url)
+            echo("fsm: loading demo data", err=True)
+            seed_demo_data(url)
+            supervisor.add(
+                [
+                    ChildSpec(
+                        name=p.unit.name,
+                        argv=uvicorn_argv(p),
+                        env=child_environment(p, planned, url, state_dir, secrets),
+                        ready_url=f"{p.base_url}/readyz",
+                    )
+                    for p in planned
+                ]
+            )
+            restore = supervisor.install_signal_handlers()
             try:
-                supervisor.wait_ready(args.ready_timeout)
-            except SupervisorError as exc:
-                supervisor.say(f"{exc}; stopping")
-                supervisor.stop()
-                return 1
-            if not supervisor.stopping:
-                print_banner(planned, missing, settings.database_url is None)
-            return supervisor.supervise()
-        finally:
-            supervisor.stop()
-            restore()
-            echo("fsm: stopped", err=True)
+                supervisor.start()
+                try:
+                    supervisor.wait_ready(args.ready_timeout)
+                except SupervisorError as exc:
+                    supervisor.say(f"{exc}; stopping")
+                    return 1
+                if not supervisor.stopping:
+                    print_banner(planned, missing, settings.database_url is None)
+                return supervisor.supervise()
+            finally:
+                restore()
+    except SupervisorError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        supervisor.stop()
+        echo("fsm: stopped", err=True)
 
 
 def register(verbs: Verbs) -> None:

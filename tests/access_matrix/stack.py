@@ -46,6 +46,7 @@ def unit_settings(unit: Unit, kernel: KernelSettings) -> KernelSettings:
             state_dir=kernel.state_dir,
             log_json=True,
             db_pool_size=5,
+            db_wait_budget_seconds=kernel.db_wait_budget_seconds,
             principal_cache_ttl_seconds=0,
             rate_limit_enabled=False,
             # The matrix sends hundreds of anonymous requests from one address on purpose.

@@ -114,7 +114,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The whole system via `fsm run` on free ports, over a database of its own with demo data."""
     with (
         fresh_database(os.environ.get("TEST_DATABASE_URL"), PROJECT_ROOT / ".fsm") as url,
-        running_stack(url, tmp_path_factory.mktemp("browser-stack")) as running,
+        running_stack(tmp_path_factory.mktemp("browser-stack"), database_url=url) as running,
     ):
         yield running
 

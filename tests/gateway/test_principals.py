@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from gateway.principals import NotAPractitioner, PrincipalResolver
+from services.db_reach import DatabaseReach
 from services.settings import async_database_url
 from tests.gateway.conftest import DirectoryFactory
 
@@ -35,7 +36,10 @@ async def test_concurrent_misses_share_one_query(
     engine, statements = counted_engine
     team = await directory.team()
     person = await directory.practitioner(teams=[team])
-    resolver = PrincipalResolver(async_sessionmaker(engine), ttl_seconds=60)
+    sessions = async_sessionmaker(engine)
+    resolver = PrincipalResolver(
+        sessions, reach=DatabaseReach(sessions, budget_seconds=5), ttl_seconds=60
+    )
     principals = await asyncio.gather(*(resolver.resolve(person.subject) for _ in range(25)))
     assert {p.practitioner_id for p in principals} == {person.id}
     assert principals[0].team_ids == {team}
@@ -53,7 +57,13 @@ async def test_answers_expire_after_the_ttl(
 ) -> None:
     engine, statements = counted_engine
     now = [1000.0]
-    resolver = PrincipalResolver(async_sessionmaker(engine), ttl_seconds=5, clock=lambda: now[0])
+    sessions = async_sessionmaker(engine)
+    resolver = PrincipalResolver(
+        sessions,
+        reach=DatabaseReach(sessions, budget_seconds=5),
+        ttl_seconds=5,
+        clock=lambda: now[0],
+    )
     unknown = "nobody-" + str(id(now))
     for _ in range(3):
         with pytest.raises(NotAPractitioner):

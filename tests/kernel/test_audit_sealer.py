@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.audit import AuditEvent, write_audit
 from services.audit_chain import verify_chain
-from services.audit_sealer import AuditSealer, SealerSettings
+from services.audit_sealer import AuditSealer
 from services.db import create_sessionmaker
 from services.kernel_tables import KernelTables
+from services.sealer_settings import SealerSettings
 from services.settings import KernelSettings, async_database_url
 from supervision_api.models import kernel as supervision_kernel
 from tests.conftest import PROJECT_ROOT, running

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Integer, String, Uuid, select
+from sqlalchemy import Integer, String, TextClause, Uuid, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.app import create_service_app
+from services.audit import AuditEvent
+from services.auditing import Audit, audit, audited
 from services.auth import CurrentPrincipal
 from services.concurrency import require_if_match, set_etag
 from services.db import schema_metadata
@@ -24,7 +28,7 @@ from services.pagination import Page, decode_cursor, page_params, split_page
 from services.registry import SUPERVISION
 from services.routing import kit_router
 from services.settings import KernelSettings
-from services.unit_of_work import DbSession
+from services.unit_of_work import DbSession, sessionmaker_from
 from supervision_api.models import kernel
 
 WIDGET_SCHEMA = "kernel_test"
@@ -135,6 +139,74 @@ async def list_widgets(
         items=[WidgetOut(id=w.id, name=w.name, version=w.version) for w in items],
         next_cursor=next_cursor,
     )
+
+
+def _tagged_sleep(marker: uuid.UUID) -> TextClause:
+    # The marker is a UUID (parsed by FastAPI), so nothing but hex and dashes reaches the SQL.
+    return text(f"SELECT pg_sleep(:seconds) /* {marker} */")
+
+
+@router.get("/slow/read", summary="Read slowly, auditing by hand")
+async def read_slowly(
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    seconds: Annotated[float, Query(ge=0, le=10)],
+    marker: uuid.UUID,
+) -> dict[str, str]:
+    """Read for a while, with an audit event queued by hand before the query."""
+    audit(
+        request,
+        AuditEvent(
+            action="read",
+            resource_type="widget",
+            resource_id=str(marker),
+            case_id=None,
+            purpose="direct_work",
+        ),
+    )
+    await session.execute(_tagged_sleep(marker), {"seconds": seconds})
+    return {"marker": str(marker)}
+
+
+@router.get("/slow/audited-read", summary="Read slowly, audited by the kit")
+@audited("read", "widget", resource="")
+async def read_slowly_inside_an_audited_block(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    note: Audit,
+    seconds: Annotated[float, Query(ge=0, le=10)],
+    marker: uuid.UUID,
+) -> dict[str, str]:
+    """Read for a while in an endpoint the kit audits, as the workbook's case reads are."""
+    note.resource_id = str(marker)
+    await session.execute(_tagged_sleep(marker), {"seconds": seconds})
+    return {"marker": str(marker)}
+
+
+@router.get("/slow/stream", summary="Stream slowly")
+async def stream_slowly(
+    request: Request,
+    principal: CurrentPrincipal,
+    seconds: Annotated[float, Query(ge=0, le=10)],
+    chunks: Annotated[int, Query(ge=1, le=100)],
+    marker: uuid.UUID,
+) -> StreamingResponse:
+    """Stream chunks, each read from the database slowly through a session of its own."""
+    sessions = sessionmaker_from(request)
+
+    async def body() -> AsyncIterator[bytes]:
+        async with sessions() as session:
+            for number in range(chunks):
+                await session.execute(_tagged_sleep(marker), {"seconds": seconds})
+                yield f"chunk {number}\n".encode()
+
+    return StreamingResponse(body(), media_type="text/plain")
+
+
+def create_widget_app_from_environment() -> FastAPI:
+    """The widget app configured from FSM_* variables, for a real uvicorn process."""
+    return create_widget_app(KernelSettings())
 
 
 def create_widget_app(settings: KernelSettings) -> FastAPI:

@@ -171,3 +171,82 @@ def test_a_port_in_use_is_named_before_anything_starts() -> None:
             check_ports_free({"free": ("127.0.0.1", free_port()), "taken": ("127.0.0.1", port)})
     assert caught.value.name == "taken"
     assert str(port) in str(caught.value)
+
+
+# Runs a Supervisor over one CHILD with a restart policy; prints its first pid once ready.
+RESTARTING_DRIVER = """
+import json, sys
+from services.supervisor import ChildSpec, RestartPolicy, Supervisor
+child, port, die_after, give_up_after = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+spec = ChildSpec(
+    name="fragile",
+    argv=[sys.executable, "-c", child, port, die_after, "0"],
+    ready_url=f"http://127.0.0.1:{port}/readyz",
+    restart=RestartPolicy(first_delay_seconds=0.1, give_up_after=give_up_after),
+)
+supervisor = Supervisor([spec], stop_timeout=5)
+supervisor.install_signal_handlers()
+supervisor.start()
+supervisor.wait_ready(10)
+sys.stdout.write(json.dumps(supervisor.children["fragile"].pid) + "\\n")
+sys.stdout.flush()
+sys.exit(supervisor.supervise())
+"""
+
+
+def restarting(die_after: float, give_up_after: int) -> tuple[subprocess.Popen[str], int]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            RESTARTING_DRIVER,
+            CHILD,
+            str(free_port()),
+            str(die_after),
+            str(give_up_after),
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line, process.stderr.read() if process.stderr else "driver died"
+    return process, int(line)
+
+
+def test_a_child_with_a_restart_policy_is_restarted_and_stopped_with_the_rest() -> None:
+    process, first = restarting(die_after=1.0, give_up_after=8)
+    try:
+        assert process.stderr is not None
+        restarted = ""
+        while "restarted (pid" not in restarted:
+            restarted = process.stderr.readline()
+            assert restarted, "the supervisor exited instead of restarting the child"
+        second = int(restarted.rsplit("pid ", 1)[1].rstrip(")\n"))
+        assert second != first
+        assert is_gone(first)
+
+        process.send_signal(signal.SIGTERM)
+        code, err = wait_exit(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert code == 0, err
+    assert is_gone(second)
+
+
+def test_a_child_that_keeps_dying_is_given_up_and_stops_the_stack() -> None:
+    process, _ = restarting(die_after=0.6, give_up_after=2)
+    try:
+        code, err = wait_exit(process, timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert code == 1
+    assert "fragile died 3 times in a row" in err

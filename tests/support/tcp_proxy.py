@@ -1,4 +1,5 @@
-"""A TCP forwarder that tests can cut and restore, to play a database going away and back."""
+"""A TCP forwarder that tests can cut and restore, or freeze and thaw, to play a database
+going away (refusing connections) or hanging (accepting them and answering nothing)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,18 @@ class CuttableProxy:
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _flowing: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self._flowing.set()
+
+    def freeze(self) -> None:
+        """Keep accepting connections but forward nothing either way, as a hung server."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        """Forward again, held bytes first."""
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -75,8 +88,8 @@ class CuttableProxy:
             return
         self._writers.update({writer, upstream_writer})
         pumps = {
-            asyncio.create_task(self._pump(reader, upstream_writer)),
-            asyncio.create_task(self._pump(upstream_reader, writer)),
+            asyncio.create_task(self._pump(reader, upstream_writer, self._flowing)),
+            asyncio.create_task(self._pump(upstream_reader, writer, self._flowing)),
         }
         self._tasks.update(pumps)
         await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
@@ -88,8 +101,11 @@ class CuttableProxy:
         self._tasks.difference_update(pumps)
 
     @staticmethod
-    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pump(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
+    ) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await reader.read(65536):
+                await flowing.wait()
                 writer.write(data)
                 await writer.drain()
