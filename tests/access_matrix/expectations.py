@@ -28,38 +28,42 @@ DIRECTORY_READERS = ADMINISTRATORS | p.MANAGERS
 # writes drafts, the specialist writes final entries and summaries.
 WRITERS: dict[str, frozenset[str]] = {
     # Break-glass is open to every practitioner by design (access/break_glass.py).
-    "POST /cases/{case_id}/break-glass": p.PRACTITIONERS,
-    "POST /cases/{case_id}/break-glass/{grant_id}/revoke": CASE_MANAGER,
+    "POST /workbook/cases/{case_id}/break-glass": p.PRACTITIONERS,
+    "POST /workbook/cases/{case_id}/break-glass/{grant_id}/revoke": CASE_MANAGER,
     # Families are registered by social workers and managers for their own team (A).
-    "POST /families": frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER, p.UNALLOCATED}),
-    "PATCH /families/{family_id}": FAMILY_RECORDERS,
-    "POST /families/{family_id}/members": FAMILY_RECORDERS,
-    "PATCH /families/{family_id}/members/{person_id}": FAMILY_RECORDERS,
-    "POST /families/{family_id}/members/{person_id}/identifiers": FAMILY_RECORDERS,
-    "POST /families/{family_id}/relationships": FAMILY_RECORDERS,
-    "PATCH /families/{family_id}/relationships/{relationship_id}": FAMILY_RECORDERS,
-    "POST /cases": CASE_MANAGER,
-    "POST /cases/{case_id}/close": CASE_MANAGER,
-    "POST /cases/{case_id}/reopen": CASE_MANAGER,
-    "POST /cases/{case_id}/allocations": CASE_MANAGER,
-    "POST /cases/{case_id}/allocations/{allocation_id}/end": CASE_MANAGER,
-    "POST /cases/{case_id}/entries": ALLOCATED | CASE_MANAGER,
-    "PATCH /cases/{case_id}/entries/{entry_id}": frozenset({p.SOCIAL_WORKER}),
-    "POST /cases/{case_id}/entries/{entry_id}/finalise": frozenset({p.SOCIAL_WORKER}),
-    "POST /cases/{case_id}/entries/{entry_id}/amendments": frozenset(
+    "POST /workbook/families": frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER, p.UNALLOCATED}),
+    "PATCH /workbook/families/{family_id}": FAMILY_RECORDERS,
+    "POST /workbook/families/{family_id}/members": FAMILY_RECORDERS,
+    "PATCH /workbook/families/{family_id}/members/{person_id}": FAMILY_RECORDERS,
+    "POST /workbook/families/{family_id}/members/{person_id}/identifiers": FAMILY_RECORDERS,
+    "POST /workbook/families/{family_id}/relationships": FAMILY_RECORDERS,
+    "PATCH /workbook/families/{family_id}/relationships/{relationship_id}": FAMILY_RECORDERS,
+    "POST /workbook/cases": CASE_MANAGER,
+    "POST /workbook/cases/{case_id}/close": CASE_MANAGER,
+    "POST /workbook/cases/{case_id}/reopen": CASE_MANAGER,
+    "POST /workbook/cases/{case_id}/allocations": CASE_MANAGER,
+    "POST /workbook/cases/{case_id}/allocations/{allocation_id}/end": CASE_MANAGER,
+    "POST /workbook/cases/{case_id}/entries": ALLOCATED | CASE_MANAGER,
+    "PATCH /workbook/cases/{case_id}/entries/{entry_id}": frozenset({p.SOCIAL_WORKER}),
+    "POST /workbook/cases/{case_id}/entries/{entry_id}/finalise": frozenset({p.SOCIAL_WORKER}),
+    "POST /workbook/cases/{case_id}/entries/{entry_id}/amendments": frozenset(
         {p.SPECIALIST, p.TEAM_MANAGER}
     ),
-    "POST /cases/{case_id}/entries/{entry_id}/withdraw": frozenset({p.SPECIALIST, p.TEAM_MANAGER}),
+    "POST /workbook/cases/{case_id}/entries/{entry_id}/withdraw": frozenset(
+        {p.SPECIALIST, p.TEAM_MANAGER}
+    ),
     # Session logs: disciplines the recording configuration gives a session log.
-    "POST /cases/{case_id}/sessions": frozenset(
+    "POST /workbook/cases/{case_id}/sessions": frozenset(
         {p.SPECIALIST, p.SPECIALIST_COLLEAGUE, p.OTHER_DISCIPLINE}
     ),
-    "POST /cases/{case_id}/episodes/{number}/summaries": ALLOCATED,
-    "PATCH /cases/{case_id}/episodes/{number}/summaries/{summary_id}": frozenset({p.SOCIAL_WORKER}),
-    "POST /cases/{case_id}/episodes/{number}/summaries/{summary_id}/finalise": frozenset(
+    "POST /workbook/cases/{case_id}/episodes/{number}/summaries": ALLOCATED,
+    "PATCH /workbook/cases/{case_id}/episodes/{number}/summaries/{summary_id}": frozenset(
         {p.SOCIAL_WORKER}
     ),
-    "POST /cases/{case_id}/episodes/{number}/summaries/{summary_id}/amendments": frozenset(
+    "POST /workbook/cases/{case_id}/episodes/{number}/summaries/{summary_id}/finalise": frozenset(
+        {p.SOCIAL_WORKER}
+    ),
+    "POST /workbook/cases/{case_id}/episodes/{number}/summaries/{summary_id}/amendments": frozenset(
         {p.SPECIALIST, p.TEAM_MANAGER}
     ),
     "POST /directory/teams": ADMINISTRATORS,
@@ -77,8 +81,8 @@ WRITERS: dict[str, frozenset[str]] = {
 # Reads of collections (no record in the path) that a role gates: these personas get a 2xx,
 # everyone else a refusal. Collections not listed answer every signed-in caller.
 READERS: dict[str, frozenset[str]] = {
-    "GET /cases/break-glass": p.MANAGERS,
-    "GET /search": p.AUTHENTICATED - ADMINISTRATORS,
+    "GET /workbook/cases/break-glass": p.MANAGERS,
+    "GET /workbook/search": p.AUTHENTICATED - ADMINISTRATORS,
     "GET /directory/teams": DIRECTORY_READERS,
     "GET /directory/practitioners": DIRECTORY_READERS,
     # Failed sign-ins by address: for the directory's administrators only.

@@ -46,11 +46,13 @@ class IdSource:
 
 # Writes that need their record in a particular state get one in it (default: open, final).
 STATES: dict[str, dict[str, str]] = {
-    "POST /cases/{case_id}/reopen": {"case_id": "closed"},
-    "PATCH /cases/{case_id}/entries/{entry_id}": {"entry_id": "draft"},
-    "POST /cases/{case_id}/entries/{entry_id}/finalise": {"entry_id": "draft"},
-    "PATCH /cases/{case_id}/episodes/{number}/summaries/{summary_id}": {"summary_id": "draft"},
-    "POST /cases/{case_id}/episodes/{number}/summaries/{summary_id}/finalise": {
+    "POST /workbook/cases/{case_id}/reopen": {"case_id": "closed"},
+    "PATCH /workbook/cases/{case_id}/entries/{entry_id}": {"entry_id": "draft"},
+    "POST /workbook/cases/{case_id}/entries/{entry_id}/finalise": {"entry_id": "draft"},
+    "PATCH /workbook/cases/{case_id}/episodes/{number}/summaries/{summary_id}": {
+        "summary_id": "draft"
+    },
+    "POST /workbook/cases/{case_id}/episodes/{number}/summaries/{summary_id}/finalise": {
         "summary_id": "draft"
     },
 }

@@ -28,9 +28,10 @@ class Operation:
 
     @property
     def key(self) -> str:
-        """How expectations name the operation: method and path template, stable across
-        operation-id schemes."""
-        return f"{self.method} {self.path}"
+        """How expectations name the operation: method and public path template (as called at
+        the gateway, so two units' `/cases/...` never share a name), stable across operation-id
+        schemes."""
+        return f"{self.method} {self.public_path()}"
 
     @property
     def label(self) -> str:

@@ -81,7 +81,7 @@ async def test_an_insider_refused_by_validation_is_a_finding(
         return "not_a_configured_type"
 
     monkeypatch.setitem(bodies.BODY_VALUES, "entry_type", unknown_entry_type)
-    (op,) = [o for o in matrix_env.operations if o.key == "POST /cases/{case_id}/entries"]
+    (op,) = [o for o in matrix_env.operations if o.key == "POST /workbook/cases/{case_id}/entries"]
     matrix = Matrix(matrix_env.stack, matrix_env.world, [op], matrix_env.personas)
     await matrix.run()
     refused = {f.persona for f in matrix.report.findings if f.kind == "status"}
