@@ -17,9 +17,15 @@ import aiohttp
 import yarl
 from starlette.types import Message, Receive, Scope, Send
 
+from gateway.proxy_headers import (
+    content_length,
+    forwardable_request_headers,
+    header_text,
+    relayable_response_headers,
+)
 from gateway.settings import GatewaySettings
 from services.asgi import send_problem
-from services.internal_auth import SIGNED_PATHS, is_identity_header
+from services.internal_auth import SIGNED_PATHS
 from services.internal_token import InternalTokenIssuer
 from services.principal import Principal
 from services.registry import Unit
@@ -27,23 +33,6 @@ from services.request_context import current_request_id
 
 log = logging.getLogger(__name__)
 
-# RFC 9110 7.6.1: meaningful for one connection only, never forwarded.
-HOP_BY_HOP: Final = frozenset(
-    {
-        b"connection",
-        b"keep-alive",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"transfer-encoding",
-        b"upgrade",
-    }
-)
-# Set by us from what we know, never passed through from the client.
-_FORWARDING: Final = frozenset({b"forwarded", b"x-real-ip", b"x-request-id"})
-_REQUEST_DROP: Final = HOP_BY_HOP | _FORWARDING | {b"host", b"authorization", b"cookie", b"expect"}
-# The ASGI server sets its own Date and Server; the request id middleware sets ours.
-_RESPONSE_DROP: Final = HOP_BY_HOP | {b"date", b"server", b"x-request-id"}
 _REFUSED_METHODS: Final = frozenset({"CONNECT", "TRACE"})
 # Methods whose repetition is not harmless by themselves: the client needs to hear that its
 # Idempotency-Key makes a retry safe (the backend replays a change it already made).
@@ -131,34 +120,6 @@ def upstream_session(
     )
 
 
-def _header_text(value: bytes) -> str:
-    # aiohttp writes header values as UTF-8: keep UTF-8 intact, read anything else as latin-1.
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError:
-        return value.decode("latin-1")
-
-
-def _connection_tokens(headers: Sequence[tuple[bytes, bytes]]) -> set[bytes]:
-    named: set[bytes] = set()
-    for name, value in headers:
-        if name.lower() == b"connection":
-            named.update(part.strip().lower() for part in value.split(b","))
-    return named
-
-
-def _content_length(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
-    values = {value.strip() for name, value in headers if name == b"content-length"}
-    if not values:
-        return None
-    if len(values) > 1:
-        raise ValueError("conflicting Content-Length")
-    value = values.pop()
-    if not value.isdigit():
-        raise ValueError("invalid Content-Length")
-    return int(value)
-
-
 class Proxy:
     """Match paths to backends and forward requests to them."""
 
@@ -205,7 +166,7 @@ class Proxy:
             return
         client_headers: list[tuple[bytes, bytes]] = scope["headers"]
         try:
-            length = _content_length(client_headers)
+            length = content_length(client_headers)
         except ValueError:
             await send_problem(send, 400, "bad-request", "The Content-Length header is invalid.")
             return
@@ -314,21 +275,7 @@ class Proxy:
         scope: Scope,
         client_headers: Sequence[tuple[bytes, bytes]],
     ) -> list[tuple[str, str]]:
-        named = _connection_tokens(client_headers)
-        headers: list[tuple[str, str]] = []
-        forwarded_host = b""
-        for name, value in client_headers:
-            lower = name.lower()
-            if lower == b"host":
-                forwarded_host = value
-            if (
-                lower in _REQUEST_DROP
-                or lower in named
-                or lower.startswith((b"proxy-", b"x-forwarded-"))
-                or is_identity_header(lower)
-            ):
-                continue
-            headers.append((lower.decode("latin-1"), _header_text(value)))
+        headers, forwarded_host = forwardable_request_headers(client_headers)
         token = self._issuer.token_for(principal, route.unit.name)
         headers.append(("authorization", "Bearer " + token))
         headers.append(("x-request-id", current_request_id()))
@@ -337,7 +284,7 @@ class Proxy:
             headers.append(("x-forwarded-for", str(client[0])))
         headers.append(("x-forwarded-proto", str(scope.get("scheme", "http"))))
         if forwarded_host:
-            headers.append(("x-forwarded-host", _header_text(forwarded_host)))
+            headers.append(("x-forwarded-host", header_text(forwarded_host)))
         headers.append(("x-forwarded-prefix", route.prefix))
         return headers
 
@@ -406,17 +353,7 @@ class Proxy:
         )
 
     async def _relay(self, route: Route, response: aiohttp.ClientResponse, send: Send) -> None:
-        raw = response.raw_headers
-        named = _connection_tokens(raw)
-        headers: list[tuple[bytes, bytes]] = []
-        for name, value in raw:
-            lower = name.lower()
-            if lower in _RESPONSE_DROP or lower in named or lower.startswith(b"proxy-"):
-                continue
-            if lower == b"location" and value.startswith(b"/") and not value.startswith(b"//"):
-                # Backends answer in their own root-mounted paths; clients see the prefix.
-                value = route.prefix_bytes + value
-            headers.append((lower, value))
+        headers = relayable_response_headers(response.raw_headers, route.prefix_bytes)
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         try:
             async for chunk in response.content.iter_any():
