@@ -36,6 +36,7 @@ from services.routing import problem_responses
 from services.security_headers import SecurityHeadersMiddleware
 from services.settings import KernelSettings
 from services.tracing import Tracing
+from services.unit_calls import UnitCalls
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,9 @@ def create_service_app(
             await start_metrics(app, stack)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
+                app.state.unit_calls = UnitCalls.for_unit(unit, settings)
+                if app.state.unit_calls is not None:
+                    stack.push_async_callback(app.state.unit_calls.aclose)
             # Every service relays its outbox (idle without subscribers) and seals its audit log.
             for hook in (*on_startup, relay_lifespan_hook(), sealer_lifespan_hook()):
                 await hook(app, stack)

@@ -77,5 +77,5 @@ class InternalAuthMiddleware:
         except TokenRejected:
             await _refuse(send, "The internal token is not valid.")
             return
-        attach_principal(scope, principal)
+        attach_principal(scope, principal, credential=token)
         await self.app(scope, receive, send)

@@ -15,11 +15,13 @@ from typing import Any, Final
 from uuid import UUID
 
 import services.jose
+from services.delegation import callees_of
 from services.jose import InvalidKey, SigningKey, TokenRejected, VerificationPolicy
 from services.principal import Principal
+from services.registry import BACKENDS
 
 INTERNAL_ISSUER: Final = "fsm-gateway"
-INTERNAL_SERVICES: Final = frozenset({"workbook", "supervision", "intervention"})
+INTERNAL_SERVICES: Final = frozenset(unit.name for unit in BACKENDS)
 INTERNAL_ALGORITHM: Final = "ES256"
 INTERNAL_TYP: Final = "fsm-internal+jwt"
 PRINCIPAL_CLAIM: Final = "fsm"
@@ -36,6 +38,11 @@ def internal_audience(service: str) -> str:
     if service not in INTERNAL_SERVICES:
         raise ValueError(f"unknown internal service {service!r}")
     return f"fsm-internal:{service}"
+
+
+def internal_audiences(service: str) -> list[str]:
+    """The audiences of a token forwarded to `service`: it, then the units it calls as caller."""
+    return [internal_audience(name) for name in (service, *callees_of(service))]
 
 
 def principal_claims(principal: Principal) -> dict[str, Any]:
@@ -107,7 +114,7 @@ class InternalTokenIssuer:
         expires_at = issued_at + self._ttl
         claims = {
             "iss": INTERNAL_ISSUER,
-            "aud": internal_audience(service),
+            "aud": internal_audiences(service),
             "sub": principal.subject,
             "iat": issued_at,
             "exp": expires_at,

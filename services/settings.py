@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, AnyHttpUrl, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.events import secret_key
+from services.registry import Unit
 from services.relay_settings import MIN_PRODUCTION_SECRET_BYTES, RelaySettings
 from services.sealer_settings import SealerSettings
 
@@ -65,6 +66,10 @@ class KernelSettings(BaseSettings):
     # binds 0.0.0.0 so Prometheus can scrape the pod.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"
+    # Where the units this one reads as its caller listen (services/delegation.py), a JSON
+    # object of unit name to base URL; a unit not named is on loopback at its default port.
+    unit_urls: dict[str, AnyHttpUrl] = Field(default_factory=dict)
+    unit_call_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _production_needs_explicit_config(self) -> KernelSettings:
@@ -83,6 +88,13 @@ class KernelSettings(BaseSettings):
         if self.database_url is None:
             raise RuntimeError("DATABASE_URL is not set; run through `fsm run` or set it")
         return async_database_url(self.database_url.get_secret_value())
+
+    def unit_url(self, unit: Unit) -> str:
+        """The base URL this unit reaches `unit`'s API at."""
+        configured = self.unit_urls.get(unit.name)
+        if configured is not None:
+            return str(configured).rstrip("/")
+        return f"http://127.0.0.1:{unit.default_port}"
 
     def resolved_internal_jwks_file(self) -> Path:
         """Where the gateway's public internal-token keys are read from."""

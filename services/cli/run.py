@@ -28,6 +28,7 @@ from services.cli.common import (
     supervised_database,
 )
 from services.cli.schema import seed_demo_data
+from services.delegation import callees_of
 from services.registry import BACKENDS, GATEWAY, UNITS, Unit
 from services.subscriptions import receivers, relay_subscribers
 
@@ -88,6 +89,11 @@ def child_environment(
             env["FSM_RELAY_SUBSCRIBERS"] = json.dumps(subscribers)
         if planned.unit.name in secrets:
             env["FSM_INBOX_SECRETS"] = json.dumps([secrets[planned.unit.name]])
+    callees = callees_of(planned.unit.name)
+    if callees:
+        env["FSM_UNIT_URLS"] = json.dumps(
+            {p.unit.name: p.base_url for p in everything if p.unit.name in callees}
+        )
     if planned.metrics_port is not None:
         env["FSM_METRICS_PORT"] = str(planned.metrics_port)
         env["FSM_METRICS_HOST"] = LOOPBACK

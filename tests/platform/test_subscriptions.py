@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from services.cli.run import Planned, child_environment, event_secrets
+from services.delegation import DELEGATED_CALLS
 from services.registry import UNITS, unit_named
 from services.relay_settings import RelaySettings
 from services.subscriptions import SUBSCRIPTIONS, receivers
@@ -47,3 +48,21 @@ def test_fsm_run_wires_every_subscription_with_its_receiver_s_secret(tmp_path: P
     # Secrets are made afresh for each run.
     assert event_secrets() != secrets
     assert unit_named("gateway").name not in receivers()
+
+
+def test_units_that_read_another_as_their_caller_are_told_where_it_is(tmp_path: Path) -> None:
+    planned = [Planned(unit, 18000 + i, None) for i, unit in enumerate(UNITS)]
+    by_name = {p.unit.name: p for p in planned}
+    config = yaml.safe_load((PROJECT_ROOT / "k8s" / "config.yaml").read_text())
+    in_cluster = json.loads(config["data"]["FSM_UNIT_URLS"])
+    assert DELEGATED_CALLS, "the topology is empty: nothing to check"
+    for call in DELEGATED_CALLS:
+        env = child_environment(by_name[call.caller.name], planned, "postgresql://x/y", tmp_path)
+        urls = json.loads(env["FSM_UNIT_URLS"])
+        assert urls[call.callee.name] == by_name[call.callee.name].base_url
+        assert (
+            in_cluster[call.callee.name] == f"http://{call.callee.name}:{call.callee.default_port}"
+        )
+    # A unit that calls nobody is told nothing.
+    env = child_environment(by_name["workbook"], planned, "postgresql://x/y", tmp_path)
+    assert "FSM_UNIT_URLS" not in env

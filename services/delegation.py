@@ -1,0 +1,35 @@
+"""Which units call which on behalf of the person who asked: the one list the gateway signs by.
+
+A workflow sometimes needs the record as the caller is allowed to see it (supervision's agenda
+shows each worker's latest role summary; an assessment's evidence must be an entry its author
+can read). It then calls the workbook's API directly with the caller's own internal token, so
+the workbook applies its access rules and writes its audit exactly as if the caller had asked.
+For that, the gateway addresses each internal token to the unit it forwards to and to the units
+that one may call; a unit not listed here can never present a caller's token anywhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.registry import INTERVENTION, SUPERVISION, WORKBOOK, Unit
+
+
+@dataclass(frozen=True)
+class DelegatedCall:
+    """One unit reading another's API as its caller, and why it needs to."""
+
+    caller: Unit
+    callee: Unit
+    why: str
+
+
+DELEGATED_CALLS: tuple[DelegatedCall, ...] = (
+    DelegatedCall(SUPERVISION, WORKBOOK, "a meeting's agenda shows each worker's role summary"),
+    DelegatedCall(INTERVENTION, WORKBOOK, "an assessment's evidence must be on the record"),
+)
+
+
+def callees_of(unit_name: str) -> tuple[str, ...]:
+    """The units `unit_name` may call with its caller's token."""
+    return tuple(call.callee.name for call in DELEGATED_CALLS if call.caller.name == unit_name)
