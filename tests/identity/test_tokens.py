@@ -132,7 +132,8 @@ async def test_entra_audiences_are_those_configured(
 async def test_entra_tokens_without_oid_or_tid_are_refused(
     gateway: httpx.AsyncClient, providers: Providers, missing: str
 ) -> None:
-    token = providers.entra_token(str(uuid.uuid4()), **{missing: None})
+    absent: dict[str, Any] = {missing: None}
+    token = providers.entra_token(str(uuid.uuid4()), **absent)
     assert_invalid_token(await gateway.get("/me", headers=bearer(token)))
 
 
