@@ -93,6 +93,12 @@ class GatewaySettings(KernelSettings):
     # X-Forwarded-For; from anyone else, the socket peer. None by default.
     gateway_trusted_proxies: tuple[IPvAnyNetwork, ...] = ()
 
+    # The discipline SCIM-provisioned practitioners start with, until an administrator sets
+    # theirs: one that gives no access of its own (allocations check the discipline).
+    scim_default_discipline: str = Field(
+        default="business_support", pattern=r"^[a-z][a-z0-9_]{0,63}$"
+    )
+
     # Directory answers are cached per subject this long: a deactivation takes effect within it.
     principal_cache_ttl_seconds: float = Field(default=5.0, ge=0, le=300)
 
