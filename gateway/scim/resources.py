@@ -63,7 +63,7 @@ class PractitionerUser(Resource[Any]):
     user_name: Annotated[str | None, Uniqueness.server, Required.true] = None
     """How the identity provider names the person (Entra: userPrincipalName)."""
 
-    display_name: str | None = None
+    display_name: Annotated[str | None, Required.true] = None
     """The name shown to colleagues."""
 
     emails: list[WorkEmail] | None = None
@@ -71,7 +71,7 @@ class PractitionerUser(Resource[Any]):
 
     Emails: ClassVar[type[ComplexAttribute]] = WorkEmail
 
-    active: bool | None = None
+    active: Annotated[bool | None, Required.true] = None
     """False once the person has left: they can no longer sign in."""
 
 

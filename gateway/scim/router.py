@@ -11,7 +11,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from scim2_models import Context, ListResponse, PatchOp, ResponseParameters
+from fastapi.routing import APIRoute
+from scim2_models import (
+    Context,
+    ListResponse,
+    PatchOp,
+    ResourceType,
+    ResponseParameters,
+    Schema,
+)
 
 from gateway.scim import groups, users
 from gateway.scim.credentials import Caller
@@ -85,7 +93,7 @@ async def get_service_provider_config(caller: Caller, request: Request) -> Respo
 async def list_resource_types(caller: Caller) -> Response:
     """The resource types served: User and Group."""
     items = list(RESOURCE_TYPES)
-    listing = ListResponse[Any](total_results=len(items), start_index=1, resources=items)
+    listing = ListResponse[ResourceType](total_results=len(items), start_index=1, resources=items)
     return scim_response(_dump(listing, Context.RESOURCE_QUERY_RESPONSE))
 
 
@@ -102,7 +110,7 @@ async def get_resource_type(name: str, caller: Caller) -> Response:
 async def list_schemas(caller: Caller) -> Response:
     """The attributes of each resource this service keeps."""
     items = schemas()
-    listing = ListResponse[Any](total_results=len(items), start_index=1, resources=items)
+    listing = ListResponse[Schema](total_results=len(items), start_index=1, resources=items)
     return scim_response(_dump(listing, Context.RESOURCE_QUERY_RESPONSE))
 
 
@@ -392,11 +400,27 @@ async def delete_scim_group(
     return Response(status_code=204)
 
 
+@router.post("/.search", responses=error_responses(501), summary="Search every resource type")
+async def search_everything(caller: Caller) -> Response:
+    """Not offered: search /Users and /Groups one at a time (RFC 7644 3.4.3 allows this)."""
+    raise ScimError(501, "Searching every resource type at once is not supported.")
+
+
 @router.api_route(
     "/{anything:path}",
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
 )
-async def no_such_endpoint(anything: str) -> Response:
-    """Anything else under /scim/v2 is a SCIM 404."""
+async def no_such_endpoint(anything: str, request: Request) -> Response:
+    """Anything else under /scim/v2 is a SCIM 404, or 405 for a path served otherwise."""
+    allowed: set[str] = set()
+    for route in router.routes:
+        if (
+            isinstance(route, APIRoute)
+            and "{anything" not in route.path
+            and route.path_regex.match(request.url.path)
+        ):
+            allowed |= route.methods
+    if allowed:
+        raise ScimError(405, "Method not allowed.", headers={"Allow": ", ".join(sorted(allowed))})
     raise ScimError(404, "No such SCIM endpoint.")

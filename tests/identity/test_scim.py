@@ -68,7 +68,8 @@ async def test_entra_provisions_a_practitioner_who_can_then_sign_in(
     body = created.json()
     assert body["userName"] == user_name
     assert body["active"] is True
-    assert "title" not in body and "phoneNumbers" not in body  # not kept, never stored
+    assert "title" not in body
+    assert "phoneNumbers" not in body
     assert created.headers["location"].endswith(f"/scim/v2/Users/{body['id']}")
 
     # Entra looks users up by userName (any case) before it creates them.
