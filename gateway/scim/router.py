@@ -420,7 +420,7 @@ async def no_such_endpoint(anything: str, request: Request) -> Response:
             and "{anything" not in route.path
             and route.path_regex.match(request.url.path)
         ):
-            allowed |= route.methods
+            allowed |= route.methods or set()
     if allowed:
         raise ScimError(405, "Method not allowed.", headers={"Allow": ", ".join(sorted(allowed))})
     raise ScimError(404, "No such SCIM endpoint.")
