@@ -289,8 +289,11 @@ async def test_deactivation_reaches_other_replicas_at_once(
         ),
     ):
         for app in (a_app, b_app):
-            while not app.state.gateway.principals.listening:
+            for _ in range(500):  # listening within 5 s, or the test fails below
+                if app.state.gateway.principals.listening:
+                    break
                 await asyncio.sleep(0.01)
+            assert app.state.gateway.principals.listening
         for replica in (replica_a, replica_b):
             assert (
                 await replica.get("/workbook/cases", headers=auth(worker.subject))
