@@ -23,7 +23,7 @@ from gateway.directory.models import ScimClient
 from gateway.runtime import GatewayRuntime
 from gateway.scim.errors import ScimError
 from services.dev_keys import dev_scim_credential, load_dev_keys
-from services.unit_of_work import DbSession
+from services.unit_of_work import database_reach
 
 PREFIX: Final = "fsmscim_"
 DEVELOPMENT_CLIENT: Final = "development"
@@ -69,8 +69,11 @@ def _development_credential(request: Request) -> str | None:
     return cached
 
 
-async def scim_caller(request: Request, session: DbSession) -> ScimCaller:
-    """Authenticate the SCIM client; raise a SCIM 401 (or 429) otherwise."""
+async def scim_caller(request: Request) -> ScimCaller:
+    """Authenticate the SCIM client; raise a SCIM 401 (or 429) otherwise.
+
+    Anything that is not one of our credentials is refused before the database is asked.
+    """
     runtime: GatewayRuntime = request.app.state.gateway
     runtime.failures.check_limit(request.scope)  # a 429 problem, answered as a SCIM error
     try:
@@ -82,11 +85,13 @@ async def scim_caller(request: Request, session: DbSession) -> ScimCaller:
     if development is not None and hmac.compare_digest(secret, development):
         return ScimCaller(DEVELOPMENT_CLIENT, None)
     if secret.startswith(PREFIX):
-        client = await session.scalar(
-            select(ScimClient).where(
-                ScimClient.credential_sha256 == digest(secret), ScimClient.revoked_at.is_(None)
+        async with request.app.state.sessionmaker() as session:
+            await database_reach(request).connect(session)  # 503 in time if it hangs
+            client = await session.scalar(
+                select(ScimClient).where(
+                    ScimClient.credential_sha256 == digest(secret), ScimClient.revoked_at.is_(None)
+                )
             )
-        )
         if client is not None:
             return ScimCaller(client.name, client.issuer)
     runtime.failures.refuse_other_credential(request.scope, "scim_unknown_credential")
