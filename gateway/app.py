@@ -24,6 +24,7 @@ from gateway.middleware import GatewayMiddleware
 from gateway.proxy import matches_prefix
 from gateway.refusals.router import router as refusals_router
 from gateway.runtime import GatewayRuntime, start_runtime
+from gateway.scim.router import router as scim_router
 from gateway.settings import GatewaySettings
 from services.app import ServiceApp, create_service_app
 from services.asgi import send_problem
@@ -49,6 +50,10 @@ TAG_DESCRIPTIONS = {
     "directory": (
         "The practitioner directory the gateway admits callers by: teams, practitioners,"
         " memberships and disciplines. Changes need the administrator role."
+    ),
+    "scim": (
+        "SCIM 2.0 provisioning (RFC 7644) of practitioners and teams by the council's identity"
+        " provider, with its own provisioning credential (never a practitioner's token)."
     ),
 }
 PROXIED_PREFIXES = tuple(unit.route_prefix for unit in BACKENDS if unit.route_prefix)
@@ -151,7 +156,7 @@ def create_app(
         unit=GATEWAY,
         settings=settings,
         kernel=kernel,
-        routers=[me_router, directory_router, refusals_router],
+        routers=[me_router, directory_router, refusals_router, scim_router],
         title="Family Safeguarding API gateway",
         description=(
             "The single entry point: verifies access tokens, resolves practitioners from the"

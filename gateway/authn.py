@@ -1,10 +1,12 @@
 """External access tokens: take the bearer token, verify it under the pinned policy, cache it.
 
-Only two issuers are ever trusted: the council identity provider (keys from its JWKS URL) and,
-outside production, the local development issuer (`fsm token`, a static key from state_dir).
-The unverified `iss` only picks which of those rules apply; verification checks it again.
-Verified tokens are remembered by their SHA-256 until they expire, so the proxy hot path does
-one hash and one dict lookup instead of a signature check.
+The issuers trusted are the council's identity providers (`FSM_AUTH_ISSUERS`: Entra ID
+tenants, Keycloak realms; and `FSM_AUTH_ISSUER`, matched by `sub`) and, outside production,
+the local development issuer (`fsm token`, a static key from state_dir). The unverified `iss`
+only picks which of those rules apply; verification checks it again, then the issuer's
+identity rule (gateway/identity.py) says who the token names. Verified tokens are remembered
+by their SHA-256 until they expire, so the proxy hot path does one hash and one dict lookup
+instead of a signature check.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
 
+from gateway.identity import Identity, IdentityRule
+from gateway.issuers import EntraIssuer, OidcIssuer
 from gateway.jwks import (
     AccessTokenVerifier,
     JwksCache,
@@ -25,10 +29,11 @@ from gateway.jwks import (
     StaticKeySet,
     TrustedIssuer,
 )
+from gateway.role_mapping import RoleGrant
 from gateway.settings import GatewaySettings
 from services.dev_keys import DevKeys
 from services.errors import ProblemError
-from services.jose import TokenRejected, VerificationPolicy
+from services.jose import DEFAULT_REQUIRED_CLAIMS, TokenRejected, VerificationPolicy
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +110,11 @@ def bearer_token(headers: list[tuple[bytes, bytes]]) -> str:
 class VerifiedToken:
     """What the gateway keeps of a verified access token."""
 
-    subject: str
+    subject: str  # the identity as one string (Identity.label), for limits and refusals
     issuer: str
     expires_at: float
+    identity: Identity
+    roles: RoleGrant | None = None
 
 
 class TokenAuthenticator:
@@ -117,10 +124,13 @@ class TokenAuthenticator:
         self,
         verifier: AccessTokenVerifier,
         *,
+        rules: Mapping[str, IdentityRule] | None = None,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._verifier = verifier
+        # By issuer; an issuer with no rule names its tokens' `sub` as a directory subject.
+        self._rules = dict(rules or {})
         self._max_entries = max_entries
         self._clock = clock
         self._cache: OrderedDict[bytes, VerifiedToken] = OrderedDict()
@@ -148,18 +158,122 @@ class TokenAuthenticator:
         now = self._clock()
         try:
             claims = await self._verifier.verify(token, now=now)
+            rule = self._rules.get(claims["iss"], _BY_SUBJECT)
+            identity, roles = rule.identify(claims)
         except TokenRejected as exc:
             log.info("access token refused: %s", exc.reason)
             raise InvalidToken(exc.reason) from None
         except KeySourceUnavailable:
             log.warning("access token could not be checked: identity provider keys unavailable")
             raise KeysUnavailable() from None
-        verified = VerifiedToken(claims["sub"], claims["iss"], float(claims["exp"]))
+        verified = VerifiedToken(
+            identity.label, claims["iss"], float(claims["exp"]), identity, roles
+        )
         if self._max_entries > 0:
             self._cache[digest] = verified
             while len(self._cache) > self._max_entries:
                 self._cache.popitem(last=False)
         return verified
+
+
+@dataclass
+class Trust:
+    """Every issuer this deployment trusts, how each names people, and the JWKS caches."""
+
+    issuers: list[TrustedIssuer]
+    rules: dict[str, IdentityRule]
+    caches: list[JwksCache]
+
+
+def _jwks_cache(settings: GatewaySettings, client: httpx.AsyncClient | None, url: str) -> JwksCache:
+    if client is None:
+        raise ValueError("an identity provider needs a JWKS client")
+    return JwksCache(
+        client,
+        url,
+        ttl_seconds=settings.auth_jwks_ttl_seconds,
+        min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
+        retry_initial_seconds=settings.auth_jwks_retry_initial_seconds,
+        retry_max_seconds=settings.auth_jwks_retry_max_seconds,
+    )
+
+
+def _policy(
+    settings: GatewaySettings,
+    issuer: str,
+    audiences: tuple[str, ...],
+    *,
+    algorithms: tuple[str, ...] | None = None,
+    naming_claim: str = "sub",
+    pinned: tuple[str, ...] = (),
+) -> VerificationPolicy:
+    # Entra's `sub` is pairwise and useless to us; require the claims we name people by.
+    required = tuple(c for c in DEFAULT_REQUIRED_CLAIMS if c != "sub")
+    required += tuple(dict.fromkeys((naming_claim, *pinned)))
+    return VerificationPolicy(
+        issuer=issuer,
+        audience=audiences[0],
+        other_audiences=audiences[1:],
+        algorithms=algorithms or settings.auth_algorithms,
+        leeway_seconds=settings.auth_clock_skew_seconds,
+        max_token_bytes=settings.auth_max_token_bytes,
+        required_claims=required,
+    )
+
+
+def _configured(
+    settings: GatewaySettings, entry: EntraIssuer | OidcIssuer, client: httpx.AsyncClient | None
+) -> Trust:
+    cache = _jwks_cache(settings, client, entry.keys_url)
+    rule = IdentityRule(
+        namespace=None if entry.lookup == "subject" else entry.key,
+        claim=entry.claim,
+        pinned=entry.pinned_claims,
+        roles=entry.roles,
+    )
+    issuers = [
+        TrustedIssuer(
+            _policy(
+                settings,
+                iss,
+                entry.audiences,
+                naming_claim=entry.claim,
+                pinned=tuple(entry.pinned_claims),
+            ),
+            cache,
+        )
+        for iss in entry.issuers
+    ]
+    return Trust(issuers, {iss: rule for iss in entry.issuers}, [cache])
+
+
+def trust_from_settings(
+    settings: GatewaySettings,
+    *,
+    jwks_client: httpx.AsyncClient | None,
+    dev_keys: DevKeys | None,
+) -> Trust:
+    """Build the issuers this deployment trusts, their identity rules and JWKS caches."""
+    trust = Trust([], {}, [])
+    if settings.auth_jwks_url is not None and settings.auth_issuer:
+        cache = _jwks_cache(settings, jwks_client, str(settings.auth_jwks_url))
+        policy = _policy(settings, settings.auth_issuer, (settings.auth_audience,))
+        trust.issuers.append(TrustedIssuer(policy, cache))
+        trust.caches.append(cache)
+    for entry in settings.auth_issuers:
+        configured = _configured(settings, entry, jwks_client)
+        trust.issuers += configured.issuers
+        trust.rules.update(configured.rules)
+        trust.caches += configured.caches
+    dev_issuer = settings.dev_issuer_trusted
+    if dev_issuer is not None and dev_keys is not None:
+        policy = _policy(settings, dev_issuer, (settings.auth_audience,), algorithms=("ES256",))
+        trust.issuers.append(TrustedIssuer(policy, StaticKeySet.from_jwks(dev_keys.idp_jwks())))
+    if not trust.issuers:
+        raise ValueError(
+            "no token issuer is configured: set FSM_AUTH_ISSUERS or FSM_AUTH_JWKS_URL/ISSUER"
+        )
+    return trust
 
 
 def trusted_issuers(
@@ -168,46 +282,10 @@ def trusted_issuers(
     jwks_client: httpx.AsyncClient | None,
     dev_keys: DevKeys | None,
 ) -> tuple[list[TrustedIssuer], JwksCache | None]:
-    """Build the issuers this deployment trusts, and the JWKS cache when there is an IdP."""
-    issuers: list[TrustedIssuer] = []
-    jwks: JwksCache | None = None
-    if settings.auth_jwks_url is not None and settings.auth_issuer:
-        if jwks_client is None:
-            raise ValueError("an identity provider needs a JWKS client")
-        jwks = JwksCache(
-            jwks_client,
-            str(settings.auth_jwks_url),
-            ttl_seconds=settings.auth_jwks_ttl_seconds,
-            min_refresh_interval_seconds=settings.auth_jwks_min_refresh_seconds,
-            retry_initial_seconds=settings.auth_jwks_retry_initial_seconds,
-            retry_max_seconds=settings.auth_jwks_retry_max_seconds,
-        )
-        issuers.append(
-            TrustedIssuer(
-                VerificationPolicy(
-                    issuer=settings.auth_issuer,
-                    audience=settings.auth_audience,
-                    algorithms=settings.auth_algorithms,
-                    leeway_seconds=settings.auth_clock_skew_seconds,
-                    max_token_bytes=settings.auth_max_token_bytes,
-                ),
-                jwks,
-            )
-        )
-    dev_issuer = settings.dev_issuer_trusted
-    if dev_issuer is not None and dev_keys is not None:
-        issuers.append(
-            TrustedIssuer(
-                VerificationPolicy(
-                    issuer=dev_issuer,
-                    audience=settings.auth_audience,
-                    algorithms=("ES256",),
-                    leeway_seconds=settings.auth_clock_skew_seconds,
-                    max_token_bytes=settings.auth_max_token_bytes,
-                ),
-                StaticKeySet.from_jwks(dev_keys.idp_jwks()),
-            )
-        )
-    if not issuers:
-        raise ValueError("no token issuer is configured: set FSM_AUTH_JWKS_URL/FSM_AUTH_ISSUER")
-    return issuers, jwks
+    """The issuers this deployment trusts, and its first JWKS cache (if any)."""
+    trust = trust_from_settings(settings, jwks_client=jwks_client, dev_keys=dev_keys)
+    return trust.issuers, trust.caches[0] if trust.caches else None
+
+
+# Tokens of an issuer without a rule name a directory subject by `sub`.
+_BY_SUBJECT = IdentityRule(namespace=None)

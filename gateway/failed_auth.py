@@ -79,6 +79,16 @@ class FailedAuthentications:
             self._fail(address, refused.reason, token)
             raise
 
+    def refuse_other_credential(self, scope: Scope, reason: str) -> None:
+        """Count a failed non-token credential (SCIM's) like a failed token; raise 429 if over."""
+        address = client_address(scope, self.trusted_proxies)
+        self._refuse_if_limited(address)
+        self._fail(address, reason, None)
+
+    def check_limit(self, scope: Scope) -> None:
+        """Refuse (429) an address that failed too often, before its credential is checked."""
+        self._refuse_if_limited(client_address(scope, self.trusted_proxies))
+
     def _refuse_if_limited(self, address: str) -> None:
         if self.limiter is None:
             return

@@ -13,6 +13,7 @@ from services.internal_auth import PUBLIC_PATHS
 from services.principal import attach_principal
 
 DOCS_PATH = "/docs"
+SCIM_PATH = "/scim/"
 
 
 def is_public(path: str) -> bool:
@@ -37,6 +38,11 @@ class GatewayMiddleware:
             await self.app(scope, receive, send)
             return
         runtime: GatewayRuntime = scope["app"].state.gateway
+        if scope["path"].startswith(SCIM_PATH):
+            # Identity providers provision with a credential of their own, which the SCIM
+            # routes check (gateway/scim/credentials.py); no practitioner token is involved.
+            await self._own_route(scope, receive, send, runtime.settings.max_own_body_bytes)
+            return
         try:
             principal = await runtime.admit(scope)
         except ProblemError as error:

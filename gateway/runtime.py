@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AsyncExitStack, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from fastapi import FastAPI
 from prometheus_client import Counter
 from starlette.types import Scope
 
-from gateway.authn import TokenAuthenticator, trusted_issuers
+from gateway.authn import TokenAuthenticator, trust_from_settings
+from gateway.directory_watch import DirectoryWatch, listener_dsn
 from gateway.failed_auth import FailedAuthentications, start_failed_authentications
 from gateway.jwks import AccessTokenVerifier, JwksCache
 from gateway.principals import NotAPractitioner, PrincipalResolver
@@ -62,7 +63,7 @@ class GatewayRuntime:
                     headers={"Retry-After": RateLimiter.retry_after_header(wait)},
                 )
         try:
-            return await self.principals.resolve(verified.subject)
+            principal = await self.principals.resolve(verified.identity)
         except NotAPractitioner:
             await audit_refusal(
                 scope,
@@ -71,6 +72,10 @@ class GatewayRuntime:
                 {"reason": "not-an-active-practitioner"},
             )
             raise
+        if verified.roles is not None:
+            # The identity provider's roles or groups, mapped (gateway/role_mapping.py).
+            principal = replace(principal, roles=verified.roles.apply(principal.roles))
+        return principal
 
 
 def _internal_signing_key(settings: GatewaySettings, dev_keys: DevKeys | None) -> tuple[bytes, str]:
@@ -93,7 +98,6 @@ async def _hold_idp_keys(app: FastAPI, stack: AsyncExitStack, jwks: JwksCache) -
         return "No signing key from the identity provider yet."
 
     add_readiness_check(app, keys_held)
-    app.state.jwks = jwks
     if await jwks.warm_up():
         return
     log.warning("identity provider keys unavailable at startup; sign-ins answer 503 until then")
@@ -107,6 +111,26 @@ async def _hold_idp_keys(app: FastAPI, stack: AsyncExitStack, jwks: JwksCache) -
     stack.push_async_callback(stop_retrying)
 
 
+async def _watch_directory(
+    app: FastAPI, stack: AsyncExitStack, settings: GatewaySettings, principals: PrincipalResolver
+) -> None:
+    """Listen for directory changes for as long as the app runs (gateway/directory_watch.py)."""
+    watch = DirectoryWatch(
+        listener_dsn(settings.require_database_url()),
+        principals,
+        connect_timeout_seconds=settings.db_connect_timeout_seconds,
+    )
+    task = asyncio.create_task(watch.run(), name="directory-watch")
+    app.state.directory_watch = watch
+
+    async def stop_watching() -> None:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+    stack.push_async_callback(stop_watching)
+
+
 async def start_runtime(
     app: FastAPI,
     stack: AsyncExitStack,
@@ -118,16 +142,19 @@ async def start_runtime(
     dev_keys = None if settings.environment == "production" else ensure_dev_keys(settings.state_dir)
 
     jwks_client = None
-    if settings.auth_jwks_url is not None:
+    if settings.auth_jwks_url is not None or settings.auth_issuers:
         jwks_client = httpx.AsyncClient(
             transport=jwks_transport,
             timeout=JWKS_FETCH_TIMEOUT_SECONDS,
             follow_redirects=False,
         )
         stack.push_async_callback(jwks_client.aclose)
-    issuers, jwks = trusted_issuers(settings, jwks_client=jwks_client, dev_keys=dev_keys)
-    if jwks is not None:
+    trust = trust_from_settings(settings, jwks_client=jwks_client, dev_keys=dev_keys)
+    for jwks in trust.caches:
         await _hold_idp_keys(app, stack, jwks)
+    if trust.caches:
+        # Metrics report the first provider's keys (the only one, in most councils).
+        app.state.jwks = trust.caches[0]
 
     pem, kid = _internal_signing_key(settings, dev_keys)
     issuer = InternalTokenIssuer(pem, kid, ttl_seconds=settings.internal_token_ttl_seconds)
@@ -157,16 +184,20 @@ async def start_runtime(
             window_seconds=settings.rate_limit_window_seconds,
             burst=settings.rate_limit_burst,
         )
+    principals = PrincipalResolver(
+        app.state.sessionmaker,
+        reach=app.state.db_reach,
+        ttl_seconds=settings.principal_cache_ttl_seconds,
+    )
+    await _watch_directory(app, stack, settings, principals)
     runtime = GatewayRuntime(
         settings=settings,
         tokens=TokenAuthenticator(
-            AccessTokenVerifier(issuers), max_entries=settings.auth_token_cache_entries
+            AccessTokenVerifier(trust.issuers),
+            rules=trust.rules,
+            max_entries=settings.auth_token_cache_entries,
         ),
-        principals=PrincipalResolver(
-            app.state.sessionmaker,
-            reach=app.state.db_reach,
-            ttl_seconds=settings.principal_cache_ttl_seconds,
-        ),
+        principals=principals,
         limiter=limiter,
         proxy=Proxy(routes, issuer, max_body_bytes=settings.max_request_body_bytes),
         failures=failures,

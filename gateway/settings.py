@@ -8,6 +8,7 @@ from typing import Final
 
 from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, model_validator
 
+from gateway.issuers import IssuerConfig, check_issuers
 from services.jose import EC_ALGORITHMS, RSA_ALGORITHMS
 from services.registry import INTERVENTION, SUPERVISION, WORKBOOK, Unit
 from services.settings import KernelSettings
@@ -33,6 +34,9 @@ class GatewaySettings(KernelSettings):
     auth_issuer: str | None = None
     auth_audience: str = Field(default=AUDIENCE_DEFAULT, min_length=1)
     auth_algorithms: tuple[str, ...] = ALGORITHMS_DEFAULT
+    # Further identity providers (Entra ID tenants, Keycloak realms), as a JSON list; see
+    # gateway/issuers.py. FSM_AUTH_JWKS_URL/FSM_AUTH_ISSUER above is one more, matched by `sub`.
+    auth_issuers: tuple[IssuerConfig, ...] = ()
     # The local development issuer (`fsm token`). None means DEV_ISSUER_DEFAULT outside
     # production; production refuses to start when it is set at all.
     auth_dev_issuer: str | None = None
@@ -89,6 +93,12 @@ class GatewaySettings(KernelSettings):
     # X-Forwarded-For; from anyone else, the socket peer. None by default.
     gateway_trusted_proxies: tuple[IPvAnyNetwork, ...] = ()
 
+    # The discipline SCIM-provisioned practitioners start with, until an administrator sets
+    # theirs: one that gives no access of its own (allocations check the discipline).
+    scim_default_discipline: str = Field(
+        default="business_support", pattern=r"^[a-z][a-z0-9_]{0,63}$"
+    )
+
     # Directory answers are cached per subject this long: a deactivation takes effect within it.
     principal_cache_ttl_seconds: float = Field(default=5.0, ge=0, le=300)
 
@@ -98,9 +108,11 @@ class GatewaySettings(KernelSettings):
         if production:
             if self.auth_dev_issuer:
                 raise ValueError("FSM_AUTH_DEV_ISSUER must not be set in production")
-            if self.auth_jwks_url is None or not self.auth_issuer:
-                raise ValueError("production needs FSM_AUTH_JWKS_URL and FSM_AUTH_ISSUER")
-            if self.auth_jwks_url.scheme != "https":
+            if (self.auth_jwks_url is None or not self.auth_issuer) and not self.auth_issuers:
+                raise ValueError(
+                    "production needs FSM_AUTH_ISSUERS, or FSM_AUTH_JWKS_URL and FSM_AUTH_ISSUER"
+                )
+            if self.auth_jwks_url is not None and self.auth_jwks_url.scheme != "https":
                 raise ValueError("FSM_AUTH_JWKS_URL must use https in production")
             if self.internal_signing_key_file is None:
                 raise ValueError("production needs FSM_INTERNAL_SIGNING_KEY_FILE")
@@ -110,6 +122,12 @@ class GatewaySettings(KernelSettings):
             raise ValueError("set FSM_AUTH_JWKS_URL and FSM_AUTH_ISSUER together")
         if self.auth_dev_issuer and self.auth_dev_issuer == self.auth_issuer:
             raise ValueError("the development issuer must differ from FSM_AUTH_ISSUER")
+        check_issuers(self.auth_issuers, production=production)
+        listed = {iss for entry in self.auth_issuers for iss in entry.issuers}
+        if listed & {self.auth_issuer, self.auth_dev_issuer}:
+            raise ValueError("FSM_AUTH_ISSUERS repeats FSM_AUTH_ISSUER or the development issuer")
+        if self.auth_issuer and any(entry.lookup == "subject" for entry in self.auth_issuers):
+            raise ValueError("FSM_AUTH_ISSUER already matches by subject; no other issuer may")
         for origin in self.cors_allow_origins:
             if not _ORIGIN.match(origin) or (
                 self.environment == "production" and not origin.startswith("https://")

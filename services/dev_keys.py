@@ -7,7 +7,9 @@ are written next to them, so services can read `internal.jwks.json` without the 
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hmac
 import json
 import os
 import stat
@@ -168,3 +170,13 @@ def _write_if_changed(path: Path, content: bytes) -> None:
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(content)
     os.replace(temporary, path)
+
+
+def dev_scim_credential(keys: DevKeys) -> str:
+    """The development SCIM provisioning credential, derived from the development IdP key.
+
+    Never stored: whoever can read the development keys can mint tokens anyway, and it
+    changes with them. Production gateways refuse it, as they refuse development tokens.
+    """
+    digest = hmac.new(keys.idp_private_pem, b"fsm development scim credential", "sha256")
+    return "fsmscim_dev_" + base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()

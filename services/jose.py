@@ -101,6 +101,9 @@ class VerificationPolicy:
     max_lifetime_seconds: int | None = None
     # Explicit typing (RFC 8725 3.11): when set, the header `typ` must name this type.
     typ: str | None = None
+    # Further audiences accepted besides `audience` (Entra: the application id URI in v1
+    # tokens, the client id in v2 tokens, for one application).
+    other_audiences: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.issuer or not self.audience:
@@ -349,7 +352,7 @@ def _check_claims(claims: dict[str, Any], policy: VerificationPolicy, now: float
         audience = [audience]
     if not isinstance(audience, list) or not all(isinstance(a, str) for a in audience):
         raise TokenRejected("invalid_claim:aud")
-    if policy.audience not in audience:
+    if policy.audience not in audience and not set(policy.other_audiences) & set(audience):
         raise TokenRejected("bad_audience")
     exp = _numeric_date(claims, "exp")
     if exp is None or now >= exp + leeway:

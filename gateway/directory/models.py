@@ -13,7 +13,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -137,4 +139,93 @@ class TeamMembership(Base):
             postgresql_where=text("valid_to IS NULL"),
         ),
     )
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class PractitionerIdentity(Base):
+    """How one identity provider names a practitioner: (issuer namespace, claim value).
+
+    `issuer` is the provider's name in FSM_AUTH_ISSUERS (`entra:<tid>`, a Keycloak realm's
+    issuer URL); `value` is the claim it names people by (Entra `oid`, Keycloak `sub`). One
+    person has at most one identity per provider, and an identity names one person.
+    """
+
+    __tablename__ = "practitioner_identity"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("practitioner.id"), nullable=False
+    )
+    issuer: Mapped[str] = mapped_column(Text, nullable=False)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+    __table_args__ = (
+        UniqueConstraint("issuer", "value"),
+        UniqueConstraint("practitioner_id", "issuer"),
+    )
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class ScimClient(Base):
+    """An identity provider's provisioning client and its bearer credential (only a hash).
+
+    `issuer`, when set, names the trusted issuer whose identifying claim the client sends as
+    `externalId` (Entra: map objectId to externalId), so a provisioned practitioner can sign in.
+    """
+
+    __tablename__ = "scim_client"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    issuer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    credential_sha256: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class ScimUser(Base):
+    """A practitioner a SCIM client provisioned, as that client knows them."""
+
+    __tablename__ = "scim_user"
+
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("practitioner.id"), primary_key=True
+    )
+    client: Mapped[str] = mapped_column(Text, nullable=False)
+    user_name: Mapped[str] = mapped_column(Text, nullable=False)
+    external_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+    __table_args__ = (
+        # userName is case-insensitive in SCIM (RFC 7643 4.1.1).
+        Index("uq_scim_user_client_user_name", "client", func.lower(user_name), unique=True),
+        Index("ix_scim_user_client_external_id", "client", "external_id"),
+    )
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class ScimGroup(Base):
+    """A team a SCIM client provisioned as a Group; its members are the team's open memberships."""
+
+    __tablename__ = "scim_group"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("team.id"), primary_key=True
+    )
+    client: Mapped[str] = mapped_column(Text, nullable=False)
+    external_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+    __table_args__ = (Index("ix_scim_group_client_external_id", "client", "external_id"),)
     __mapper_args__ = {"eager_defaults": True}

@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.directory import events
 from gateway.directory.administrators import guard_deactivation, guard_roles_change
-from gateway.directory.models import Discipline, Practitioner, Team, TeamMembership
+from gateway.directory.models import (
+    Discipline,
+    Practitioner,
+    PractitionerIdentity,
+    Team,
+    TeamMembership,
+)
 from gateway.directory.schemas import (
     MembershipCreate,
     PractitionerCreate,
@@ -365,13 +371,24 @@ class DirectoryAnswer:
     active: bool
 
 
-async def load_principal(session: AsyncSession, subject: str, today: date) -> DirectoryAnswer:
-    """Resolve a subject to a principal with its current teams, in one query."""
+async def load_principal(
+    session: AsyncSession, subject: str, today: date, *, issuer: str | None = None
+) -> DirectoryAnswer:
+    """Resolve a subject (or, given its issuer, an identity) to a principal, in one query."""
     active_team = select(Team.id).where(Team.active.is_(True))
+    named = (
+        Practitioner.subject == subject
+        if issuer is None
+        else Practitioner.id
+        == select(PractitionerIdentity.practitioner_id)
+        .where(PractitionerIdentity.issuer == issuer, PractitionerIdentity.value == subject)
+        .scalar_subquery()
+    )
     rows = (
         await session.execute(
             select(
                 Practitioner.id,
+                Practitioner.subject,
                 Practitioner.display_name,
                 Practitioner.discipline_code,
                 Practitioner.roles,
@@ -387,7 +404,7 @@ async def load_principal(session: AsyncSession, subject: str, today: date) -> Di
                     TeamMembership.team_id.in_(active_team),
                 ),
             )
-            .where(Practitioner.subject == subject)
+            .where(named)
         )
     ).all()
     if not rows:
@@ -396,7 +413,7 @@ async def load_principal(session: AsyncSession, subject: str, today: date) -> Di
     teams = frozenset(row.team_id for row in rows if row.team_id is not None)
     managed = frozenset(row.team_id for row in rows if row.role_in_team == "manager")
     principal = Principal(
-        subject=subject,
+        subject=first.subject,
         practitioner_id=first.id,
         display_name=first.display_name,
         discipline=first.discipline_code,

@@ -176,6 +176,11 @@ def print_banner(
             f'  curl -H "Authorization: Bearer $(.venv/bin/fsm token --sub {example})"'
             f" {gateway.base_url}/workbook/..."
         )
+        echo("Provision practitioners as an identity provider would (SCIM 2.0, README):")
+        echo(
+            '  curl -H "Authorization: Bearer $(.venv/bin/fsm scim-client dev-credential)"'
+            f" {gateway.base_url}/scim/v2/Users"
+        )
     echo()
     echo("Press Ctrl-C to stop.")
 

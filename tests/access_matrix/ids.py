@@ -147,7 +147,20 @@ def directory_id(world: World, kind: str, persona: str = p.SOCIAL_WORKER) -> str
     return str(directory.membership_ids[persona])
 
 
+async def scim_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(new_uuid(), p.EVERYONE, "SCIM resource (needs the SCIM credential)")
+
+
+def scim_ids(world: World, op: Operation) -> list[IdChoice]:
+    """SCIM resources: no persona's token reaches them, whatever the id names."""
+    return one(new_uuid(), p.EVERYONE, "SCIM resource (needs the SCIM credential)")
+
+
 PATH_IDS: dict[str, IdSource] = {
+    "user_id": IdSource(read=scim_ids, write=scim_id),
+    "group_id": IdSource(read=scim_ids, write=scim_id),
+    "name": IdSource(read=scim_ids, write=scim_id),
+    "schema_id": IdSource(read=scim_ids, write=scim_id),
     "case_id": IdSource(
         read=lambda w, op: one(w.case_a, p.CASE_A, "case A"), write=scratch_case_id
     ),

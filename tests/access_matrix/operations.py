@@ -60,9 +60,13 @@ class Operation:
         if body is None:
             return None
         content = self.resolve(body).get("content", {})
-        if "application/json" not in content:
+        # SCIM's media type is JSON too (RFC 7644 3.1).
+        media = next(
+            (m for m in ("application/json", "application/scim+json") if m in content), None
+        )
+        if media is None:
             raise AssertionError(f"{self.label}: only JSON request bodies are understood")
-        schema: dict[str, Any] = content["application/json"].get("schema", {})
+        schema: dict[str, Any] = content[media].get("schema", {})
         return schema
 
     def body_required(self) -> bool:

@@ -158,6 +158,9 @@ class Matrix:
         self.personas = [name for name in personas if name != p.ANONYMOUS]
         self.report = Report()
         self._slots = asyncio.Semaphore(concurrency)
+        # Scratch records are made as many at a time as requests are sent: unbounded, every
+        # write at once drained the services' pools (seen when SCIM's writes joined).
+        self._preparing = asyncio.Semaphore(concurrency)
         self._misses: dict[tuple[str, str], asyncio.Future[httpx.Response]] = {}
 
     async def run(self, *, writes: bool = True) -> Report:
@@ -265,7 +268,8 @@ class Matrix:
         scratch = Scratch(self.stack, self.world)
         fill = Fill(op, self.world, scratch)
         try:
-            shared = await self._prepare(op, fill, p.ANONYMOUS)
+            async with self._preparing:
+                shared = await self._prepare(op, fill, p.ANONYMOUS)
             judged = [(persona, expect(op, persona, shared.audience)) for persona in self.personas]
             # Refusals change nothing, so they share one set of records and run together.
             await asyncio.gather(
@@ -278,7 +282,9 @@ class Matrix:
             # Successes use records up: each gets its own, one after another.
             for persona, expectation in judged:
                 if expectation.outcome is Outcome.ALLOWED:
-                    await self._judge(await self._prepare(op, fill, persona), expectation)
+                    async with self._preparing:
+                        planned = await self._prepare(op, fill, persona)
+                    await self._judge(planned, expectation)
         except BuildError as error:
             self._fail(op, "-", op.key, "fixture", str(error))
 
