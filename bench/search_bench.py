@@ -235,72 +235,110 @@ def kinds() -> list[Kind]:
     return listed
 
 
-async def measure(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    kind: Kind,
-    requests: int,
-    seconds: float,
-) -> Result:
-    """Time up to `requests` reads of one kind (after a warm-up), stopping after `seconds`."""
-    result = Result()
-    params = dict(kind.params)
-    if kind.follow_cursor:
-        first = await client.get(kind.path, params=params, headers=headers)
-        if first.status_code != 200:
-            result.failures[first.status_code] = 1
-            return result
-        cursor = first.json()["next_cursor"]
-        if cursor is None:
-            result.skipped = "no second page"
-            return result
-        params["cursor"] = cursor
-    deadline = time.monotonic() + seconds
-    for n in range(WARM_UP + requests):
-        started = time.perf_counter()
-        response = await client.get(kind.path, params=params, headers=headers)
-        elapsed = (time.perf_counter() - started) * 1000
-        if n >= WARM_UP:
-            if response.status_code == 200:
-                result.samples_ms.append(elapsed)
-                result.hits = len(response.json()["items"])
-            else:
-                result.failures[response.status_code] = (
-                    result.failures.get(response.status_code, 0) + 1
-                )
-        if time.monotonic() > deadline:
-            break
-    return result
+@dataclass(frozen=True)
+class Stack:
+    """The gateway in front of one size's database, and tokens for the bench's people."""
+
+    size: int
+    gateway_url: str
+    headers: dict[str, dict[str, str]]
 
 
-async def run_size(
-    url: str, requests: int, seconds: float, log_root: Path, size: int
-) -> dict[str, Result]:
-    """Start the stack on one database and measure every kind."""
+def start_stack(children: Children, url: str, log_root: Path, size: int) -> Stack:
+    """Start a workbook and a gateway on one size's database."""
     state_dir = log_root / f"state-{size_label(size)}"
     state_dir.mkdir()
     ensure_dev_keys(state_dir)
-    children = Children(log_root)
+    gateway_url, _, _ = start_services(children, url, state_dir)
     people = bench_people()
-    results: dict[str, Result] = {}
+    headers = {who: people.actor(state_dir, who).headers for who in ("manager", "worker")}
+    return Stack(size, gateway_url, headers)
+
+
+async def first_params(
+    client: httpx.AsyncClient, stack: Stack, kind: Kind, result: Result
+) -> dict[str, str] | None:
+    """The query string to time: for a second page, the cursor the first page gave."""
+    params = dict(kind.params)
+    if not kind.follow_cursor:
+        return params
+    first = await client.get(kind.path, params=params, headers=stack.headers[kind.who])
+    if first.status_code != 200:
+        result.failures[first.status_code] = 1
+        return None
+    cursor = first.json()["next_cursor"]
+    if cursor is None:
+        result.skipped = "no second page"
+        return None
+    return {**params, "cursor": cursor}
+
+
+async def measure_kind(
+    clients: dict[int, httpx.AsyncClient],
+    stacks: list[Stack],
+    kind: Kind,
+    requests: int,
+    seconds: float,
+) -> dict[int, Result]:
+    """Time one kind on every size, a request to each size in turn, so noise hits all alike."""
+    results = {stack.size: Result() for stack in stacks}
+    params: dict[int, dict[str, str]] = {}
+    for stack in stacks:
+        found = await first_params(clients[stack.size], stack, kind, results[stack.size])
+        if found is not None:
+            params[stack.size] = found
+    deadline = time.monotonic() + seconds
+    for n in range(WARM_UP + requests):
+        for stack in stacks:
+            if stack.size not in params:
+                continue
+            result = results[stack.size]
+            started = time.perf_counter()
+            response = await clients[stack.size].get(
+                kind.path, params=params[stack.size], headers=stack.headers[kind.who]
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                # Counted in the warm-up too: a build that times out never gets past it.
+                result.failures[response.status_code] = (
+                    result.failures.get(response.status_code, 0) + 1
+                )
+            elif n >= WARM_UP:
+                result.samples_ms.append(elapsed)
+                result.hits = len(response.json()["items"])
+        if time.monotonic() > deadline:
+            break
+    return results
+
+
+async def measure_all(
+    stacks: list[Stack], requests: int, seconds: float
+) -> dict[int, dict[str, Result]]:
+    """Every kind on every size; print each as it ends."""
+    by_size: dict[int, dict[str, Result]] = {stack.size: {} for stack in stacks}
+    clients = {
+        stack.size: httpx.AsyncClient(base_url=f"{stack.gateway_url}/workbook", timeout=60.0)
+        for stack in stacks
+    }
     try:
-        gateway_url, _, _ = start_services(children, url, state_dir)
-        actors = {who: people.actor(state_dir, who) for who in ("manager", "worker")}
-        async with httpx.AsyncClient(base_url=f"{gateway_url}/workbook", timeout=60.0) as client:
-            for kind in kinds():
-                result = await measure(client, actors[kind.who].headers, kind, requests, seconds)
-                results[kind.label] = result
-                failures = "".join(f"  {n}x{status}" for status, n in result.failures.items())
+        for kind in kinds():
+            results = await measure_kind(clients, stacks, kind, requests, seconds)
+            print(f"  {kind.label}")
+            for size, result in results.items():
+                by_size[size][kind.label] = result
                 if result.skipped:
-                    print(f"  {kind.label:<38} not timed: {result.skipped}")
+                    print(f"    {size_label(size):>5}  not timed: {result.skipped}")
                     continue
+                failures = "".join(f"  {n}x{status}" for status, n in result.failures.items())
                 print(
-                    f"  {kind.label:<38} n={len(result.samples_ms):>4} hits={result.hits:>3}"
-                    f"  p50={result.p(50):8.1f} ms  p95={result.p(95):8.1f} ms{failures}"
+                    f"    {size_label(size):>5}  n={len(result.samples_ms):>4}"
+                    f" hits={result.hits:>3}  p50={result.p(50):8.1f} ms"
+                    f"  p95={result.p(95):8.1f} ms{failures}"
                 )
     finally:
-        children.stop_all()
-    return results
+        for client in clients.values():
+            await client.aclose()
+    return by_size
 
 
 def print_summary(by_size: dict[int, dict[str, Result]]) -> None:
@@ -358,11 +396,20 @@ def main() -> int:
     print(f"{os.cpu_count()} CPUs; one {uvicorn_flavour()} process per service; one client")
     try:
         server = server_url(ROOT / ".fsm")
-        by_size: dict[int, dict[str, Result]] = {}
+        urls = {}
         for size in sizes:
             print(f"\n{size:,} entries")
-            url = prepare(server, size, args.reload)
-            by_size[size] = asyncio.run(run_size(url, args.requests, args.seconds, log_root, size))
+            urls[size] = prepare(server, size, args.reload)
+        children = Children(log_root)
+        try:
+            stacks = [start_stack(children, urls[size], log_root, size) for size in sizes]
+            print(
+                f"\nthrough the gateway, sizes interleaved; {args.requests} reads per kind"
+                f" after {WARM_UP} to warm up, at most {args.seconds:.0f} s per kind"
+            )
+            by_size = asyncio.run(measure_all(stacks, args.requests, args.seconds))
+        finally:
+            children.stop_all()
         print_summary(by_size)
     finally:
         if args.keep_logs:
