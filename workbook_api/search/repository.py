@@ -64,6 +64,18 @@ HEADLINE_OPTIONS = (
 )
 
 
+# For this transaction (the request's) only. The words are a bound parameter: a generic plan
+# takes every word for a rare one and gathers a common word's matches from the GIN indexes to
+# sort them all; planned for these words, PostgreSQL weighs walking newest first against the
+# index by the vectors' statistics (migrations/workbook 0007). Without parallel workers: an
+# interactive search should not take three backends, and a parallel walk newest first was
+# costed below a social worker's own cases' entries, then ran six times slower (350 ms).
+PLAN_FOR_THESE_WORDS = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true)"
+)
+
+
 def _matching(query: ColumnElement[Any], detail_ok: ColumnElement[bool]) -> ColumnElement[bool]:
     """The entry matches in the text the caller may read (and is one they may see at all)."""
     shared = entry_table.c.search_shared.op("@@")(query)
@@ -157,10 +169,7 @@ async def search_rows(
 ) -> list[Any]:
     """Up to a page and one more hit rows, newest first, with snippets only from readable text."""
     query = func.websearch_to_tsquery(REGCONFIG_ENGLISH, words)
-    # The words are a bound parameter: a generic plan would estimate every word as rare and
-    # walk the GIN index for the commonest ones. Planned for these words, PostgreSQL knows
-    # from the vectors' statistics whether to walk by date or to take the index's matches.
-    await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    await session.execute(PLAN_FOR_THESE_WORDS)
     hits = _page_of_matches(principal, query, page, case_id)
     # Ranked and highlighted on the page only, from the text the caller may read.
     readable = func.concat_ws(
