@@ -159,17 +159,11 @@ def _page_of_matches(
     )
 
 
-async def search_rows(
-    session: AsyncSession,
-    principal: Principal,
-    words: str,
-    page: PageRequest,
-    *,
-    case_id: UUID | None,
-) -> list[Any]:
+def search_statement(
+    principal: Principal, words: str, page: PageRequest, case_id: UUID | None
+) -> Select[Any]:
     """Up to a page and one more hit rows, newest first, with snippets only from readable text."""
     query = func.websearch_to_tsquery(REGCONFIG_ENGLISH, words)
-    await session.execute(PLAN_FOR_THESE_WORDS)
     hits = _page_of_matches(principal, query, page, case_id)
     # Ranked and highlighted on the page only, from the text the caller may read.
     readable = func.concat_ws(
@@ -181,7 +175,7 @@ async def search_rows(
         (Entry.entry_type == SESSION_TYPE, "session_log"),
         else_="entry",
     )
-    statement = (
+    return (
         select(
             kind.label("kind"),
             Entry.id,
@@ -206,4 +200,17 @@ async def search_rows(
         .join(Family, Family.id == Case.family_id)
         .order_by(hits.c.event_at.desc(), hits.c.id.desc())
     )
+
+
+async def search_rows(
+    session: AsyncSession,
+    principal: Principal,
+    words: str,
+    page: PageRequest,
+    *,
+    case_id: UUID | None,
+) -> list[Any]:
+    """Run `search_statement`, planned for these words."""
+    await session.execute(PLAN_FOR_THESE_WORDS)
+    statement = search_statement(principal, words, page, case_id)
     return list((await session.execute(statement)).all())
