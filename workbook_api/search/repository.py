@@ -43,12 +43,8 @@ from sqlalchemy.sql import Subquery
 
 from services.pagination import PageRequest
 from services.principal import Principal
-from workbook_api.access.visibility import (
-    SYSTEM_ROLE,
-    case_standings,
-    restricted_detail_visible,
-    whole_team_ids,
-)
+from workbook_api.access import visibility
+from workbook_api.access.visibility import SYSTEM_ROLE, restricted_detail_visible, whole_team_ids
 from workbook_api.cases.models import Case, Episode
 from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry, entry_table
 from workbook_api.entries.repository import ENTRY_ORDER
@@ -113,7 +109,9 @@ def _by_team(
 
 def _case_by_case(principal: Principal, query: ColumnElement[Any]) -> Select[UUID, datetime, bool]:
     """Matches in the cases the caller sees one by one (allocation, break-glass, closed)."""
-    standing = case_standings(principal).subquery("standing")
+    # Looked up when called, like every rule in visibility.py, so that the access matrix's
+    # self-test widens search with the rest (tests/access_matrix/test_matrix.py).
+    standing = visibility.case_standings(principal).subquery("standing")
     detail_ok = or_(
         Entry.sensitivity == "standard",
         Entry.author_id == principal.practitioner_id,
