@@ -11,9 +11,13 @@ Why the statement has this shape (bench/search_bench.py measures it; bench/READM
   costs a page: with a common word PostgreSQL walks `ix_entry_event_at_id` backwards and stops
   once it has the page, with a rare one it takes the few matches from the GIN indexes and sorts
   them. Ranking every match to keep 20 (what "best match first" needed) grew with the matches.
-- the caller's cases come once, as `case_standings` (one row per visible case with the
-  caller's detail rights on it), joined by hash: the access rules become column tests on each
-  candidate instead of a lookup per visible case or a correlated subquery per row.
+- the caller's cases come in two parts, each bounded by the page: a manager's or an auditor's
+  teams' cases by a join to the case's owning team, and the cases seen one by one (allocation,
+  break-glass, a closed case one worked on) as `case_standings`, one row per case with the
+  caller's detail rights, so the rules become column tests on each candidate. PostgreSQL counts
+  each part well; it took the union of both for 200 cases whatever their number.
+- the statement is planned for its words, on statistics that know the rare ones
+  (migrations/workbook 0007): that is what chooses between the walk and the GIN indexes.
 - `shared @@ q OR full @@ q` is there for the GIN indexes (a bitmap OR of the two); the CASE
   beside it is the exact rule.
 """
