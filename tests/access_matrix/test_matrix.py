@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import false, select, text
 
 from services.principal import Principal
 from services.registry import UNITS, WORKBOOK
@@ -19,7 +19,7 @@ from tests.access_matrix.conftest import MatrixEnv
 from tests.access_matrix.markers import seen
 from tests.access_matrix.runner import SUMMARY_LINES, Finding, Matrix, Report
 from workbook_api.access import visibility
-from workbook_api.access.visibility import IdQuery
+from workbook_api.access.visibility import IdQuery, Standings
 from workbook_api.cases.models import Case
 
 
@@ -65,10 +65,20 @@ def every_case(principal: Principal, *, at: datetime | None = None) -> IdQuery:
     return select(Case.id)
 
 
+def every_case_standing(principal: Principal) -> Standings:
+    """The same wrong rule in the form search takes it (access/visibility.case_standings)."""
+    return select(
+        Case.id.label("case_id"),
+        false().label("all_detail"),
+        false().label("discipline_detail"),
+    )
+
+
 async def test_the_matrix_reports_leaks_when_the_case_rule_is_widened(
     matrix_env: MatrixEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(visibility, "visible_case_ids", every_case)
+    monkeypatch.setattr(visibility, "case_standings", every_case_standing)
     workbook = [op for op in matrix_env.operations if op.unit is WORKBOOK]
     widened = Matrix(matrix_env.stack, matrix_env.world, workbook, matrix_env.personas)
     report = await widened.run(writes=False)

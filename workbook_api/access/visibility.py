@@ -54,6 +54,8 @@ SYSTEM_ROLE = "system"
 # to the same SQL each time, so the statement cache hits. Each is used in one place per query.
 IdQuery = Select[UUID] | CompoundSelect[UUID]
 """A query of ids, for `column.in_(...)`."""
+Standings = Select[UUID, bool, bool]
+"""Rows of (case_id, all_detail, discipline_detail): see `case_standings`."""
 
 _CLOSED_CASE = aliased(Case, name="closed_case")
 _ANY_CASE = aliased(Case, name="any_case")
@@ -226,3 +228,65 @@ def restricted_detail_visible(
             )
         )
     return or_(false(), *conditions)
+
+
+def whole_team_ids(principal: Principal) -> frozenset[UUID]:
+    """The teams all of whose cases the principal sees: those they manage, and audit."""
+    teams = set(principal.managed_team_ids)
+    if principal.has_role(AUDITOR_ROLE):
+        teams |= principal.team_ids
+    return frozenset(teams)
+
+
+def case_standings(principal: Principal) -> Standings:
+    """The cases the principal sees one by one, one row each, with their restricted-detail rights.
+
+    The set form of `visible_case_ids` and `restricted_detail_visible` for queries across cases
+    (search), less the cases of `whole_team_ids` (which such queries take by team) and the
+    system role's (every case). Columns: `case_id`; `all_detail`, true where every restricted
+    entry's detail is readable (the allocated social worker whose directory discipline the
+    allocation bears out); `discipline_detail`, true where restricted detail of the caller's
+    own discipline is (a same-discipline allocation in force now). Authors read their own
+    restricted entries everywhere; that test needs the entry row, so it is the caller's.
+    Break-glass and a closed case one worked on give sight, never detail.
+    """
+    pid = principal.practitioner_id
+    instant = _instant(None)
+    closed_case = _CLOSED_CASE
+    # The allocation's discipline is typed by a manager; the directory's, carried in the
+    # token, is authoritative: a mis-recorded allocation never widens access.
+    same_discipline = Allocation.discipline == principal.discipline
+    branches: list[Standings] = [
+        select(
+            Allocation.case_id.label("case_id"),
+            and_(same_discipline, Allocation.is_allocated_social_worker).label("all_detail"),
+            same_discipline.label("discipline_detail"),
+        ).where(Allocation.practitioner_id == pid, allocation_current()),
+        select(Allocation.case_id, false(), false())
+        .join(closed_case, closed_case.id == Allocation.case_id)
+        .where(
+            Allocation.practitioner_id == pid,
+            closed_case.status == "closed",
+            Allocation.starts_at < closed_case.closed_at,
+            Allocation.ends_at == closed_case.closed_at,
+        ),
+        select(BreakGlassGrant.case_id, false(), false()).where(
+            BreakGlassGrant.practitioner_id == pid,
+            BreakGlassGrant.granted_at <= instant,
+            BreakGlassGrant.expires_at > instant,
+            BreakGlassGrant.revoked_at.is_(None),
+        ),
+    ]
+    every = union_all(*branches).subquery("standing_branch")
+    standings = select(
+        every.c.case_id,
+        func.bool_or(every.c.all_detail).label("all_detail"),
+        func.bool_or(every.c.discipline_detail).label("discipline_detail"),
+    ).group_by(every.c.case_id)
+    teams = whole_team_ids(principal)
+    if teams:
+        owning = _OWNING_CASE
+        standings = standings.where(
+            ~exists().where(owning.id == every.c.case_id, owning.owning_team_id.in_(teams))
+        )
+    return standings

@@ -131,6 +131,8 @@ class Entry(Base):
         ),
         Index("ix_entry_case_id_event_at_id", "case_id", "event_at", "id"),
         Index("ix_entry_episode_id", "episode_id"),
+        # Search across cases reads newest first and stops after a page (search/repository.py).
+        Index("ix_entry_event_at_id", "event_at", "id"),
         # The chronology's first page must stay flat as a family's record grows.
         Index(
             "ix_entry_chronology",

@@ -36,7 +36,7 @@ async def search_workbook(
     ],
     case_id: Annotated[UUID | None, Query(description="Only this case")] = None,
 ) -> Page[SearchHit]:
-    """Search entries, session logs and role summaries the caller may see, best match first."""
+    """Search entries, session logs and role summaries the caller may see, newest first."""
     note.case_id = case_id
     hits, next_cursor = await service.search_entries(session, principal, q, page, case_id=case_id)
     # The query may name a person: the audit keeps its length, never its words.

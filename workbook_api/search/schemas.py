@@ -31,7 +31,10 @@ class SearchHit(ReadModel):
     discipline: str
     restricted: bool
     detail_withheld: bool
-    rank: float
+    rank: float = Field(
+        description="How well the hit matches the words (higher is better), shown beside it: "
+        "hits come newest event first, then by id, not in this order."
+    )
     snippet: str = Field(
         description=f"Matching words are wrapped in {HIGHLIGHT_START} and {HIGHLIGHT_STOP}; "
         "the text is plain, never markup."
