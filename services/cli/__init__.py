@@ -1,7 +1,7 @@
 """`fsm`, the operator CLI: one module per verb, each adding its own parser.
 
 run (the whole stack locally), serve (one unit, the container command), migrate and seed,
-token (development access tokens), audit verify, openapi export.
+token (development access tokens), audit verify, events catch-up, openapi export.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from services.cli import audit, openapi, run, schema, serve, token
+from services.cli import audit, events, openapi, run, schema, serve, token
 from services.cli.common import CliError, echo
 from services.cli.openapi import openapi_documents
 from services.cli.token import dev_token_issuer_and_audience
 
 __all__ = ["CliError", "build_parser", "dev_token_issuer_and_audience", "main", "openapi_documents"]
 
-_VERB_MODULES = (run, serve, schema, token, audit, openapi)
+_VERB_MODULES = (run, serve, schema, token, audit, events, openapi)
 
 
 def build_parser() -> argparse.ArgumentParser:
