@@ -123,7 +123,7 @@ async def publish_to(
 
 
 async def _restate(
-    engine: AsyncEngine, subscription: Subscription, restatements: Restatements
+    engine: AsyncEngine, subscription: Subscription, restatements: Restatements, batch_size: int
 ) -> int:
     tables = define_kernel_tables(schema_metadata(subscription.publisher.schema))
     receiver = subscription.receiver.name
@@ -143,13 +143,15 @@ async def _restate(
         async for announcement in restatements(reader):
             if announcement.type.startswith(wanted):
                 batch.append(announcement)
-            if len(batch) >= BATCH_SIZE:
+            if len(batch) >= batch_size:
                 await flush()
     await flush()
     return announced
 
 
-async def catch_up(database_url: str, receiver: Unit) -> list[CatchUpResult]:
+async def catch_up(
+    database_url: str, receiver: Unit, *, batch_size: int = BATCH_SIZE
+) -> list[CatchUpResult]:
     """Have every unit that publishes to `receiver` restate its records to it; say what each did."""
     engine = create_async_engine(async_database_url(database_url), poolclass=pool.NullPool)
     results: list[CatchUpResult] = []
@@ -163,7 +165,7 @@ async def catch_up(database_url: str, receiver: Unit) -> list[CatchUpResult]:
                 note = f"restates nothing (no {restatements_module(publisher)} module)"
                 results.append(CatchUpResult(publisher.name, 0, note))
                 continue
-            announced = await _restate(engine, subscription, restatements)
+            announced = await _restate(engine, subscription, restatements, batch_size)
             log.info("%s restated %d records to %s", publisher.name, announced, receiver.name)
             note = f"{publisher.name}'s relay delivers them to {receiver.name}"
             results.append(CatchUpResult(publisher.name, announced, note))
