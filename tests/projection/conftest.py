@@ -13,6 +13,7 @@ from tests.conftest import running
 from tests.projection.access_app import create_access_app
 
 Headers = Callable[[Principal], dict[str, str]]
+MakePrincipal = Callable[..., Principal]
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import httpx
 
-from services.principal import Principal
-from tests.projection.conftest import Headers
+from tests.projection.conftest import Headers, MakePrincipal
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot, hours_ago
-
-MakePrincipal = Callable[..., Principal]
 
 
 def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
