@@ -34,7 +34,7 @@ def upgrade_v1(schema: str) -> None:
         sa.Column("episode_number", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         _projected_at(),
-        sa.CheckConstraint("status IN ('open', 'closed')", name="ck_projected_case_status"),
+        sa.CheckConstraint("status IN ('open', 'closed')", name=op.f("ck_projected_case_status")),
         sa.PrimaryKeyConstraint("id", name="pk_projected_case"),
         schema=schema,
     )
