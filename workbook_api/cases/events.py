@@ -29,7 +29,7 @@ from workbook_api.models import kernel
 
 SOURCE = "/workbook"
 EVENT_PREFIX = "uk.gov.fsm.workbook"
-# What an allocation's change was: `allocated`, `ended`, and `restated` for no change at all.
+# Its data says which change (`allocated`, `ended`); a restatement is `allocation.restated`.
 ALLOCATION_CHANGED = f"{WORKBOOK_ALLOCATION_EVENTS}changed"
 
 
