@@ -2,8 +2,9 @@
 
 from fastapi import FastAPI
 
-from intervention_api.models import kernel
+from intervention_api.models import kernel, projection
 from services.app import create_service_app
+from services.inbox import Inbox
 from services.registry import INTERVENTION
 from services.settings import KernelSettings
 
@@ -15,6 +16,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         settings=settings or KernelSettings(),
         kernel=kernel,
         routers=[],
+        inbox=projection.register(Inbox()),
         title="Intervention Programme",
         description="The eight module intervention programme and the parenting assessment.",
     )

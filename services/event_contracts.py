@@ -11,6 +11,7 @@ access rules.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -18,6 +19,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 PREFIX = "uk.gov.fsm"
 DIRECTORY_PRACTITIONER_CHANGED = f"{PREFIX}.directory.practitioner.changed"
 DIRECTORY_TEAM_CHANGED = f"{PREFIX}.directory.team.changed"
+# Every workbook event type under these prefixes carries a whole snapshot (CaseSnapshot,
+# AllocationSnapshot); the last word says what happened: `case.opened`, `case.closed`,
+# `case.reopened`, `case.episode_opened`, `allocation.changed`, and `<kind>.restated` for a
+# record said again as it stands, unchanged (a subscriber catching up, demo data reloaded).
+WORKBOOK_CASE_EVENTS = f"{PREFIX}.workbook.case."
+WORKBOOK_ALLOCATION_EVENTS = f"{PREFIX}.workbook.allocation."
+RESTATED = "restated"
 # `uk.gov.fsm.<unit>.chronology.recorded`: something another unit did that belongs on a case's
 # chronology (a group supervision decision, a programme milestone, a pathway step).
 CHRONOLOGY_SUFFIX = "chronology.recorded"
@@ -71,6 +79,41 @@ class TeamSnapshot(_Contract):
     name: str
     code: str
     active: bool
+    version: int = Field(ge=1)
+
+
+class CaseSnapshot(_Contract):
+    """A case as the workbook holds it now; `version` grows with every change of the case.
+
+    `episode_number` is the case's latest workbook episode: the open one while the case is
+    open, the one its closure ended once it is closed.
+    """
+
+    case_id: UUID
+    family_id: UUID
+    owning_team_id: UUID
+    # A status this contract does not know is refused (dead-lettered), never guessed at:
+    # whether a case is closed decides who may still see it.
+    status: Literal["open", "closed"]
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+    episode_number: int = Field(ge=1)
+    version: int = Field(ge=1)
+
+
+class AllocationSnapshot(_Contract):
+    """An allocation as the workbook holds it now; `version` grows with every change of it.
+
+    No name: a subscriber names the practitioner from its projection of the directory.
+    """
+
+    allocation_id: UUID
+    case_id: UUID
+    practitioner_id: UUID
+    discipline: str = Field(min_length=1, max_length=64)
+    is_allocated_social_worker: bool
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
     version: int = Field(ge=1)
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.event_contracts import PREFIX
+from services.event_contracts import PREFIX, WORKBOOK_ALLOCATION_EVENTS, WORKBOOK_CASE_EVENTS
 from services.inbox import INBOX_PATH
 from services.registry import BACKENDS, GATEWAY, INTERVENTION, SUPERVISION, WORKBOOK, Unit
 
 DIRECTORY_EVENTS = f"{PREFIX}.directory."
-CASE_EVENTS = (f"{PREFIX}.workbook.case.", f"{PREFIX}.workbook.allocation.")
+# Case and allocation snapshots: every workflow service keeps the case projection from them
+# (services/projection/), with the directory's events above.
+CASE_EVENTS = (WORKBOOK_CASE_EVENTS, WORKBOOK_ALLOCATION_EVENTS)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 from fastapi import FastAPI
 
 from services.app import create_service_app
+from services.inbox import Inbox
 from services.registry import SUPERVISION
 from services.settings import KernelSettings
-from supervision_api.models import kernel
+from supervision_api.models import kernel, projection
 
 
 def create_app(settings: KernelSettings | None = None) -> FastAPI:
@@ -15,6 +16,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         settings=settings or KernelSettings(),
         kernel=kernel,
         routers=[],
+        inbox=projection.register(Inbox()),
         title="Group Case Supervision",
         description="Monthly group case supervision for every family: cadence, meetings, "
         "decisions and actions.",

@@ -1,9 +1,10 @@
-"""The supervision schema's declarative base and the kernel tables it carries."""
+"""The supervision schema's declarative base, its kernel tables and its case projection."""
 
 from sqlalchemy.orm import DeclarativeBase
 
 from services.db import schema_metadata
 from services.kernel_tables import define_kernel_tables
+from services.projection import CaseProjection
 
 SCHEMA = "supervision"
 
@@ -15,3 +16,6 @@ class Base(DeclarativeBase):
 
 
 kernel = define_kernel_tables(Base.metadata)
+# Cases, allocations, practitioners and teams, learned from the workbook's and the directory's
+# events; the access rule on them is `projection.visible_case` and its kin.
+projection = CaseProjection(Base.metadata)

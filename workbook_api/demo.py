@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit import AuditEvent, write_audit
-from workbook_api.cases.events import publish_allocation_changed, publish_case_event
+from services.event_contracts import RESTATED
+from workbook_api.cases.events import publish_allocation_changed, publish_case_changed
 from workbook_api.cases.models import Allocation, Case, Episode
 from workbook_api.entries.demo import seed_demo_entries
 from workbook_api.families.identifiers import nhs_check_digit, upn_check_letter
@@ -239,11 +240,6 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
         case.closed_reason = CLOSED_REASON
         case.closed_by_practitioner_id = manager
     await session.flush()
-    await publish_case_event(session, case, "opened", opened_at=opened_at, episode_number=1)
-    for allocation in allocations:
-        await publish_allocation_changed(session, case, allocation, "allocated")
-    if spec.closed:
-        await publish_case_event(session, case, "closed", closed_at=case.closed_at)
     await write_audit(
         session,
         kernel.audit_log,
@@ -262,11 +258,36 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
     )
 
 
+async def _announce_demo_cases(session: AsyncSession, specs: tuple[DemoFamily, ...]) -> None:
+    """Restate the demo cases and their allocations as they now stand, on every run.
+
+    So the workflow services' projections fill on a fresh machine, and on one whose database
+    predates their projection; a snapshot a service already holds is ignored by its version.
+    """
+    case_ids = [demo_id(3, spec.number) for spec in specs]
+    cases = await session.scalars(
+        select(Case)
+        .where(Case.id.in_(case_ids))
+        .order_by(Case.id)
+        # Whatever was loaded before, announce the rows as they are now.
+        .execution_options(populate_existing=True)
+    )
+    for case in cases.all():
+        await publish_case_changed(session, case, RESTATED)
+        allocations = await session.scalars(
+            select(Allocation).where(Allocation.case_id == case.id).order_by(Allocation.id)
+        )
+        for allocation in allocations.all():
+            await publish_allocation_changed(session, case, allocation, RESTATED)
+
+
 async def seed_demo(session: AsyncSession) -> None:
     """Create the demo families, cases, episodes and allocations that are not there yet."""
     now = datetime.now(UTC)
-    for spec in _families(now.date()):
+    specs = _families(now.date())
+    for spec in specs:
         exists = await session.scalar(select(Family.id).where(Family.id == demo_id(1, spec.number)))
         if exists is None:
             await _seed_family(session, spec, now)
+    await _announce_demo_cases(session, specs)
     await seed_demo_entries(session)

@@ -83,7 +83,7 @@ def test_help_lists_every_verb(tmp_path: Path, private_state: Path) -> None:
     result = fsm("--help", env=cli_env(private_state), cwd=tmp_path)
 
     assert result.returncode == 0
-    for verb in ("run", "migrate", "seed", "token", "audit", "openapi"):
+    for verb in ("run", "migrate", "seed", "token", "audit", "events", "openapi"):
         assert f"\n    {verb} " in result.stdout
 
 

@@ -55,3 +55,42 @@ def test_outbox_traceparent_step_downgrades_and_upgrades(scratch_database: str, 
 
     command.upgrade(config, "head")
     assert "traceparent" in outbox_columns(scratch_database, unit.schema)
+
+
+def table_names(url: str, schema: str) -> set[str]:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg2.connect(dsn) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+PROJECTED = {
+    "projected_case",
+    "projected_allocation",
+    "projected_practitioner",
+    "projected_membership",
+    "projected_team",
+}
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)
+def test_only_the_workflow_schemas_keep_the_case_projection_and_its_step_downgrades(
+    scratch_database: str, unit: Unit
+) -> None:
+    if unit.schema not in ("supervision", "intervention"):
+        # The workbook owns the originals; the directory is one of them.
+        assert not PROJECTED & table_names(scratch_database, unit.schema)
+        return
+    config = alembic_config(unit, scratch_database)
+    revision = ScriptDirectory.from_config(config).get_revision(f"{unit.schema}_case_projection")
+    assert revision is not None
+    assert table_names(scratch_database, unit.schema) >= PROJECTED
+
+    command.downgrade(config, str(revision.down_revision))
+    assert not PROJECTED & table_names(scratch_database, unit.schema)
+    assert "inbox_event" in table_names(scratch_database, unit.schema)
+
+    command.upgrade(config, "head")
+    assert table_names(scratch_database, unit.schema) >= PROJECTED

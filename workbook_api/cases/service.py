@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +22,7 @@ from workbook_api.access.visibility import SYSTEM_ROLE
 from workbook_api.cases import repository
 from workbook_api.cases.events import (
     publish_allocation_changed,
-    publish_case_event,
+    publish_case_changed,
     publish_episode_opened,
 )
 from workbook_api.cases.models import Allocation, Case, Episode
@@ -74,18 +75,27 @@ async def open_case(
     )
     session.add(episode)
     await session.flush()
-    await publish_case_event(session, case, "opened", opened_at=now, episode_number=1)
+    await publish_case_changed(session, case, "opened")
     return case, family.name, episode
 
 
 async def open_next_episode(
-    session: AsyncSession, case: Case, reason: str, *, reason_text: str | None = None
+    session: AsyncSession,
+    case: Case,
+    reason: str,
+    *,
+    reason_text: str | None = None,
+    change: str = "episode_opened",
 ) -> Episode:
     """Close the case's open episode and open the next one (after group supervision, say).
 
     `reason` is the event that opens it ("group_supervision", "case_reopened"); `reason_text`
-    what a person wrote, if anyone did. The caller holds the case row lock.
+    what a person wrote, if anyone did; `change` what the case's announcement calls it. The
+    caller holds the case row lock.
     """
+    # The case's current episode is part of it: its version moves on with the episode (set
+    # first, so that a change the caller made to the case goes out in the same UPDATE).
+    case.updated_at = func.now()
     now = await transaction_now(session)
     current = await repository.open_episode(session, case.id)
     if current is not None:
@@ -102,6 +112,7 @@ async def open_next_episode(
     session.add(episode)
     await session.flush()
     await publish_episode_opened(session, case, episode, now)
+    await publish_case_changed(session, case, change)
     return episode
 
 
@@ -129,7 +140,7 @@ async def close_case(
         episode.closed_at = now
         episode.closed_reason = reason
     await session.flush()
-    await publish_case_event(session, case, "closed", closed_at=now)
+    await publish_case_changed(session, case, "closed")
     for allocation in ended:
         await publish_allocation_changed(session, case, allocation, "ended")
     return ended
@@ -145,10 +156,10 @@ async def reopen_case(session: AsyncSession, case: Case, reason: str) -> Episode
     case.closed_at = None
     case.closed_reason = None
     case.closed_by_practitioner_id = None
-    await session.flush()
-    episode = await open_next_episode(session, case, "case_reopened", reason_text=reason)
-    await publish_case_event(session, case, "reopened", reason_recorded=True)
-    return episode
+    # One change, one new version: the case reopens with its next episode.
+    return await open_next_episode(
+        session, case, "case_reopened", reason_text=reason, change="reopened"
+    )
 
 
 # Allocations ------------------------------------------------------------------------------
