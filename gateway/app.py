@@ -16,8 +16,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.directory.models import kernel
-from gateway.directory.router import me_router
-from gateway.directory.router import router as directory_router
+from gateway.directory.router import directory_routers, me_router
 from gateway.docs import DocumentFetcher, MergedOpenApi, install_docs
 from gateway.metrics import install_gateway_metrics
 from gateway.middleware import GatewayMiddleware
@@ -156,7 +155,7 @@ def create_app(
         unit=GATEWAY,
         settings=settings,
         kernel=kernel,
-        routers=[me_router, directory_router, refusals_router, scim_router],
+        routers=[me_router, *directory_routers, refusals_router, scim_router],
         title="Family Safeguarding API gateway",
         description=(
             "The single entry point: verifies access tokens, resolves practitioners from the"

@@ -24,7 +24,8 @@ from uuid import UUID
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.directory.service import DirectoryAnswer, load_principal, london_today
+from gateway.directory.lookup import DirectoryAnswer, load_principal
+from gateway.directory.service import london_today
 from gateway.identity import Identity
 from services.db import RETRY_AFTER_SECONDS, is_connection_failure
 from services.db_reach import DatabaseBusy, DatabaseReach, DatabaseUnavailable

@@ -18,7 +18,6 @@ from gateway.directory.administrators import guard_deactivation, guard_roles_cha
 from gateway.directory.models import (
     Discipline,
     Practitioner,
-    PractitionerIdentity,
     Team,
     TeamMembership,
 )
@@ -28,7 +27,6 @@ from gateway.directory.schemas import (
     TeamCreate,
 )
 from services.errors import NotFound, ProblemError
-from services.principal import Principal
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -358,85 +356,3 @@ async def end_membership(
     assert practitioner is not None  # the membership's foreign key holds
     await events.practitioner_changed(session, practitioner, memberships_changed=True)
     return membership, team_name
-
-
-# --- principals ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DirectoryAnswer:
-    """What the directory says about a subject: who they are, and whether they may act."""
-
-    principal: Principal | None
-    active: bool
-
-
-async def load_principal(
-    session: AsyncSession, subject: str, today: date, *, issuer: str | None = None
-) -> DirectoryAnswer:
-    """Resolve a subject (or, given its issuer, an identity) to a principal, in one query."""
-    active_team = select(Team.id).where(Team.active.is_(True))
-    named = (
-        Practitioner.subject == subject
-        if issuer is None
-        else Practitioner.id
-        == select(PractitionerIdentity.practitioner_id)
-        .where(PractitionerIdentity.issuer == issuer, PractitionerIdentity.value == subject)
-        .scalar_subquery()
-    )
-    rows = (
-        await session.execute(
-            select(
-                Practitioner.id,
-                Practitioner.subject,
-                Practitioner.display_name,
-                Practitioner.discipline_code,
-                Practitioner.roles,
-                Practitioner.active,
-                TeamMembership.team_id,
-                TeamMembership.role_in_team,
-            )
-            .outerjoin(
-                TeamMembership,
-                and_(
-                    TeamMembership.practitioner_id == Practitioner.id,
-                    is_current(today),
-                    TeamMembership.team_id.in_(active_team),
-                ),
-            )
-            .where(named)
-        )
-    ).all()
-    if not rows:
-        return DirectoryAnswer(None, active=False)
-    first = rows[0]
-    teams = frozenset(row.team_id for row in rows if row.team_id is not None)
-    managed = frozenset(row.team_id for row in rows if row.role_in_team == "manager")
-    principal = Principal(
-        subject=first.subject,
-        practitioner_id=first.id,
-        display_name=first.display_name,
-        discipline=first.discipline_code,
-        roles=frozenset(first.roles),
-        team_ids=teams,
-        managed_team_ids=managed,
-    )
-    return DirectoryAnswer(principal, active=bool(first.active))
-
-
-async def teams_of(
-    session: AsyncSession, practitioner_id: UUID, today: date
-) -> Sequence[tuple[Team, str]]:
-    """The active teams a practitioner currently belongs to, with their role in each."""
-    stmt = (
-        select(Team, TeamMembership.role_in_team)
-        .join(TeamMembership, TeamMembership.team_id == Team.id)
-        .where(
-            TeamMembership.practitioner_id == practitioner_id,
-            Team.active.is_(True),
-            is_current(today),
-        )
-        .order_by(Team.name)
-    )
-    rows = (await session.execute(stmt)).all()
-    return [(team, role) for team, role in rows]

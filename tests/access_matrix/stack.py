@@ -20,8 +20,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from gateway.directory import events as directory_events
+from gateway.directory.lookup import load_principal
 from gateway.directory.models import Practitioner, Team, TeamMembership
-from gateway.directory.service import load_principal, london_today
+from gateway.directory.service import london_today
 from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.principal import Principal

@@ -297,7 +297,7 @@ def test_tampered_principal_is_refused(
     header, _, signature = issuer.token_for(principal, "workbook").split(".")
     claims = internal_claims(principal)
     claims["fsm"]["roles"] = ["team_manager", "admin"]
-    payload = services.jose._b64encode(json.dumps(claims).encode())
+    payload = services.jose.encoding.b64url_encode(json.dumps(claims).encode())
     with pytest.raises(TokenRejected, match="bad_signature"):
         verifier_for(dev_keys, "workbook", clock).verify(f"{header}.{payload}.{signature}")
 
