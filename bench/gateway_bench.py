@@ -554,7 +554,8 @@ async def load_demo_principal(url: str) -> Principal:
     from sqlalchemy import pool
     from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-    from gateway.directory.service import load_principal, london_today
+    from gateway.directory.lookup import load_principal
+    from gateway.directory.service import london_today
     from services.settings import async_database_url
 
     engine = create_async_engine(async_database_url(url), poolclass=pool.NullPool)
