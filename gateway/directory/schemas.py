@@ -18,9 +18,11 @@ from pydantic import (
 
 from services.schemas import drop_null
 
-EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+_EMAIL_TEXT = r"[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+"
+_EMAIL = re.compile(_EMAIL_TEXT)
+# As documented: the address may come with spaces around it, which are trimmed.
+EMAIL_PATTERN = rf"^\s*{_EMAIL_TEXT}\s*$"
 EMAIL_MAX = 254
-_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def _unique_roles(values: list[str]) -> list[str]:
@@ -30,7 +32,7 @@ def _unique_roles(values: list[str]) -> list[str]:
 def _email(value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.lower()
+    value = value.strip().lower()
     if len(value) > EMAIL_MAX or not _EMAIL.fullmatch(value):
         raise ValueError("not an email address")
     return value
@@ -51,7 +53,6 @@ DisciplineCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63
 # A role is lower-case letters, digits and underscores (in the pattern, so documented too).
 Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Roles = Annotated[list[Role], Field(max_length=16), AfterValidator(_unique_roles)]
-# Checked as sent (no trimming), so the document's pattern says exactly what is accepted.
 Email = Annotated[
     str | None,
     AfterValidator(_email),
