@@ -25,6 +25,11 @@ class Tally:
         """The unit's operations that got no request."""
         return [op for op in operations if not self.requests[(unit, op)]]
 
-    def line(self, unit: str, operations: int) -> str:
+    def line(self, unit: str, operations: int, without_ids: Iterable[str] = ()) -> str:
         sent = sum(n for (name, _), n in self.requests.items() if name == unit)
-        return f"contract fuzz: {unit} {operations} operations / {sent} requests"
+        line = f"contract fuzz: {unit} {operations} operations / {sent} requests"
+        unknown = sorted(set(without_ids))
+        if unknown:
+            # Generated ids only: those operations are fuzzed, but mostly answer 404.
+            line += f"; path parameters with no world ids (teach ids.PATH_IDS): {unknown}"
+        return line

@@ -70,7 +70,7 @@ def caller(unit: Unit, op: Operation) -> str:
     return p.ADMINISTRATOR if unit is GATEWAY else p.TEAM_MANAGER
 
 
-@dataclass
+@dataclass(repr=False)
 class FuzzTarget:
     """A unit under fuzz: its app, its document loaded by Schemathesis, and its callers."""
 
@@ -80,6 +80,19 @@ class FuzzTarget:
     env: MatrixEnv
     operations: dict[str, Operation]
     tally: Tally
+
+    def __repr__(self) -> str:
+        # Failure reports print the test's arguments; the app and world would run to megabytes.
+        return f"FuzzTarget({self.unit.name})"
+
+    def without_ids(self) -> list[str]:
+        """Path parameters the world has no records for: only generated ids reach them."""
+        return [
+            param["name"]
+            for op in self.operations.values()
+            for param in op.parameters("path")
+            if param["name"] not in PATH_IDS
+        ]
 
     def headers(self, case: Any) -> dict[str, str]:
         """Fresh credentials for the operation's caller."""
