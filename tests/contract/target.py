@@ -34,6 +34,8 @@ def fuzz_config() -> SchemathesisConfig:
     """Every check and every phase but the stateful one, derandomized and bounded."""
     return SchemathesisConfig.from_dict(
         {
+            # Generation speed on shared cores is not a property of the API: never a failure.
+            "suppress-health-check": ["too_slow"],
             "generation": {
                 "mode": "all",
                 "max-examples": EXAMPLES,
