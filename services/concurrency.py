@@ -9,13 +9,9 @@ from fastapi import Header, Request, Response
 
 from services.errors import ProblemError
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="The ETag you last read; the change is refused (412) if it is stale.",
-    ),
-]
+IF_MATCH_HEADER = "If-Match"
+IF_MATCH_DESCRIPTION = "The ETag you last read; the change is refused (412) if it is stale."
+IfMatch = Annotated[str | None, Header(alias=IF_MATCH_HEADER, description=IF_MATCH_DESCRIPTION)]
 
 
 def etag_for(resource_id: UUID, version: int) -> str:

@@ -11,6 +11,7 @@ stored: a failed request changed nothing, so running it again is safe.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -25,6 +26,9 @@ from services.unit_of_work import UnitOfWork, Work
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Visible ASCII, as the document says (HTTP strips a value's outer spaces, so none are allowed).
+KEY_PATTERN = rf"^[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}$"
+_KEY = re.compile(KEY_PATTERN)
 REPLAY_HEADER = "idempotent-replayed"
 # Response headers worth replaying; others (dates, request ids) belong to the new exchange.
 _REPLAYED_HEADERS = {"content-type", "location", "etag"}
@@ -141,7 +145,7 @@ async def purge_expired(session: AsyncSession, table: Table, hours: int = 24) ->
 
 
 def _valid_key(key: str) -> bool:
-    return 0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()
+    return _KEY.fullmatch(key) is not None
 
 
 @raises(400, 409, 422)
@@ -157,6 +161,12 @@ async def idempotency_key(
                 "A unique value per intended change (a UUID). Retrying with the same key "
                 "replays the first response instead of repeating the change."
             ),
+            # Documented, not checked by FastAPI: a malformed key is a 400 of its own type.
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": MAX_KEY_LENGTH,
+                "pattern": KEY_PATTERN,
+            },
         ),
     ] = None,
 ) -> None:
@@ -167,7 +177,7 @@ async def idempotency_key(
         raise ProblemError(
             400,
             "invalid-idempotency-key",
-            "Idempotency-Key must be 1-255 printable characters.",
+            f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} visible ASCII characters.",
         )
     keyed = KeyedRequest(
         subject=principal.subject,

@@ -3,7 +3,9 @@
 FastAPI documents errors as `application/json` with its own validation schema; every error here
 is RFC 9457 `application/problem+json`. This rewrites each error response to the Problem schema
 (ValidationProblem for 422), adds those schemas, and gives `X-Access-Purpose` the enum of the
-purposes this deployment accepts, so a generated client knows them.
+purposes this deployment accepts, so a generated client knows them. An operation that answers
+412 or 428 takes `If-Match` (required where a missing one is a 428), whether its handler declares
+the header or reads it from the request.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.auditing import PURPOSE_HEADER
+from services.concurrency import IF_MATCH_DESCRIPTION, IF_MATCH_HEADER
 from services.errors import PROBLEM_MEDIA_TYPE, FieldErrorItem, Problem, ValidationProblemDetails
 from services.settings import KernelSettings
 
@@ -31,6 +34,26 @@ def _schema(model: Any) -> dict[str, Any]:
 def _problem_content(status: str) -> dict[str, Any]:
     name = ValidationProblemDetails.__name__ if status == "422" else Problem.__name__
     return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+
+def _document_if_match(operation: dict[str, Any]) -> None:
+    responses = operation.get("responses", {})
+    if "412" not in responses and "428" not in responses:
+        return
+    parameters = operation.setdefault("parameters", [])
+    declared = [
+        p
+        for p in parameters
+        if p.get("in") == "header" and str(p.get("name", "")).lower() == IF_MATCH_HEADER.lower()
+    ]
+    if declared:
+        parameter = declared[0]
+    else:
+        parameter = {"name": IF_MATCH_HEADER, "in": "header", "description": IF_MATCH_DESCRIPTION}
+        parameters.append(parameter)
+    parameter["schema"] = {"type": "string", "title": IF_MATCH_HEADER}
+    # 428 is how the handler says a missing If-Match is not allowed.
+    parameter["required"] = "428" in responses
 
 
 def apply_conventions(document: dict[str, Any], settings: KernelSettings) -> dict[str, Any]:
@@ -53,6 +76,7 @@ def apply_conventions(document: dict[str, Any], settings: KernelSettings) -> dic
             for status, response in operation.get("responses", {}).items():
                 if status[:1] in ("4", "5"):
                     response["content"] = _problem_content(status)
+            _document_if_match(operation)
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "header" and parameter.get("name") == PURPOSE_HEADER:
                     parameter["schema"] = {"$ref": f"#/components/schemas/{PURPOSE_SCHEMA}"}

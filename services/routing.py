@@ -39,7 +39,7 @@ VALIDATION_PROBLEM_REF = "#/components/schemas/ValidationProblemDetails"
 # Every route can meet these: no internal token (401), a database that is down or slow (503).
 _ALWAYS = (401, 503)
 _DESCRIPTIONS = {
-    400: "The request is malformed (a bad cursor or Idempotency-Key)",
+    400: "The request is malformed (an unreadable body, a bad cursor or Idempotency-Key)",
     401: "No valid credentials",
     403: "Your role does not allow this",
     404: "No such record, or not one you may see",
@@ -74,6 +74,9 @@ def _statuses(dependant: Dependant) -> set[int]:
             statuses |= problem_statuses(node.call)
         if node.path_params or node.query_params or node.header_params or node.body_params:
             statuses.add(422)
+        if node.body_params:
+            # A body that cannot be read as JSON at all never reaches validation: FastAPI's 400.
+            statuses.add(400)
     return statuses
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
@@ -48,3 +49,33 @@ class ReadModel(BaseModel):
             # attribute by attribute (lists of rows are the hot path of every read).
             return cls.model_validate({**mapping, **extras})
         return cls.model_validate(_WithExtras(source, extras) if extras else source)
+
+
+JsonSchemaExtra = Callable[[dict[str, Any], type[BaseModel]], None]
+
+
+def drop_null(schema: dict[str, Any], names: Iterable[str]) -> None:
+    """Document members that may be left out but are refused when sent as null."""
+    properties = schema.get("properties", {})
+    for name in names:
+        member = properties.get(name)
+        options = member.get("anyOf") if isinstance(member, dict) else None
+        if not options:
+            continue
+        kept = [option for option in options if option.get("type") != "null"]
+        del member["anyOf"]
+        if len(kept) == 1:
+            member.update(kept[0])
+        else:
+            member["anyOf"] = kept
+        if "default" in member and member["default"] is None:
+            del member["default"]
+
+
+def not_nullable(*names: str) -> JsonSchemaExtra:
+    """A `json_schema_extra` saying these optional members must not be sent as null."""
+
+    def document(schema: dict[str, Any], model: type[BaseModel]) -> None:
+        drop_null(schema, names)
+
+    return document

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.app import create_service_app
 from services.registry import WORKBOOK
 from services.settings import KernelSettings
+from workbook_api.access.openapi import document_break_glass_limits
 from workbook_api.access.router import router as access_router
 from workbook_api.cases.router import router as cases_router
 from workbook_api.chronology.router import router as chronology_router
@@ -42,9 +43,10 @@ TAG_DESCRIPTIONS = {
 
 def create_app(settings: KernelSettings | None = None) -> FastAPI:
     """Build the workbook service app."""
-    return create_service_app(
+    configured = workbook_settings(settings)
+    app = create_service_app(
         unit=WORKBOOK,
-        settings=workbook_settings(settings),
+        settings=configured,
         kernel=kernel,
         # The break-glass router first: its /cases/break-glass must win over /cases/{case_id}.
         routers=[
@@ -64,3 +66,5 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         title="Electronic Workbook",
         description="Families, cases, shared recording, chronology and MDT session logs.",
     )
+    document_break_glass_limits(app, configured)
+    return app

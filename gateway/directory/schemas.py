@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -16,14 +16,13 @@ from pydantic import (
     model_validator,
 )
 
-_ROLE = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+from services.schemas import drop_null
 
-
-def _role(value: str) -> str:
-    if not _ROLE.fullmatch(value):
-        raise ValueError("a role is lower-case letters, digits and underscores")
-    return value
+_EMAIL_TEXT = r"[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+"
+_EMAIL = re.compile(_EMAIL_TEXT)
+# As documented: the address may come with spaces around it, which are trimmed.
+EMAIL_PATTERN = rf"^\s*{_EMAIL_TEXT}\s*$"
+EMAIL_MAX = 254
 
 
 def _unique_roles(values: list[str]) -> list[str]:
@@ -34,7 +33,7 @@ def _email(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip().lower()
-    if len(value) > 254 or not _EMAIL.fullmatch(value):
+    if len(value) > EMAIL_MAX or not _EMAIL.fullmatch(value):
         raise ValueError("not an email address")
     return value
 
@@ -51,9 +50,14 @@ TeamCode = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"),
 ]
 DisciplineCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-Role = Annotated[str, AfterValidator(_role)]
+# A role is lower-case letters, digits and underscores (in the pattern, so documented too).
+Role = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Roles = Annotated[list[Role], Field(max_length=16), AfterValidator(_unique_roles)]
-Email = Annotated[str | None, AfterValidator(_email)]
+Email = Annotated[
+    str | None,
+    AfterValidator(_email),
+    Field(json_schema_extra={"pattern": EMAIL_PATTERN, "maxLength": EMAIL_MAX}),
+]
 # The IdP's `sub`: opaque, printable, bounded.
 Subject = Annotated[
     str,
@@ -68,7 +72,17 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _document_patch(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    # Something must change; a field left out is left alone, and sent as null it is refused
+    # unless it may be cleared.
+    schema["minProperties"] = 1
+    nullable: frozenset[str] = getattr(model, "_nullable", frozenset())
+    drop_null(schema, [name for name in schema.get("properties", {}) if name not in nullable])
+
+
 class _Patch(_Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_patch)
+
     @model_validator(mode="after")
     def _something_to_change(self) -> _Patch:
         if not self.model_fields_set:

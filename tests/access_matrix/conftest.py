@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +36,8 @@ class MatrixEnv:
         return Matrix(self.stack, self.world, self.operations, self.personas)
 
 
-@pytest.fixture(scope="session")
-async def matrix_env(
+@asynccontextmanager
+async def open_matrix_env(
     kernel_settings: KernelSettings,
     database_url: str,
     state_dir: Path,
@@ -68,6 +69,18 @@ async def matrix_env(
             stack.apps[WORKBOOK.name].state.sessionmaker,
         )
         yield MatrixEnv(stack, world, operations, list(cast))
+
+
+@pytest.fixture(scope="session")
+async def matrix_env(
+    kernel_settings: KernelSettings,
+    database_url: str,
+    state_dir: Path,
+    internal_headers: Callable[[Principal, str], dict[str, str]],
+) -> AsyncIterator[MatrixEnv]:
+    """Every unit running, the personas in the directory and the world recorded."""
+    async with open_matrix_env(kernel_settings, database_url, state_dir, internal_headers) as env:
+        yield env
 
 
 @pytest.fixture(scope="session")

@@ -286,3 +286,16 @@ async def test_break_glass_reads_the_family_record_but_never_changes_it(
     assert len(after["relationships"]) == 1
     assert after["relationships"][0]["parental_responsibility"] is True
     assert after["members"][0]["identifiers"] == member["identifiers"]
+
+
+async def test_a_justification_carrying_nul_is_refused_as_invalid_not_unstorable(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    world = await case_world(client, as_)
+    duty = as_(world.outsider)
+
+    response = await _break_glass(client, duty, world.case_id, justification=JUSTIFICATION + "\x00")
+
+    problem = _problem(response, 422)
+    assert problem["type"].endswith("/validation")
+    assert problem["errors"][0]["location"] == ["body", "justification"]

@@ -13,7 +13,8 @@ class BreakGlassRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    justification: str = Field(min_length=1, max_length=2000)
+    # PostgreSQL text cannot hold NUL: refused here, as the pattern says, not at the database.
+    justification: str = Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")
     duration_minutes: int = Field(ge=1, le=24 * 60, description="Capped by configuration")
 
 

@@ -17,13 +17,12 @@ from workbook_api.cases.models import Case
 from workbook_api.disciplines.config import RecordingConfig
 from workbook_api.disciplines.service import merge_fields, validate_session_fields
 from workbook_api.entries.models import SESSION_TYPE, Entry
-from workbook_api.entries.schemas import EntryContent
+from workbook_api.entries.schemas import NOT_NULL, EntryContent
 from workbook_api.families.repository import member_roles
 
 # Clocks on phones drift; an event a few minutes "in the future" is a clock, not a prophecy.
 EVENT_TIME_SKEW = timedelta(minutes=5)
 ADULT_ROLES = frozenset({"parent", "carer", "partner", "other_adult"})
-_NOT_NULL = ("event_at", "person_ids", "significant", "sensitivity")
 
 
 def check_event_time(event_at: datetime, now: datetime) -> datetime:
@@ -73,7 +72,7 @@ async def apply_content(
 ) -> list[str]:
     """Apply the members the client sent; return their names for the audit record."""
     given = content.model_fields_set
-    for name in _NOT_NULL:
+    for name in NOT_NULL:
         if name in given and getattr(content, name) is None:
             raise invalid("body", name, message="must not be null", code="null")
     if content.event_at is not None:

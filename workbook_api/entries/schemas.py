@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from services.concurrency import etag_for
-from services.schemas import ReadModel
+from services.schemas import ReadModel, not_nullable
 from workbook_api.entries.models import NARRATIVE_MAX, REASON_MAX, SUMMARY_MAX
 
 Sensitivity = Literal["standard", "restricted"]
@@ -42,15 +42,26 @@ def _plausible_event_time(value: datetime) -> datetime:
     return value
 
 
+# What _not_blank accepts, for the document: something other than whitespace, and no NUL.
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_DOCUMENT_NOT_BLANK = {"pattern": NOT_BLANK}
 EARLIEST_EVENT = datetime(1900, 1, 1, tzinfo=UTC)
 EventTime = Annotated[AwareDatetime, AfterValidator(_plausible_event_time)]
 Narrative = Annotated[
-    str, Field(min_length=1, max_length=NARRATIVE_MAX), AfterValidator(_not_blank)
+    str,
+    Field(min_length=1, max_length=NARRATIVE_MAX, json_schema_extra=_DOCUMENT_NOT_BLANK),
+    AfterValidator(_not_blank),
 ]
 ShareableSummary = Annotated[
-    str, Field(min_length=1, max_length=SUMMARY_MAX), AfterValidator(_not_blank)
+    str,
+    Field(min_length=1, max_length=SUMMARY_MAX, json_schema_extra=_DOCUMENT_NOT_BLANK),
+    AfterValidator(_not_blank),
 ]
-Reason = Annotated[str, Field(min_length=1, max_length=REASON_MAX), AfterValidator(_not_blank)]
+Reason = Annotated[
+    str,
+    Field(min_length=1, max_length=REASON_MAX, json_schema_extra=_DOCUMENT_NOT_BLANK),
+    AfterValidator(_not_blank),
+]
 EntryTypeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 PersonIds = Annotated[list[UUID], Field(max_length=MAX_PEOPLE)]
 SessionFieldValues = Annotated[dict[str, Any], Field(max_length=MAX_FIELDS)]
@@ -60,8 +71,14 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Members that may be left out (unchanged) but never sent as null (entries.service refuses it).
+NOT_NULL = ("event_at", "person_ids", "significant", "sensitivity")
+
+
 class EntryContent(_Input):
     """What an entry says; every member optional so drafts and amendments can send only changes."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_nullable(*NOT_NULL))
 
     event_at: EventTime | None = Field(
         default=None, description="When the recorded event happened (not when it was typed)."

@@ -1,0 +1,187 @@
+"""Refusals of schema-valid requests no document can predict; the fuzz excuses these alone.
+
+A request can match its operation's schema and still be refused for a reason no JSON Schema can
+state: the server's state (a cursor it never issued, a key already used with another request),
+a record it must find (a family member, a directory team), a rule between two values (an
+identifier's format depends on its system; one date after another), the council's configured
+vocabulary, or text trimmed before its length is checked. Each is listed here with its reason,
+as narrowly as it can be told apart: by problem type, by operation where it belongs to a few, and
+for a 422 by where each error points and what was sent there. Only the check that valid data is
+accepted (positive_data_acceptance) is ever excused; every other finding fails the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from schemathesis.openapi.checks import RejectedPositiveData
+
+from services.errors import PROBLEM_BASE
+
+Error = dict[str, Any]
+
+
+def _sent(case: Any, location: list[str]) -> Any:
+    """What the request sent where an error points (`["body", "members", "0"]`), or None."""
+    if not location:
+        return None
+    where, *path = location
+    value: Any = case.body if where == "body" else case.query if where == "query" else None
+    for part in path:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def _sent_a_cursor(case: Any) -> bool:
+    return "cursor" in (case.query or {})
+
+
+def _always(case: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Unpredictable:
+    """A refusal, by status and problem type, that the request's schema could not foretell."""
+
+    status: int
+    problems: frozenset[str]
+    applies: Callable[[Any], bool]
+    why: str
+
+
+UNPREDICTABLE = (
+    Unpredictable(
+        400,
+        frozenset({"invalid-cursor"}),
+        _sent_a_cursor,
+        "a cursor is opaque: only one the server issued is valid, whatever its shape",
+    ),
+    Unpredictable(
+        422,
+        frozenset({"idempotency-key-reused"}),
+        _always,
+        "the fuzz sent the same Idempotency-Key with another request earlier in the run",
+    ),
+    Unpredictable(
+        422,
+        frozenset({"unknown-discipline", "unknown-team"}),
+        _always,
+        "a code or id must name a directory record that exists and is active",
+    ),
+)
+
+
+def _identifier_value(case: Any, error: Error) -> bool:
+    location = error.get("location") or [""]
+    return bool(location[-1] == "value" and error.get("code") == "value_error")
+
+
+def _a_record_that_is_not_there(case: Any, error: Error) -> bool:
+    return error.get("code") in {"member", "unknown_practitioner"}
+
+
+def _event_time_out_of_range(case: Any, error: Error) -> bool:
+    in_range = error.get("code") in {"value_error", "future"}
+    return in_range and error.get("location") == ["body", "event_at"]
+
+
+def _configured_vocabulary(case: Any, error: Error) -> bool:
+    location: list[str] = error.get("location") or []
+    return location == ["body", "entry_type"] or location[:2] == ["body", "fields"]
+
+
+def _between_members(case: Any, error: Error) -> bool:
+    # Blamed on a whole object that was sent: a rule between its members.
+    sent = _sent(case, error.get("location") or [])
+    return error.get("code") == "value_error" and isinstance(sent, dict)
+
+
+def _trimmed(case: Any, error: Error) -> bool:
+    sent = _sent(case, error.get("location") or [])
+    return isinstance(sent, str) and sent != sent.strip()
+
+
+@dataclass(frozen=True)
+class UnpredictableError:
+    """One error of a 422 (`errors[]`) that the request's schema could not foretell."""
+
+    operations: frozenset[str] | None  # None: wherever it occurs
+    applies: Callable[[Any, Error], bool]
+    why: str
+
+    def excuses(self, case: Any, error: Error) -> bool:
+        where = self.operations is None or case.operation.label in self.operations
+        return where and self.applies(case, error)
+
+
+UNPREDICTABLE_ERRORS = (
+    UnpredictableError(
+        frozenset(
+            {"POST /families/{family_id}/relationships", "POST /cases/{case_id}/allocations"}
+        ),
+        _a_record_that_is_not_there,
+        "a person must be a member of the family; a practitioner must be in the directory",
+    ),
+    UnpredictableError(
+        frozenset(
+            {
+                "POST /families",
+                "POST /families/{family_id}/members",
+                "POST /families/{family_id}/members/{person_id}/identifiers",
+                "GET /people/search",
+            }
+        ),
+        _identifier_value,
+        "an identifier's format depends on its system (NHS number, UPN, system of record)",
+    ),
+    UnpredictableError(
+        None,
+        _event_time_out_of_range,
+        "an event time falls after 1900 and not in the future: JSON Schema bounds no dates",
+    ),
+    UnpredictableError(
+        None,
+        _configured_vocabulary,
+        "entry types and session-log fields are the council's configuration (/recording-config)",
+    ),
+    UnpredictableError(
+        None,
+        _between_members,
+        "a rule between members of one object (ends after it starts; one of two, not both)",
+    ),
+    UnpredictableError(
+        None,
+        _trimmed,
+        "text is trimmed before its length is checked (services/schemas.py Input)",
+    ),
+)
+
+
+def excused(failure: Any, case: Any, response: Any) -> bool:
+    """Tell whether a check's failure is a listed refusal no document can predict."""
+    if not isinstance(failure, RejectedPositiveData):
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    problem = str(body.get("type", "")).removeprefix(PROBLEM_BASE)
+    if response.status_code == 422 and problem == "validation":
+        errors: list[Error] = body.get("errors") or []
+        return bool(errors) and all(
+            any(known.excuses(case, error) for known in UNPREDICTABLE_ERRORS) for error in errors
+        )
+    return any(
+        response.status_code == known.status and problem in known.problems and known.applies(case)
+        for known in UNPREDICTABLE
+    )
