@@ -8,8 +8,8 @@ whether it would take the path with each method.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Final, TypeVar
 
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
@@ -18,9 +18,32 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 # In the order Allow lists them. TRACE and CONNECT are never served.
 PROBED_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 STATIC_METHODS: Final = frozenset({"GET", "HEAD"})
+_FALLBACK_ATTRIBUTE: Final = "__fsm_fallback__"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-def _takes(route: BaseRoute, probe: Scope) -> Match:
+def fallback(endpoint: Endpoint) -> Endpoint:
+    """Mark a catch-all endpoint that answers paths nothing else serves (a 404 or 405 in a
+    protocol's own format): it takes every method, so it never counts towards `Allow`."""
+    setattr(endpoint, _FALLBACK_ATTRIBUTE, True)
+    return endpoint
+
+
+def _candidates(routes: Sequence[BaseRoute]) -> Iterator[Any]:
+    """Every route, with an included router's routes in its place (as it matches them)."""
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if callable(contexts):
+            yield from contexts()
+        else:
+            yield route
+
+
+def _takes(route: Any, probe: Scope) -> Match:
+    if getattr(getattr(route, "endpoint", None), _FALLBACK_ATTRIBUTE, False):
+        return Match.NONE
+    match: Match
     match, _ = route.matches(probe)
     if (
         match is Match.FULL
@@ -48,7 +71,7 @@ def allowed_methods(routes: Sequence[BaseRoute], scope: Scope) -> list[str]:
             "headers": [],
             "query_string": b"",
         }
-        for route in routes:
+        for route in _candidates(routes):
             match = _takes(route, probe)
             if match is not Match.NONE:
                 known = True

@@ -23,6 +23,8 @@ _REF = "#/components/schemas/{model}"
 PURPOSE_SCHEMA = "AccessPurpose"
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _SCHEMAS = (Problem, ValidationProblemDetails, FieldErrorItem)
+# FastAPI's default error media type, and ours: any other is a protocol's own and stays.
+_REWRITTEN = frozenset({"application/json", PROBLEM_MEDIA_TYPE})
 
 
 def _schema(model: Any) -> dict[str, Any]:
@@ -74,7 +76,8 @@ def apply_conventions(document: dict[str, Any], settings: KernelSettings) -> dic
             if not isinstance(operation, dict):
                 continue
             for status, response in operation.get("responses", {}).items():
-                if status[:1] in ("4", "5"):
+                # A protocol with errors of its own (SCIM's application/scim+json) keeps them.
+                if status[:1] in ("4", "5") and set(response.get("content", {})) <= _REWRITTEN:
                     response["content"] = _problem_content(status)
             _document_if_match(operation)
             for parameter in operation.get("parameters", []):

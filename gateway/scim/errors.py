@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from scim2_models import Error, SCIMException
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.db import RETRY_AFTER_SECONDS, is_connection_failure
 from services.errors import ProblemError
@@ -77,6 +78,9 @@ def as_scim_error(exc: Exception) -> ScimError | None:
         return ScimError(int(first.status or 400), first.detail or "Invalid", first.scim_type)
     if isinstance(exc, RequestValidationError):
         return ScimError(400, "The request body is not a JSON object.", "invalidSyntax")
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
+        # FastAPI's own refusal of a body it cannot read as JSON (not UTF-8, say).
+        return ScimError(400, "The request body is not JSON.", "invalidSyntax")
     if isinstance(exc, ProblemError):
         # A refusal from the gateway's kit (an oversized body, a busy database).
         return ScimError(exc.status, exc.detail or exc.title, None, exc.headers)

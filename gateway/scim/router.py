@@ -42,6 +42,7 @@ from gateway.scim.resources import (
     schemas,
     service_provider_config,
 )
+from services.allowed_methods import fallback
 from services.unit_of_work import DbSession
 
 PREFIX = "/scim/v2"
@@ -411,6 +412,7 @@ async def search_everything(caller: Caller) -> Response:
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
 )
+@fallback
 async def no_such_endpoint(anything: str, request: Request) -> Response:
     """Anything else under /scim/v2 is a SCIM 404, or 405 for a path served otherwise."""
     allowed: set[str] = set()

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from schemathesis.python import asgi
 
+from services.dev_keys import dev_scim_credential, load_dev_keys
 from services.principal import Principal
 from services.registry import UNITS, unit_named
 from services.settings import KernelSettings
@@ -52,10 +53,12 @@ def fuzz_target(
     contract_world: MatrixEnv,
     fuzzed_apps: dict[str, FastAPI],
     fuzz_tally: Tally,
+    state_dir: Path,
 ) -> FuzzTarget:
     """One unit under fuzz."""
     unit = unit_named(request.param)
-    return load_target(unit, fuzzed_apps[unit.name], contract_world, fuzz_tally)
+    scim = dev_scim_credential(load_dev_keys(state_dir))
+    return load_target(unit, fuzzed_apps[unit.name], contract_world, fuzz_tally, scim)
 
 
 @pytest.fixture(scope="session")

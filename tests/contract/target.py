@@ -59,6 +59,8 @@ def fuzz_config() -> SchemathesisConfig:
     )
 
 
+SCIM_PREFIX = "/scim/"
+
 # Who calls an operation: a persona the access matrix says may write or read it (a case's
 # manager before others: they see everything on their team's cases), else the unit's default.
 PREFERENCE = (p.TEAM_MANAGER, p.ADMINISTRATOR, p.SOCIAL_WORKER, p.SPECIALIST)
@@ -82,6 +84,8 @@ class FuzzTarget:
     env: MatrixEnv
     operations: dict[str, Operation]
     tally: Tally
+    # SCIM is called by an identity provider with its provisioning credential, not a person.
+    scim_credential: str
 
     def __repr__(self) -> str:
         # Failure reports print the test's arguments; the app and world would run to megabytes.
@@ -99,6 +103,8 @@ class FuzzTarget:
     def headers(self, case: Any) -> dict[str, str]:
         """Fresh credentials for the operation's caller."""
         op = self.operations[case.operation.label]
+        if op.path.startswith(SCIM_PREFIX):
+            return {"Authorization": f"Bearer {self.scim_credential}"}
         return self.env.stack.headers(caller(self.unit, op), self.unit)
 
 
@@ -106,7 +112,9 @@ def _label(op: Operation) -> str:
     return f"{op.method} {op.path}"
 
 
-def load_target(unit: Unit, app: FastAPI, env: MatrixEnv, tally: Tally) -> FuzzTarget:
+def load_target(
+    unit: Unit, app: FastAPI, env: MatrixEnv, tally: Tally, scim_credential: str
+) -> FuzzTarget:
     """Load the unit's document as its app publishes it, with the fuzz's hooks."""
     document = app.openapi()
     schema = schemathesis.openapi.from_dict(document, config=fuzz_config())
@@ -128,4 +136,4 @@ def load_target(unit: Unit, app: FastAPI, env: MatrixEnv, tally: Tally) -> FuzzT
     def unless_unpredictable(context: Any, failure: Any, case: Any, response: Any) -> bool:
         return not excused(failure, case, response)
 
-    return FuzzTarget(unit, app, schema, env, operations, tally)
+    return FuzzTarget(unit, app, schema, env, operations, tally, scim_credential)

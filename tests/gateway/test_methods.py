@@ -111,3 +111,20 @@ async def test_public_paths_answer_options_without_a_token(gateway: httpx.AsyncC
     posted = await gateway.post("/docs/assets/swagger-ui.css")
     assert posted.status_code == 405
     assert posted.headers["allow"] == "GET, HEAD, OPTIONS"
+
+
+async def test_scim_paths_allow_only_what_they_serve_despite_the_catch_all(
+    gateway: httpx.AsyncClient, auth: Auth, person: Person
+) -> None:
+    # SCIM answers unknown paths itself, in its own error format, with a route that takes
+    # every method; that route must not make every SCIM path claim every method.
+    headers = auth(person.subject)
+    expected = {
+        "/scim/v2/ServiceProviderConfig": "GET, OPTIONS",
+        "/scim/v2/Users": "GET, POST, OPTIONS",
+        f"/scim/v2/Users/{uuid.uuid4()}": "GET, PUT, PATCH, DELETE, OPTIONS",
+    }
+    for path, allow in expected.items():
+        response = await gateway.options(path, headers=headers)
+        assert response.status_code == 204, path
+        assert response.headers["allow"] == allow, path

@@ -230,6 +230,18 @@ async def test_bad_requests_get_scim_errors(
     assert no_name.status_code == 400
     not_json = await client.post("/scim/v2/Users", headers=scim, content=b"[1, 2")
     assert not_json.status_code == 400
+    # Not UTF-8 at all: FastAPI refuses to read it, and SCIM still answers in its own format.
+    for method in ("POST", "PUT", "PATCH"):
+        path = "/scim/v2/Users" if method == "POST" else f"/scim/v2/Users/{uuid.uuid4()}"
+        not_text = await client.request(
+            method,
+            path,
+            headers={**scim, "Content-Type": "application/scim+json"},
+            content=b"\xef\x90{}",
+        )
+        assert not_text.status_code == 400, method
+        assert not_text.headers["content-type"] == SCIM
+        assert not_text.json()["scimType"] == "invalidSyntax"
     missing = await client.get(f"/scim/v2/Users/{uuid.uuid4()}", headers=scim)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == SCIM
