@@ -255,7 +255,8 @@ class ChangeFeed:
         if not parts:
             return []
         union = " UNION ALL ".join(f"({part})" for part in parts)
-        query = f"SELECT * FROM ({union}) AS page ORDER BY txid, position LIMIT :limit"
+        # Built from this class's own statements; every value is a bound parameter.
+        query = f"SELECT * FROM ({union}) AS page ORDER BY txid, position LIMIT :limit"  # noqa: S608
         return list((await session.execute(text(query), params)).all())
 
     @staticmethod
