@@ -19,6 +19,7 @@ from workbook_api.search.router import router as search_router
 from workbook_api.sessions.router import router as sessions_router
 from workbook_api.settings import workbook_settings
 from workbook_api.summaries.router import router as summaries_router
+from workbook_api.sync.router import router as sync_router
 
 TAG_DESCRIPTIONS = {
     "families": "Families, their members (children, adults, unborn children), how they relate,"
@@ -63,6 +64,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             search_router,
             disciplines_router,
             changes_router,
+            sync_router,
         ],
         on_startup=[load_recording_config_on_startup],
         tag_descriptions=TAG_DESCRIPTIONS,
