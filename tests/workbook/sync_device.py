@@ -39,7 +39,8 @@ class Device:
             assert response.status_code == 200, response.text
             page = response.json()
             if page["reset"]:
-                self.cases.clear(), self.families.clear(), self.entries.clear()
+                for held in (self.cases, self.families, self.entries):
+                    held.clear()
             for item in page["items"]:
                 self._apply(item)
             items += page["items"]
