@@ -84,7 +84,7 @@ async def feed_text(client: httpx.AsyncClient, headers: dict[str, str], path: st
     """Every page of a feed from its start, as one text."""
     pages, cursor = [], None
     while True:
-        params = {"cursor": cursor} if cursor else {}
+        params: dict[str, str] = {"cursor": cursor} if cursor else {}
         response = await client.get(path, params=params, headers=headers)
         assert response.status_code < 500, (path, response.text)
         pages.append(response.text)
