@@ -337,6 +337,8 @@ def upgrade_v4(schema: str) -> None:
         sa.Column("previous_secret", sa.LargeBinary(), nullable=True),
         sa.Column("previous_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("read_txid", sa.BigInteger(), nullable=False),
+        sa.Column("read_position", sa.BigInteger(), nullable=False),
         sa.Column("created_by", sa.Text(), nullable=False),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
@@ -382,10 +384,27 @@ def upgrade_v4(schema: str) -> None:
         ["subscriber", "id"],
         schema=schema,
     )
+    # Events already written belong to transactions long over: they sort first, as txid 0.
+    op.add_column("outbox_event", sa.Column("txid", sa.BigInteger(), nullable=True), schema=schema)
+    op.execute(f"UPDATE {quoted_identifier(schema)}.outbox_event SET txid = 0")  # noqa: S608
+    op.alter_column(
+        "outbox_event",
+        "txid",
+        nullable=False,
+        server_default=sa.text("pg_current_xact_id()::text::bigint"),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_outbox_event_txid_position", "outbox_event", ["txid", "position"], schema=schema
+    )
+    op.create_index("ix_outbox_event_time", "outbox_event", ["time"], schema=schema)
 
 
 def downgrade_v4(schema: str) -> None:
     """Drop what upgrade_v4 added (a unit's capture triggers are dropped before this)."""
+    op.drop_index("ix_outbox_event_time", table_name="outbox_event", schema=schema)
+    op.drop_index("ix_outbox_event_txid_position", table_name="outbox_event", schema=schema)
+    op.drop_column("outbox_event", "txid", schema=schema)
     op.drop_index("ix_outbox_delivery_subscriber_id", table_name="outbox_delivery", schema=schema)
     op.drop_table("webhook_attempt", schema=schema)
     op.drop_table("webhook_subscription", schema=schema)

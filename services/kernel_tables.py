@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from services.change_feed.tables import ChangeTables, define_change_tables
+from services.change_feed.tables import CURRENT_TXID_SQL, ChangeTables, define_change_tables
 from services.webhooks.tables import WebhookTables, define_webhook_tables
 
 GENESIS_HASH = "0" * 64
@@ -90,11 +90,16 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
         # W3C traceparent of the request that wrote the event (kernel migration step v2).
         Column("traceparent", Text, nullable=True),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # The writing transaction (kernel step v4): external subscriptions read the outbox in
+        # commit order by (txid, position), as the change feed reads its log.
+        Column("txid", BigInteger, nullable=False, server_default=text(CURRENT_TXID_SQL)),
         Index(
             "ix_outbox_event_undispatched",
             "position",
             postgresql_where=text("dispatched_at IS NULL"),
         ),
+        Index("ix_outbox_event_txid_position", "txid", "position"),
+        Index("ix_outbox_event_time", "time"),
     )
     outbox_delivery = Table(
         "outbox_delivery",

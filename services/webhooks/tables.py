@@ -57,6 +57,10 @@ def define_webhook_tables(metadata: MetaData) -> WebhookTables:
         Column("previous_expires_at", DateTime(timezone=True), nullable=True),
         # Where the subscriber chose to start: the events it gets are those from then on.
         Column("starts_at", DateTime(timezone=True), nullable=False),
+        # How far the relay has read the outbox for it, in commit order (services/webhooks/
+        # dispatch.py): every event at or before (txid, position) has its delivery.
+        Column("read_txid", BigInteger, nullable=False),
+        Column("read_position", BigInteger, nullable=False),
         Column("created_by", Text, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
