@@ -282,7 +282,10 @@ class ChangeFeed:
         row = (
             await session.execute(
                 select(c.txid, c.position, c.lagging, c.sight).where(
-                    c.id == checkpoint_id, c.feed == self.name, c.subject == subject
+                    c.id == checkpoint_id,
+                    c.feed == self.name,
+                    c.subject == subject,
+                    c.issued_at >= func.now() - self.retention,
                 )
             )
         ).one_or_none()

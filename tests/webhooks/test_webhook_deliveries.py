@@ -12,11 +12,15 @@ from typing import Any
 import httpx
 import pytest
 from cloudevents.core.bindings.http import HTTPMessage, from_http_event
+from sqlalchemy.ext.asyncio import create_async_engine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from services.outbox_metrics import measure
+from services.settings import async_database_url
 from tests.webhooks.conftest import Headers
 from tests.webhooks.receiver import Delivery, Receiver
 from tests.workbook.factories import case_world, record_entry
+from workbook_api.models import kernel
 
 FINALISED = "uk.gov.fsm.workbook.entry.finalised"
 Subscribe = Callable[..., Awaitable[dict[str, Any]]]
@@ -244,3 +248,24 @@ async def test_a_paused_subscription_keeps_its_events_until_resumed(
     assert resumed.status_code == 200
     [delivery] = await receiver.until(1)
     assert cloud_event(delivery).get_type() == FINALISED
+
+
+async def test_metrics_count_external_subscribers_together(
+    client: httpx.AsyncClient,
+    as_: Headers,
+    admin: dict[str, str],
+    receiver: Receiver,
+    subscribe: Subscribe,
+    database_url: str,
+) -> None:
+    receiver.status = 503
+    subscription = await subscribe(receiver.url, [FINALISED])
+    await finalised_entry(client, as_)
+    await receiver.until(1)
+    engine = create_async_engine(async_database_url(database_url))
+    try:
+        backlog = await measure(engine, kernel)
+    finally:
+        await engine.dispose()
+    assert backlog.subscribers["webhooks"].pending + backlog.subscribers["webhooks"].dead >= 1
+    assert not [name for name in backlog.subscribers if subscription["id"] in name]

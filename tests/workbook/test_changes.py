@@ -315,3 +315,42 @@ async def test_roles_and_credentials(client: httpx.AsyncClient, as_: Headers) ->
 
 def world_principals(world: CaseWorld) -> list[Principal]:
     return [world.manager, world.social_worker, *world.specialists.values()]
+
+
+async def test_a_cursor_unused_for_its_retention_is_forgotten(
+    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+) -> None:
+    world = await case_world(client, as_)
+    _, cursor = await read_all(client, as_(world.social_worker))
+    async with db_engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE workbook.change_cursor SET issued_at = now() - interval '31 days'"
+                " WHERE id = :id"
+            ),
+            {"id": cursor},
+        )
+    expired = await client.get(
+        "/changes", params={"cursor": cursor}, headers=as_(world.social_worker)
+    )
+    assert expired.status_code == 410
+
+
+async def test_becoming_the_system_of_record_starts_the_copy_over(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    world = await case_world(client, as_)
+    worker = world.social_worker
+    _, cursor = await read_all(client, as_(worker))
+    promoted = Principal(
+        subject=worker.subject,
+        practitioner_id=worker.practitioner_id,
+        display_name=worker.display_name,
+        discipline="business_support",
+        roles=frozenset({"system"}),
+        team_ids=frozenset(),
+        managed_team_ids=frozenset(),
+    )
+    response = await client.get("/changes", params={"cursor": cursor}, headers=as_(promoted))
+    assert response.status_code == 200
+    assert response.json()["reset"] is True
