@@ -20,10 +20,6 @@ from services.audit_ddl import (
     drop_sealing_guards_sql,
     quoted_identifier,
 )
-from services.change_feed.capture import (
-    create_capture_function_sql,
-    drop_capture_function_sql,
-)
 
 
 def upgrade_v1(schema: str) -> None:
@@ -269,7 +265,8 @@ def downgrade_v3(schema: str) -> None:
 
 
 def upgrade_v4(schema: str) -> None:
-    """Add the change log and its cursors, the capture function, and webhook subscriptions."""
+    """Add the change log and its cursors (a unit's capture triggers come with its own
+    revision), the outbox's txid, and webhook subscriptions."""
     op.create_table(
         "change_log",
         sa.Column("position", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -324,7 +321,6 @@ def upgrade_v4(schema: str) -> None:
         ["subject", "feed", "issued_at"],
         schema=schema,
     )
-    op.execute(create_capture_function_sql(schema))
     op.create_table(
         "webhook_subscription",
         sa.Column("id", postgresql.UUID(as_uuid=True), nullable=False),
@@ -401,13 +397,12 @@ def upgrade_v4(schema: str) -> None:
 
 
 def downgrade_v4(schema: str) -> None:
-    """Drop what upgrade_v4 added (a unit's capture triggers are dropped before this)."""
+    """Drop what upgrade_v4 added (a unit's capture triggers are dropped before it)."""
     op.drop_index("ix_outbox_event_time", table_name="outbox_event", schema=schema)
     op.drop_index("ix_outbox_event_txid_position", table_name="outbox_event", schema=schema)
     op.drop_column("outbox_event", "txid", schema=schema)
     op.drop_index("ix_outbox_delivery_subscriber_id", table_name="outbox_delivery", schema=schema)
     op.drop_table("webhook_attempt", schema=schema)
     op.drop_table("webhook_subscription", schema=schema)
-    op.execute(drop_capture_function_sql(schema))
     op.drop_table("change_cursor", schema=schema)
     op.drop_table("change_log", schema=schema)

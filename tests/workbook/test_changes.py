@@ -354,3 +354,29 @@ async def test_becoming_the_system_of_record_starts_the_copy_over(
     response = await client.get("/changes", params={"cursor": cursor}, headers=as_(promoted))
     assert response.status_code == 200
     assert response.json()["reset"] is True
+
+
+async def test_reopening_tombstones_the_case_for_those_who_only_read_it_closed(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    world = await case_world(client, as_)
+    specialist = world.specialists["da_victim_worker"]
+    manager = as_(world.manager)
+    closed = await client.post(
+        f"/cases/{world.case_id}/close",
+        json={"reason": "Plan completed"},
+        headers=if_match(manager, "*"),
+    )
+    assert closed.status_code == 200, closed.text
+    # Allocated when it closed: the worker may still read the closed case's record.
+    items, cursor = await read_all(client, as_(specialist))
+    assert world.case_id in ids_of(items, "case")
+    reopened = await client.post(
+        f"/cases/{world.case_id}/reopen",
+        json={"reason": "New referral"},
+        headers=if_match(manager, "*"),
+    )
+    assert reopened.status_code == 200, reopened.text
+    # Reopening hands access back to allocation, and the worker is not allocated again.
+    items, _ = await read_all(client, as_(specialist), cursor)
+    assert ("case", world.case_id, "tombstone") in {(i["kind"], i["id"], i["op"]) for i in items}
