@@ -337,9 +337,15 @@ def relay_lifespan_hook(
                 headers={"user-agent": "fsm-outbox-relay"}, follow_redirects=False
             )
             stack.push_async_callback(http.aclose)
-        relay = OutboxRelay(
-            app.state.sessionmaker, app.state.kernel, relay_settings, http, webhooks=webhooks
+        # A relay for external subscriptions alone works on their small engine: it never takes
+        # a connection from the requests' pool (one with the units' own subscribers does, as
+        # it always has).
+        sessions = (
+            app.state.sessionmaker
+            if relay_settings.subscribers or webhooks is None
+            else webhooks.sessionmaker
         )
+        relay = OutboxRelay(sessions, app.state.kernel, relay_settings, http, webhooks=webhooks)
         stop = asyncio.Event()
         task = asyncio.create_task(relay.run_forever(stop), name="outbox-relay")
 

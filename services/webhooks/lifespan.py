@@ -24,6 +24,8 @@ def webhooks_lifespan_hook() -> LifespanHook:
         policy = settings.webhooks.policy_for(settings.environment)
         box = SecretBox.for_settings(settings)
         app.state.webhooks = Webhooks(app.state.kernel, box, policy, settings.webhooks)
+        if not settings.webhooks.deliver:
+            return
         client = delivery_client(policy)
         stack.push_async_callback(client.aclose)
         # The relay asks every round whether anyone subscribed: on a small engine of its own,

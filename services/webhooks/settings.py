@@ -28,6 +28,9 @@ class WebhookSettings(BaseSettings):
     # How long a rotated secret may keep signing beside its successor.
     max_overlap_hours: int = Field(default=168, ge=0, le=24 * 30)
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Whether this process's relay delivers to external subscribers (every replica does by
+    # default; false leaves a process serving the API only).
+    deliver: bool = True
 
     def policy_for(self, environment: str) -> TargetPolicy:
         """The target policy in force: production never delivers off the public internet."""

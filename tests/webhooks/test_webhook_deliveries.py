@@ -134,6 +134,8 @@ async def test_failures_are_retried_then_dead_letters_replayed(
     attempts = (await client.get(path, headers=admin)).json()["attempt_log"]
     assert [a["status"] for a in attempts] == [503, 503, 503]
     assert len(receiver.deliveries) == 3
+    await asyncio.sleep(0.3)
+    assert len(receiver.deliveries) == 3  # the dead stay dead until someone replays them
     first, last = (datetime.fromisoformat(a["attempted_at"]) for a in (attempts[0], attempts[-1]))
     assert last - first >= timedelta(seconds=0.05)
 
