@@ -37,6 +37,8 @@ from services.security_headers import SecurityHeadersMiddleware
 from services.settings import KernelSettings
 from services.tracing import Tracing
 from services.unit_calls import UnitCalls
+from services.webhooks.lifespan import webhooks_lifespan_hook
+from services.webhooks.router import webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,11 @@ def create_service_app(
     Tags are described by their router module's docstring unless `tag_descriptions` names them.
     """
     internal_auth = internal_auth and auth_middleware is None
+    # Every unit behind the gateway offers external subscriptions to its own events.
+    webhooks = unit.route_prefix is not None
+    if webhooks:
+        routers = [*routers, webhooks_router(unit)]
+        on_startup = [*on_startup, webhooks_lifespan_hook()]
     configure_logging(settings.log_level, json_lines=settings.log_json)
     tracing = Tracing.for_unit(unit.name)
 

@@ -23,6 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from services.change_feed.tables import CURRENT_TXID_SQL, ChangeTables, define_change_tables
+from services.webhooks.tables import WebhookTables, define_webhook_tables
+
 GENESIS_HASH = "0" * 64
 AUDIT_SEALED_TOGETHER = "(seq IS NULL) = (prev_hash IS NULL) AND (seq IS NULL) = (hash IS NULL)"
 
@@ -36,6 +39,9 @@ class KernelTables:
     outbox_delivery: Table
     inbox_event: Table
     idempotency_key: Table
+    # Kernel step v4: the change feed, and webhook subscriptions for external subscribers.
+    changes: ChangeTables
+    webhooks: WebhookTables
 
 
 def define_kernel_tables(metadata: MetaData) -> KernelTables:
@@ -84,11 +90,16 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
         # W3C traceparent of the request that wrote the event (kernel migration step v2).
         Column("traceparent", Text, nullable=True),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # The writing transaction (kernel step v4): external subscriptions read the outbox in
+        # commit order by (txid, position), as the change feed reads its log.
+        Column("txid", BigInteger, nullable=False, server_default=text(CURRENT_TXID_SQL)),
         Index(
             "ix_outbox_event_undispatched",
             "position",
             postgresql_where=text("dispatched_at IS NULL"),
         ),
+        Index("ix_outbox_event_txid_position", "txid", "position"),
+        Index("ix_outbox_event_time", "time"),
     )
     outbox_delivery = Table(
         "outbox_delivery",
@@ -109,6 +120,8 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
             "next_attempt_at",
             postgresql_where=text("delivered_at IS NULL"),
         ),
+        # A subscriber's delivery log, newest first (kernel step v4).
+        Index("ix_outbox_delivery_subscriber_id", "subscriber", "id"),
     )
     inbox_event = Table(
         "inbox_event",
@@ -132,4 +145,12 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Index("ix_idempotency_key_created_at", "created_at"),
     )
-    return KernelTables(audit_log, outbox_event, outbox_delivery, inbox_event, idempotency_key)
+    return KernelTables(
+        audit_log,
+        outbox_event,
+        outbox_delivery,
+        inbox_event,
+        idempotency_key,
+        changes=define_change_tables(metadata),
+        webhooks=define_webhook_tables(metadata),
+    )

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Final
 
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, literal, select, text
 
 from services.relay import DEAD_PREFIX
+from services.webhooks.dispatch import KEY_PREFIX
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUERY_TIMEOUT_SECONDS: Final = 1.0
+EXTERNAL_LABEL: Final = "webhooks"
 
 
 @dataclass(frozen=True)
@@ -116,14 +118,19 @@ async def measure(engine: AsyncEngine, kernel: KernelTables) -> BacklogSnapshot:
             - func.least(oldest_undispatched.scalar_subquery(), oldest_delivery),
         ),
     )
+    # External subscriptions are counted together: a label never carries a record's id.
+    subscriber = case(
+        (d.subscriber.startswith(KEY_PREFIX, autoescape=True), literal(EXTERNAL_LABEL)),
+        else_=d.subscriber,
+    )
     per_subscriber = (
         select(
-            d.subscriber,
+            subscriber,
             func.count().filter(~is_dead | d.last_error.is_(None)),
             func.count().filter(is_dead),
         )
         .where(d.delivered_at.is_(None))
-        .group_by(d.subscriber)
+        .group_by(subscriber)
     )
     async with engine.connect() as connection:
         # The pool may hand over a connection on a hung server: bound the work there too.

@@ -1,5 +1,10 @@
 """The outbox relay: fans committed events out to subscribers and delivers them at least once.
 
+Subscribers are the units' own (`FSM_RELAY_SUBSCRIBERS`, services/subscriptions.py) and, on
+the units that offer them, administrators' external webhook subscriptions, which live in the
+database and read the outbox for themselves (services/webhooks/dispatch.py). Both kinds share
+everything from the delivery row on: claim, post, retry with backoff, dead letters.
+
 Two short transactions bracket every HTTP call: one claims due deliveries with a lease (moving
 their next attempt past the call's timeout), one records the result. No transaction is open
 while a subscriber is being called, and a relay that dies mid-call only delays a redelivery
@@ -30,6 +35,7 @@ from services.events import webhook_headers
 from services.kernel_tables import KernelTables
 from services.outbox import event_from_row
 from services.relay_settings import RelaySettings, Subscriber
+from services.webhooks.dispatch import ExternalSubscriber, WebhookDispatch
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,7 @@ _jitter = random.SystemRandom()
 class _Claimed:
     delivery_id: int
     event_id: UUID
-    subscriber: Subscriber
+    subscriber: Subscriber | ExternalSubscriber
     attempts: int
     lease_until: datetime
 
@@ -56,6 +62,8 @@ class _Claimed:
 class _Outcome:
     claimed: _Claimed
     error: str | None  # None means delivered
+    status: int | None = None
+    duration_ms: int = 0
 
 
 class OutboxRelay:
@@ -67,6 +75,8 @@ class OutboxRelay:
         tables: KernelTables,
         settings: RelaySettings,
         client: httpx.AsyncClient,
+        *,
+        webhooks: WebhookDispatch | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.events: Table = tables.outbox_event
@@ -74,6 +84,8 @@ class OutboxRelay:
         self.settings = settings
         self.client = client
         self.subscribers = {s.name: s for s in settings.subscribers}
+        self.webhooks = webhooks
+        self.external: dict[str, ExternalSubscriber] = {}
 
     async def run_once(self) -> int:
         """Fan out new events, then attempt one batch of due deliveries; return how many landed."""
@@ -98,12 +110,17 @@ class OutboxRelay:
                 await asyncio.wait_for(stop.wait(), timeout=min(pause, 30.0))
 
     async def _cycle(self) -> tuple[int, bool]:
-        fanned = await self.fan_out()
+        # The units' own fan-out marks events dispatched: only a relay with subscribers may.
+        fanned = await self.fan_out() if self.subscribers else 0
+        more = False
+        if self.webhooks is not None:
+            _, more = await self.webhooks.fan_out()
+            self.external = await self.webhooks.active()
         claimed = await self._claim()
         outcomes = await self._deliver_all(claimed)
         await self._record(outcomes)
         busy = fanned == self.settings.batch_size or len(claimed) == self.settings.batch_size
-        return sum(1 for o in outcomes if o.error is None), busy
+        return sum(1 for o in outcomes if o.error is None), busy or more
 
     async def fan_out(self) -> int:
         """Create one delivery per matching subscriber for undispatched events; return events."""
@@ -139,7 +156,8 @@ class OutboxRelay:
         return len(rows)
 
     async def _claim(self) -> list[_Claimed]:
-        if not self.subscribers:
+        known: dict[str, Subscriber | ExternalSubscriber] = {**self.subscribers, **self.external}
+        if not known:
             return []
         d = self.deliveries.c
         due = (
@@ -148,7 +166,7 @@ class OutboxRelay:
                 d.delivered_at.is_(None),
                 d.next_attempt_at <= func.now(),
                 # Only subscribers this relay knows: another deployment's backlog is not ours.
-                d.subscriber.in_(list(self.subscribers)),
+                d.subscriber.in_(list(known)),
             )
             .order_by(d.next_attempt_at)
             .limit(self.settings.batch_size)
@@ -165,7 +183,7 @@ class OutboxRelay:
                 )
             ).all()
         return [
-            _Claimed(row.id, row.event_id, self.subscribers[row.subscriber], row.attempts, row[4])
+            _Claimed(row.id, row.event_id, known[row.subscriber], row.attempts, row[4])
             for row in rows
         ]
 
@@ -187,7 +205,7 @@ class OutboxRelay:
                 return _Outcome(c, "event row missing")
             async with limit:
                 try:
-                    return _Outcome(c, await self._post(c, body))
+                    return await self._post(c, body)
                 except Exception as exc:
                     # One bad subscriber (say, a malformed secret) must not sink the batch.
                     log.exception(
@@ -197,12 +215,19 @@ class OutboxRelay:
 
         return list(await asyncio.gather(*(one(c) for c in claimed)))
 
-    async def _post(self, claimed: _Claimed, body: bytes) -> str | None:
+    async def _post(self, claimed: _Claimed, body: bytes) -> _Outcome:
         subscriber = claimed.subscriber
-        headers = webhook_headers(subscriber.secret, str(claimed.event_id), int(time.time()), body)
+        msg_id, timestamp = str(claimed.event_id), int(time.time())
+        if isinstance(subscriber, ExternalSubscriber):
+            assert self.webhooks is not None
+            client, headers = self.webhooks.client, subscriber.headers(msg_id, timestamp, body)
+        else:
+            client = self.client
+            headers = webhook_headers(subscriber.secret, msg_id, timestamp, body)
+        started = time.monotonic()
         try:
             # Streamed and never read: a subscriber's reply is not ours to store or echo.
-            async with self.client.stream(
+            async with client.stream(
                 "POST",
                 str(subscriber.url),
                 content=body,
@@ -213,8 +238,9 @@ class OutboxRelay:
                 status = response.status_code
         except httpx.HTTPError as exc:
             # The class name only: messages can carry the URL and its credentials.
-            return type(exc).__name__
-        return None if 200 <= status < 300 else f"HTTP {status}"
+            return _Outcome(claimed, type(exc).__name__, None, _ms_since(started))
+        error = None if 200 <= status < 300 else f"HTTP {status}"
+        return _Outcome(claimed, error, status, _ms_since(started))
 
     async def _record(self, outcomes: Sequence[_Outcome]) -> None:
         if not outcomes:
@@ -232,6 +258,8 @@ class OutboxRelay:
             for outcome in outcomes:
                 if outcome.error is not None:
                     await self._record_failure(session, outcome.claimed, outcome.error)
+            if self.webhooks is not None:
+                await self.webhooks.log_attempts(session, _attempts(outcomes))
 
     async def _record_failure(self, session: AsyncSession, claimed: _Claimed, error: str) -> None:
         d = self.deliveries.c
@@ -268,6 +296,25 @@ class OutboxRelay:
             )
 
 
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _attempts(outcomes: Sequence[_Outcome]) -> list[dict[str, Any]]:
+    """The delivery log's rows for the attempts made on external subscriptions."""
+    return [
+        {
+            "delivery_id": o.claimed.delivery_id,
+            "subscription_id": o.claimed.subscriber.subscription_id,
+            "status": o.status,
+            "error": o.error,
+            "duration_ms": o.duration_ms,
+        }
+        for o in outcomes
+        if isinstance(o.claimed.subscriber, ExternalSubscriber)
+    ]
+
+
 LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
 
 
@@ -278,7 +325,9 @@ def relay_lifespan_hook(
 
     async def start(app: FastAPI, stack: AsyncExitStack) -> None:
         relay_settings = settings or app.state.settings.relay
-        if not relay_settings.subscribers:
+        # Set by the webhooks' own start-up on units that offer external subscriptions.
+        webhooks: WebhookDispatch | None = getattr(app.state, "webhook_dispatch", None)
+        if not relay_settings.subscribers and webhooks is None:
             log.info("outbox relay not started: no subscribers configured")
             return
         relay_settings.check_for(app.state.settings.environment)
@@ -288,7 +337,15 @@ def relay_lifespan_hook(
                 headers={"user-agent": "fsm-outbox-relay"}, follow_redirects=False
             )
             stack.push_async_callback(http.aclose)
-        relay = OutboxRelay(app.state.sessionmaker, app.state.kernel, relay_settings, http)
+        # A relay for external subscriptions alone works on their small engine: it never takes
+        # a connection from the requests' pool (one with the units' own subscribers does, as
+        # it always has).
+        sessions = (
+            app.state.sessionmaker
+            if relay_settings.subscribers or webhooks is None
+            else webhooks.sessionmaker
+        )
+        relay = OutboxRelay(sessions, app.state.kernel, relay_settings, http, webhooks=webhooks)
         stop = asyncio.Event()
         task = asyncio.create_task(relay.run_forever(stop), name="outbox-relay")
 
@@ -302,6 +359,10 @@ def relay_lifespan_hook(
 
         stack.push_async_callback(shut_down)
         app.state.relay = relay
-        log.info("outbox relay started for %d subscribers", len(relay.subscribers))
+        log.info(
+            "outbox relay started for %d subscribers%s",
+            len(relay.subscribers),
+            " and webhook subscriptions" if webhooks is not None else "",
+        )
 
     return start

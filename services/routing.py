@@ -44,6 +44,7 @@ _DESCRIPTIONS = {
     403: "Your role does not allow this",
     404: "No such record, or not one you may see",
     409: "The change conflicts with the record's state, or the same Idempotency-Key is in flight",
+    410: "The cursor is no longer held; start again without one",
     412: "If-Match names a version that is no longer current",
     413: "The request body is too large",
     422: "The request is not valid; `errors` says where",

@@ -12,6 +12,7 @@ from services.events import secret_key
 from services.registry import Unit
 from services.relay_settings import MIN_PRODUCTION_SECRET_BYTES, RelaySettings
 from services.sealer_settings import SealerSettings
+from services.webhooks.settings import WebhookSettings
 
 Environment = Literal["development", "test", "production"]
 
@@ -58,6 +59,9 @@ class KernelSettings(BaseSettings):
     relay: RelaySettings = Field(default_factory=RelaySettings)
     # How the audit sealer paces itself (FSM_AUDIT_SEALER_* variables).
     audit_sealer: SealerSettings = Field(default_factory=SealerSettings)
+    # External webhook subscriptions: keys for their secrets, where they may deliver
+    # (FSM_WEBHOOK_* variables).
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     # The secrets other units sign their deliveries to this unit's inbox with (a JSON list; a
     # second entry during rotation). Empty: the inbox takes nothing.
     inbox_secrets: tuple[SecretStr, ...] = ()
@@ -77,6 +81,8 @@ class KernelSettings(BaseSettings):
             raise ValueError("DATABASE_URL is required in production")
         if self.default_access_purpose not in self.access_purposes:
             raise ValueError("default_access_purpose must be one of access_purposes")
+        # Keys for webhook secrets are checked where they are used (each backend's start-up).
+        self.webhooks.policy_for(self.environment)
         if self.environment != "development":
             self.relay.check_for(self.environment)
             if any(len(secret_key(s)) < MIN_PRODUCTION_SECRET_BYTES for s in self.inbox_secrets):

@@ -8,6 +8,7 @@ from services.settings import KernelSettings
 from workbook_api.access.openapi import document_break_glass_limits
 from workbook_api.access.router import router as access_router
 from workbook_api.cases.router import router as cases_router
+from workbook_api.changes.router import router as changes_router
 from workbook_api.chronology.router import router as chronology_router
 from workbook_api.disciplines.dependencies import load_recording_config_on_startup
 from workbook_api.disciplines.router import router as disciplines_router
@@ -19,6 +20,7 @@ from workbook_api.search.router import router as search_router
 from workbook_api.sessions.router import router as sessions_router
 from workbook_api.settings import workbook_settings
 from workbook_api.summaries.router import router as summaries_router
+from workbook_api.sync.router import router as sync_router
 
 TAG_DESCRIPTIONS = {
     "families": "Families, their members (children, adults, unborn children), how they relate,"
@@ -38,6 +40,10 @@ TAG_DESCRIPTIONS = {
     " with a written reason the team manager sees.",
     "disciplines": "The recording configuration (entry types, session-log fields) forms are built"
     " from.",
+    "changes": "What changed in the records you may see, in commit order, with tombstones for"
+    " what left your sight: for clients that keep a copy (the system of record).",
+    "sync": "A practitioner's device: pull its caseload since its cursor, push what was"
+    " recorded offline; conflicts come back with both versions, nothing is overwritten.",
 }
 
 
@@ -59,6 +65,8 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             chronology_router,
             search_router,
             disciplines_router,
+            changes_router,
+            sync_router,
         ],
         on_startup=[load_recording_config_on_startup],
         tag_descriptions=TAG_DESCRIPTIONS,

@@ -28,6 +28,7 @@ from workbook_api.chronology import models as chronology_models  # noqa: E402
 from workbook_api.entries import models as entries_models  # noqa: E402
 from workbook_api.families import models as families_models  # noqa: E402
 from workbook_api.practitioners import models as practitioners_models  # noqa: E402
+from workbook_api.sync import models as sync_models  # noqa: E402
 
 DOMAIN_MODELS = (
     access_models,
@@ -36,4 +37,5 @@ DOMAIN_MODELS = (
     entries_models,
     chronology_models,
     practitioners_models,
+    sync_models,
 )

@@ -20,7 +20,7 @@ from typing import Any
 from tests.access_matrix import personas as p
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.scratch import NARRATIVE, Scratch
-from tests.access_matrix.world import World
+from tests.access_matrix.world import PROBE_EVENT_TYPE, PROBE_TARGET, World
 from tests.workbook.factories import random_nhs_number, random_upn
 from workbook_api.disciplines.config import SESSION_ENTRY_TYPE
 
@@ -104,6 +104,33 @@ async def unique_name(fill: Fill, siblings: dict[str, Any]) -> Any:
     return f"Scratch name {uuid.uuid4().hex[:12]}"
 
 
+async def loopback_target(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return PROBE_TARGET
+
+
+async def probe_event_types(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # A type no unit publishes but the matrix's own probe (world.py), so nothing else is sent.
+    return [PROBE_EVENT_TYPE]
+
+
+async def push_operations(fill: Fill, siblings: dict[str, Any]) -> Any:
+    case = await fill.scratch.case()
+    entry = {
+        "entry_type": await entry_type(fill, siblings),
+        "event_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+        "narrative": NARRATIVE,
+    }
+    return [
+        {
+            "op": "create_entry",
+            "op_id": str(uuid.uuid4()),
+            "case_id": case.case_id,
+            "entry_id": str(uuid.uuid4()),
+            "entry": entry,
+        }
+    ]
+
+
 # Values by "Schema.member" or by member name alone; the first match wins.
 BODY_VALUES: dict[str, Value] = {
     "owning_team_id": team_a,
@@ -120,6 +147,10 @@ BODY_VALUES: dict[str, Value] = {
     # A PATCH must change something; these are what they change.
     "TeamUpdate.name": unique_name,
     "PractitionerUpdate.display_name": unique_name,
+    "SubscriptionUpdate.description": unique_name,
+    "SubscriptionCreate.url": loopback_target,
+    "event_types": probe_event_types,
+    "PushBatch.operations": push_operations,
 }
 
 # Header parameters the matrix can fill; required ones it cannot are a build failure.

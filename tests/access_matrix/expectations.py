@@ -14,12 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from services.registry import BACKENDS
 from tests.access_matrix import personas as p
 from tests.access_matrix.operations import Operation
 
 ALLOCATED = frozenset(p.ALLOCATED_ON_CASE_A)
-FAMILY_RECORDERS = frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER})
+# The system of record is the source of families and cases: it registers and changes families,
+# and opens, closes and allocates cases as their team's manager does (access/visibility.py,
+# CaseAccess.may_manage); it never records in a workbook.
+FAMILY_RECORDERS = frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER, p.SYSTEM})
 CASE_MANAGER = frozenset({p.TEAM_MANAGER})
+CASE_MANAGERS = CASE_MANAGER | {p.SYSTEM}
 ADMINISTRATORS = frozenset({p.ADMINISTRATOR})
 DIRECTORY_READERS = ADMINISTRATORS | p.MANAGERS
 
@@ -29,20 +34,23 @@ DIRECTORY_READERS = ADMINISTRATORS | p.MANAGERS
 WRITERS: dict[str, frozenset[str]] = {
     # Break-glass is open to every practitioner by design (access/break_glass.py).
     "POST /workbook/cases/{case_id}/break-glass": p.PRACTITIONERS,
-    "POST /workbook/cases/{case_id}/break-glass/{grant_id}/revoke": CASE_MANAGER,
-    # Families are registered by social workers and managers for their own team (A).
-    "POST /workbook/families": frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER, p.UNALLOCATED}),
+    "POST /workbook/cases/{case_id}/break-glass/{grant_id}/revoke": CASE_MANAGERS,
+    # Families are registered by social workers and managers for their own team (A), and by the
+    # system of record for any.
+    "POST /workbook/families": frozenset(
+        {p.SOCIAL_WORKER, p.TEAM_MANAGER, p.UNALLOCATED, p.SYSTEM}
+    ),
     "PATCH /workbook/families/{family_id}": FAMILY_RECORDERS,
     "POST /workbook/families/{family_id}/members": FAMILY_RECORDERS,
     "PATCH /workbook/families/{family_id}/members/{person_id}": FAMILY_RECORDERS,
     "POST /workbook/families/{family_id}/members/{person_id}/identifiers": FAMILY_RECORDERS,
     "POST /workbook/families/{family_id}/relationships": FAMILY_RECORDERS,
     "PATCH /workbook/families/{family_id}/relationships/{relationship_id}": FAMILY_RECORDERS,
-    "POST /workbook/cases": CASE_MANAGER,
-    "POST /workbook/cases/{case_id}/close": CASE_MANAGER,
-    "POST /workbook/cases/{case_id}/reopen": CASE_MANAGER,
-    "POST /workbook/cases/{case_id}/allocations": CASE_MANAGER,
-    "POST /workbook/cases/{case_id}/allocations/{allocation_id}/end": CASE_MANAGER,
+    "POST /workbook/cases": CASE_MANAGERS,
+    "POST /workbook/cases/{case_id}/close": CASE_MANAGERS,
+    "POST /workbook/cases/{case_id}/reopen": CASE_MANAGERS,
+    "POST /workbook/cases/{case_id}/allocations": CASE_MANAGERS,
+    "POST /workbook/cases/{case_id}/allocations/{allocation_id}/end": CASE_MANAGERS,
     "POST /workbook/cases/{case_id}/entries": ALLOCATED | CASE_MANAGER,
     "PATCH /workbook/cases/{case_id}/entries/{entry_id}": frozenset({p.SOCIAL_WORKER}),
     "POST /workbook/cases/{case_id}/entries/{entry_id}/finalise": frozenset({p.SOCIAL_WORKER}),
@@ -76,7 +84,24 @@ WRITERS: dict[str, frozenset[str]] = {
     "POST /directory/practitioners/{practitioner_id}/memberships/{membership_id}/end": (
         ADMINISTRATORS
     ),
+    # A push answers every recording role with a result per operation; whose operations apply
+    # (and which are rejected, inside the 200) is tested in tests/workbook/test_sync.py.
+    "POST /workbook/sync/push": p.PRACTITIONERS,
 }
+# Every unit behind the gateway offers administrators subscriptions to its own events.
+_HOOKS = "/webhooks/subscriptions"
+for _unit in BACKENDS:
+    _base = f"{_unit.route_prefix}{_HOOKS}"
+    WRITERS.update(
+        {
+            f"POST {_base}": ADMINISTRATORS,
+            f"PATCH {_base}/{{subscription_id}}": ADMINISTRATORS,
+            f"DELETE {_base}/{{subscription_id}}": ADMINISTRATORS,
+            f"POST {_base}/{{subscription_id}}/rotate-secret": ADMINISTRATORS,
+            f"POST {_base}/{{subscription_id}}/deliveries/{{delivery_id}}/replay": ADMINISTRATORS,
+            f"POST {_base}/{{subscription_id}}/replay-dead": ADMINISTRATORS,
+        }
+    )
 
 # Reads of collections (no record in the path) that a role gates: these personas get a 2xx,
 # everyone else a refusal. Collections not listed answer every signed-in caller.
@@ -87,6 +112,10 @@ READERS: dict[str, frozenset[str]] = {
     "GET /directory/practitioners": DIRECTORY_READERS,
     # Failed sign-ins by address: for the directory's administrators only.
     "GET /directory/token-failures": ADMINISTRATORS,
+    # The change feed: every role that reads case records; a device's pull: recording roles.
+    "GET /workbook/changes": p.AUTHENTICATED - ADMINISTRATORS,
+    "GET /workbook/sync/pull": p.PRACTITIONERS,
+    **{f"GET {unit.route_prefix}{_HOOKS}": ADMINISTRATORS for unit in BACKENDS},
 }
 
 # Whatever else they may read, these never change anything (a documented exception is listed

@@ -82,9 +82,18 @@ def summary_ids(world: World, op: Operation) -> list[IdChoice]:
     ]
 
 
+# Writes that use their case up (a closed case cannot be closed again): each success gets one.
+USES_UP_THE_CASE = frozenset(
+    {"POST /workbook/cases/{case_id}/close", "POST /workbook/cases/{case_id}/reopen"}
+)
+
+
 async def scratch_case_id(scratch: Scratch, op: Operation) -> IdChoice:
     closed = state(op, "case_id") == "closed"
-    case = await scratch.case(closed=closed)
+    if op.key in USES_UP_THE_CASE:
+        case = await scratch.fresh_case(closed=closed)
+    else:
+        case = await scratch.case(closed=closed)
     return IdChoice(case.case_id, p.CASE_A, "closed scratch case" if closed else "scratch case")
 
 
@@ -118,6 +127,14 @@ async def scratch_allocation_id(scratch: Scratch, op: Operation) -> IdChoice:
 
 async def scratch_grant_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(await scratch.grant(), p.CASE_A, "scratch grant")
+
+
+async def scratch_subscription_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.subscription(op.unit), p.WEBHOOKS, "scratch subscription")
+
+
+async def scratch_delivery_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.dead_delivery(op.unit), p.WEBHOOKS, "scratch dead delivery")
 
 
 async def first_episode(scratch: Scratch, op: Operation) -> IdChoice:
@@ -197,6 +214,15 @@ PATH_IDS: dict[str, IdSource] = {
             directory_id(w, "practitioner"), p.DIRECTORY_A, "team A social worker"
         ),
         write=scratch_practitioner_id,
+    ),
+    "subscription_id": IdSource(
+        read=lambda w, op: one(w.subscriptions[op.unit.name], p.WEBHOOKS, "subscription"),
+        write=scratch_subscription_id,
+    ),
+    "delivery_id": IdSource(
+        read=lambda w, op: one(w.deliveries[op.unit.name], p.WEBHOOKS, "delivery"),
+        write=scratch_delivery_id,
+        missing=lambda: "987654321",
     ),
     "membership_id": IdSource(
         read=lambda w, op: one(

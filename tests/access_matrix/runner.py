@@ -161,6 +161,9 @@ class Matrix:
         # Scratch records are made as many at a time as requests are sent: unbounded, every
         # write at once drained the services' pools (seen when SCIM's writes joined).
         self._preparing = asyncio.Semaphore(concurrency)
+        # Each write builds its scratch records first, outside the request slots: bound how
+        # many do so at once, or they crowd the units' connection pools (503 overloaded).
+        self._writers = asyncio.Semaphore(max(1, concurrency // 2))
         self._misses: dict[tuple[str, str], asyncio.Future[httpx.Response]] = {}
 
     async def run(self, *, writes: bool = True) -> Report:
@@ -265,6 +268,10 @@ class Matrix:
         )
 
     async def _write(self, op: Operation) -> None:
+        async with self._writers:
+            await self._write_now(op)
+
+    async def _write_now(self, op: Operation) -> None:
         scratch = Scratch(self.stack, self.world)
         fill = Fill(op, self.world, scratch)
         try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.event_contracts import DIRECTORY_PRACTITIONER_CHANGED, PractitionerSnapshot
-from services.registry import GATEWAY, WORKBOOK
+from services.registry import GATEWAY, WORKBOOK, Unit
 from tests.access_matrix import personas as p
 from tests.access_matrix.stack import Stack
 from tests.access_matrix.world import (
@@ -26,8 +26,10 @@ from tests.access_matrix.world import (
     member,
     open_case_a,
     post,
+    probe_delivery,
     register_family,
     relate,
+    subscribe,
 )
 from tests.support.events import cloud_event, deliver
 
@@ -55,6 +57,7 @@ class Scratch:
         self._summaries: dict[bool, str] = {}
         self._team: str | None = None
         self._practitioner: str | None = None
+        self._subscriptions: dict[str, str] = {}
         self._lock = asyncio.Lock()
 
     async def family(self) -> tuple[str, str, str]:
@@ -68,6 +71,10 @@ class Scratch:
             if closed not in self._cases:
                 self._cases[closed] = await self._new_case(closed)
             return self._cases[closed]
+
+    async def fresh_case(self, *, closed: bool = False) -> ScratchCase:
+        """A copy of case A of its own, for a write that uses its case up."""
+        return await self._new_case(closed)
 
     async def _new_case(self, closed: bool) -> ScratchCase:
         family_id, parent, child = await self.family()
@@ -147,6 +154,17 @@ class Scratch:
         path = f"/families/{case.family_id}/members"
         body = member("other_adult", "Scratch", "Adult")
         return str((await post(self.stack, p.TEAM_MANAGER, path, body))["id"])
+
+    async def subscription(self, unit: Unit) -> str:
+        """The operation's webhook subscription on a unit (made by the administrator)."""
+        async with self._lock:
+            if unit.name not in self._subscriptions:
+                self._subscriptions[unit.name] = await subscribe(self.stack, unit)
+            return self._subscriptions[unit.name]
+
+    async def dead_delivery(self, unit: Unit) -> str:
+        """A new dead letter of the operation's subscription on a unit."""
+        return await probe_delivery(self.stack, unit, await self.subscription(unit))
 
     async def team(self) -> str:
         """A directory team of the operation's own."""

@@ -30,6 +30,7 @@ from services.registry import BACKENDS, GATEWAY, UNITS, Unit
 from services.relay import OutboxRelay, RelaySettings, Subscriber
 from services.settings import KernelSettings, async_database_url
 from services.subscriptions import DIRECTORY_EVENTS
+from services.webhooks.settings import WebhookSettings
 from tests.access_matrix.operations import unit_app_factory
 from tests.access_matrix.personas import ANONYMOUS, Persona
 from tests.support.events import TEST_INBOX_SECRET
@@ -53,7 +54,9 @@ def unit_settings(unit: Unit, kernel: KernelSettings) -> KernelSettings:
             # The matrix sends hundreds of anonymous requests from one address on purpose.
             auth_failure_limit_enabled=False,
         )
-    return kernel
+    # The matrix's subscriptions deliver nowhere, and other modules' must be delivered by
+    # their own apps' relays alone: this session-long stack serves the API only.
+    return kernel.model_copy(update={"webhooks": WebhookSettings(deliver=False)})
 
 
 def build_app(unit: Unit, kernel: KernelSettings) -> FastAPI:

@@ -13,9 +13,12 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from sqlalchemy import insert, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.registry import WORKBOOK, Unit
+from services.outbox import publish
+from services.registry import BACKENDS, WORKBOOK, Unit
+from services.webhooks.dispatch import subscriber_key
 from tests.access_matrix import personas as p
 from tests.access_matrix.markers import Markers
 from tests.access_matrix.stack import Directory, Stack
@@ -93,6 +96,9 @@ class World:
     case_b: str = ""
     # Each persona's discipline, as the directory holds it.
     disciplines: dict[str, str] = field(default_factory=dict)
+    # A webhook subscription of each unit, and a (dead) delivery of it, by unit name.
+    subscriptions: dict[str, str] = field(default_factory=dict)
+    deliveries: dict[str, str] = field(default_factory=dict)
 
     @property
     def specialist_discipline(self) -> str:
@@ -157,6 +163,11 @@ async def build_world(
     )["id"]
     await record_case_a(stack, world)
     await record_family_b(stack, world)
+    for unit in BACKENDS:
+        world.subscriptions[unit.name] = await subscribe(stack, unit)
+        world.deliveries[unit.name] = await probe_delivery(
+            stack, unit, world.subscriptions[unit.name]
+        )
     async with sessions() as session, session.begin():
         for case_id, marker in ((world.case_a, m.case_a), (world.case_b, m.case_b)):
             await record_external_event(
@@ -377,3 +388,48 @@ async def record_family_b(stack: Stack, world: World) -> None:
     await entry(
         stack, p.OTHER_TEAM, world.case_b, finalise=False, narrative=f"Draft {m.case_b.text}"
     )
+
+
+# The only event type the matrix's webhook subscriptions take, published by nobody but it.
+PROBE_EVENT_TYPE = "uk.gov.fsm.matrix.probe"
+# Nothing listens there: a delivery fails on this machine and never leaves it.
+PROBE_TARGET = "http://127.0.0.1:9/matrix"
+
+
+async def subscribe(stack: Stack, unit: Unit) -> str:
+    """A webhook subscription to a unit's probe events, made by the administrator."""
+    body = {
+        "name": f"Matrix {unit.name} {uuid.uuid4().hex[:12]}",
+        "url": PROBE_TARGET,
+        "event_types": [PROBE_EVENT_TYPE],
+    }
+    made = await post(stack, p.ADMINISTRATOR, "/webhooks/subscriptions", body, unit=unit)
+    return str(made["id"])
+
+
+async def probe_delivery(stack: Stack, unit: Unit, subscription_id: str) -> str:
+    """A dead letter of the subscription: a probe event in the unit's outbox, given up on."""
+    app = stack.apps[unit.name]
+    kernel = app.state.kernel
+    async with app.state.sessionmaker() as session, session.begin():
+        event_id = await publish(
+            session,
+            kernel.outbox_event,
+            type=PROBE_EVENT_TYPE,
+            source=f"/{unit.name}",
+            subject=None,
+            data={"probe": "access matrix"},
+            team_id=None,
+        )
+        delivery_id = await session.scalar(
+            insert(kernel.outbox_delivery)
+            .values(
+                event_id=event_id,
+                subscriber=subscriber_key(UUID(subscription_id)),
+                attempts=1,
+                last_error="dead: HTTP 410 after 1 attempts",
+                next_attempt_at=literal_column("'infinity'::timestamptz"),
+            )
+            .returning(kernel.outbox_delivery.c.id)
+        )
+    return str(delivery_id)

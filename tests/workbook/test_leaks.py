@@ -61,6 +61,8 @@ def probes(recorded: Recorded, markers: list[str]) -> list[str]:
         "/cases",
         "/families",
         f"/families/{recorded.world.family_id}",
+        # The change feed and a device's pull, read to their end (see `bodies`).
+        *FEEDS,
     ]
     for entry_id in recorded.entry_ids:
         paths += [
@@ -75,11 +77,30 @@ def probes(recorded: Recorded, markers: list[str]) -> list[str]:
     return paths
 
 
+FEEDS = ("/changes", "/sync/pull")
+
+
+async def feed_text(client: httpx.AsyncClient, headers: dict[str, str], path: str) -> str:
+    """Every page of a feed from its start, as one text."""
+    pages, cursor = [], None
+    while True:
+        params: dict[str, str] = {"cursor": cursor} if cursor else {}
+        response = await client.get(path, params=params, headers=headers)
+        assert response.status_code < 500, (path, response.text)
+        pages.append(response.text)
+        if response.status_code != 200 or not response.json()["more"]:
+            return "\n".join(pages)
+        cursor = response.json()["next_cursor"]
+
+
 async def bodies(
     client: httpx.AsyncClient, headers: dict[str, str], paths: list[str]
 ) -> dict[str, str]:
     out = {}
     for path in paths:
+        if path in FEEDS:
+            out[path] = await feed_text(client, headers, path)
+            continue
         response = await client.get(path, headers=headers)
         assert response.status_code < 500, (path, response.text)
         out[path] = response.text
@@ -272,6 +293,11 @@ async def test_nothing_leaks_to_callers_without_the_right(
             if who.practitioner_id not in seen_by:
                 seen_by[who.practitioner_id] = await bodies(client, as_(who), paths)
             assert any(word in body for body in seen_by[who.practitioner_id].values()), (word, who)
+    # The feeds themselves reach them (so their absence above is not an empty probe).
+    for feed in FEEDS:
+        assert restricted in seen_by[a.social_worker.practitioner_id][feed], feed
+        assert unallocated in seen_by[b.social_worker.practitioner_id][feed], feed
+    assert draft in seen_by[a.social_worker.practitioner_id]["/sync/pull"]
 
     # Nothing recorded reaches events or the audit trail.
     async with db_engine.connect() as connection:

@@ -17,12 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, and_, case, null, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, null, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
+from services.principal import Principal
 from workbook_api.access.repository import CaseAccess
-from workbook_api.cases.models import Episode
+from workbook_api.access.visibility import (
+    AUDITOR_ROLE,
+    case_visible,
+    restricted_detail_visible,
+)
+from workbook_api.cases.models import Case, Episode
 from workbook_api.entries.models import ROLE_SUMMARY_TYPE, SESSION_TYPE, Entry, EntryRevision
 
 
@@ -43,6 +49,47 @@ def kind_filter(*, summary: bool) -> ColumnElement[bool]:
     if summary:
         return Entry.entry_type == ROLE_SUMMARY_TYPE
     return Entry.entry_type != ROLE_SUMMARY_TYPE
+
+
+# Across cases (the change feed reads entries of every case the caller may see) ----------
+
+
+def detail_visible(principal: Principal) -> ColumnElement[bool]:
+    """True where the caller may read this entry's detail (standard entries, or the rule allows)."""
+    return or_(
+        Entry.sensitivity == "standard",
+        restricted_detail_visible(
+            principal,
+            case_id_col=Entry.case_id,
+            author_id_col=Entry.author_id,
+            discipline_col=Entry.discipline,
+        ),
+    )
+
+
+def may_see_withdrawn(principal: Principal) -> ColumnElement[bool]:
+    """True where the caller may see the entry once it has been withdrawn."""
+    if principal.has_role(AUDITOR_ROLE):
+        return true()
+    conditions: list[ColumnElement[bool]] = [Entry.author_id == principal.practitioner_id]
+    if principal.managed_team_ids:
+        conditions.append(
+            Entry.case_id.in_(
+                select(Case.id).where(Case.owning_team_id.in_(principal.managed_team_ids))
+            )
+        )
+    return or_(false(), *conditions)
+
+
+def entry_visible(principal: Principal, *, include_withdrawn: bool) -> ColumnElement[bool]:
+    """The whole entry-level rule: visible case, drafts to their author, withdrawn as above."""
+    states: list[ColumnElement[bool]] = [
+        Entry.status == "final",
+        and_(Entry.status == "draft", Entry.author_id == principal.practitioner_id),
+    ]
+    if include_withdrawn:
+        states.append(and_(Entry.status == "withdrawn", may_see_withdrawn(principal)))
+    return and_(case_visible(principal, Entry.case_id), or_(*states))
 
 
 # Within one case ----------------------------------------------------------------------------

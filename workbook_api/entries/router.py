@@ -48,10 +48,7 @@ def respond(response: Response, view: EntryOut) -> EntryOut:
 
 def content_of(body: EntryContent) -> EntryContent:
     """Only the content members of a body, keeping which ones the client actually sent."""
-    sent = body.model_dump(
-        include=set(EntryContent.model_fields) & body.model_fields_set, exclude_unset=True
-    )
-    return EntryContent.model_validate(sent)
+    return body.content()
 
 
 async def record(

@@ -99,6 +99,13 @@ class EntryContent(_Input):
         description="MDT session fields, validated against the discipline configuration.",
     )
 
+    def content(self) -> EntryContent:
+        """Only the content members of a body, keeping which ones the client actually sent."""
+        sent = self.model_dump(
+            include=set(EntryContent.model_fields) & self.model_fields_set, exclude_unset=True
+        )
+        return EntryContent.model_validate(sent)
+
 
 class EntryCreate(EntryContent):
     """A new entry; saved as a draft unless `finalise` is true."""

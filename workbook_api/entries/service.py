@@ -98,10 +98,13 @@ def new_entry(
     episode: Episode,
     entry_type: str,
     now: datetime,
+    *,
+    entry_id: UUID | None = None,
 ) -> Entry:
     """A blank draft by the principal, in their discipline's chapter and the current episode."""
     return Entry(
-        id=uuid.uuid4(),
+        # A device recording offline names its entries itself (workbook_api/sync/).
+        id=entry_id or uuid.uuid4(),
         case_id=case.id,
         episode_id=episode.id,
         entry_type=entry_type,
@@ -130,11 +133,12 @@ async def start_entry(
     content: EntryContent,
     *,
     finalise: bool,
+    entry_id: UUID | None = None,
 ) -> tuple[Entry, list[str]]:
     """Record a new entry of any kind in `episode`: a draft, or final at once when asked."""
     principal = access.principal
     now = await transaction_now(session)
-    entry = new_entry(principal, config, access.case, episode, entry_type, now)
+    entry = new_entry(principal, config, access.case, episode, entry_type, now, entry_id=entry_id)
     given = await apply_content(session, config, access.case, entry, content, now)
     if finalise:
         check_complete(config, entry)
@@ -157,6 +161,7 @@ async def create_entry(
     entry_type: str,
     content: EntryContent,
     finalise: bool,
+    entry_id: UUID | None = None,
 ) -> tuple[Entry, list[str]]:
     """Record a new entry or session log in the case's open episode."""
     if entry_type not in config.entry_type_codes():
@@ -171,7 +176,7 @@ async def create_entry(
         )
     episode = require_open_episode(access)
     return await start_entry(
-        session, config, access, episode, entry_type, content, finalise=finalise
+        session, config, access, episode, entry_type, content, finalise=finalise, entry_id=entry_id
     )
 
 
