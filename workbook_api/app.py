@@ -11,6 +11,7 @@ from workbook_api.chronology.router import router as chronology_router
 from workbook_api.disciplines.dependencies import load_recording_config_on_startup
 from workbook_api.disciplines.router import router as disciplines_router
 from workbook_api.entries.router import router as entries_router
+from workbook_api.external.router import links_router, reviews_router, upserts_router
 from workbook_api.families.router import router as families_router
 from workbook_api.inbox import workbook_inbox
 from workbook_api.models import kernel
@@ -37,6 +38,9 @@ TAG_DESCRIPTIONS = {
     " with a written reason the team manager sees.",
     "disciplines": "The recording configuration (entry types, session-log fields) forms are built"
     " from.",
+    "system of record": "The council's system of record keeps families, people, cases and"
+    " allocations in step by its own ids: upserts by external id, links of records made here,"
+    " and the review queue of person matches a manager decides.",
 }
 
 
@@ -49,6 +53,10 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         # The break-glass router first: its /cases/break-glass must win over /cases/{case_id}.
         routers=[
             access_router,
+            # Before the cases router: /cases/by-external-id/... is not a case id.
+            upserts_router,
+            links_router,
+            reviews_router,
             families_router,
             cases_router,
             entries_router,
