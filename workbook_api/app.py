@@ -13,6 +13,8 @@ from workbook_api.disciplines.router import router as disciplines_router
 from workbook_api.entries.router import router as entries_router
 from workbook_api.external.router import links_router, reviews_router, upserts_router
 from workbook_api.families.router import router as families_router
+from workbook_api.imports.router import router as imports_router
+from workbook_api.imports.runner import import_runner_hook
 from workbook_api.inbox import workbook_inbox
 from workbook_api.models import kernel
 from workbook_api.search.router import router as search_router
@@ -41,6 +43,9 @@ TAG_DESCRIPTIONS = {
     "system of record": "The council's system of record keeps families, people, cases and"
     " allocations in step by its own ids: upserts by external id, links of records made here,"
     " and the review queue of person matches a manager decides.",
+    "imports": "Bulk imports of the system of record's extracts (CSV or NDJSON, columns as the"
+    " Standard Safeguarding Dataset names them): background jobs with a dry run, progress,"
+    " per-row errors and a summary in words.",
 }
 
 
@@ -65,8 +70,9 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             chronology_router,
             search_router,
             disciplines_router,
+            imports_router,
         ],
-        on_startup=[load_recording_config_on_startup],
+        on_startup=[load_recording_config_on_startup, import_runner_hook()],
         tag_descriptions=TAG_DESCRIPTIONS,
         inbox=workbook_inbox(),
         title="Electronic Workbook",

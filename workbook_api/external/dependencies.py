@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Path
+from fastapi import Depends, Path, Query
 
 from services.auth import require_any_role
 from services.concurrency import IfMatch, check_if_match
@@ -15,7 +15,7 @@ from services.principal import Principal
 from workbook_api.access.visibility import SYSTEM_ROLE
 from workbook_api.external.schemas import EXTERNAL_KEY_PATTERN, SYSTEM_PATTERN
 from workbook_api.external.service.batch import KEY_FIELD, Outcome, RowError
-from workbook_api.settings import WorkbookSettingsDep
+from workbook_api.settings import WorkbookSettings, WorkbookSettingsDep
 
 SystemOfRecord = Annotated[Principal, Depends(require_any_role(SYSTEM_ROLE))]
 ExternalKeyPath = Annotated[
@@ -40,9 +40,13 @@ async def external_system(
     ],
 ) -> str:
     """A system of record the workbook is configured to keep keys of."""
+    return _configured(settings, system, "path")
+
+
+def _configured(settings: WorkbookSettings, system: str, where: str) -> str:
     if system not in settings.external_systems:
         raise invalid(
-            "path",
+            where,
             "system",
             message=f"Must be one of: {', '.join(settings.external_systems)}.",
             code="enum",
@@ -51,6 +55,24 @@ async def external_system(
 
 
 System = Annotated[str, Depends(external_system)]
+
+
+@raises(422)
+async def external_system_query(
+    settings: WorkbookSettingsDep,
+    system: Annotated[
+        str,
+        Query(
+            pattern=SYSTEM_PATTERN,
+            description="The system of record the file comes from (FSM_EXTERNAL_SYSTEMS)",
+        ),
+    ],
+) -> str:
+    """A configured system of record, named in the query string."""
+    return _configured(settings, system, "query")
+
+
+SystemQuery = Annotated[str, Depends(external_system_query)]
 
 
 def version_check(if_match: str | None) -> Callable[[UUID, int], None]:

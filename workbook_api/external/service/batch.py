@@ -106,6 +106,9 @@ class Batch:
             self.check_version(record_id, version)
 
 
+# Bulk loops hand the event loop back this often, so requests in the same process wait at
+# most a few milliseconds behind an import.
+YIELD_EVERY = 100
 # The member errors name when the record's own external id is at fault.
 KEY_FIELD = "external_id"
 

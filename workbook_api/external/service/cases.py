@@ -8,6 +8,7 @@ itself: they end allocations and open episodes, and happen one case at a time.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from workbook_api.cases.models import Case, Episode
 from workbook_api.external import repository
 from workbook_api.external.schemas import CaseRecord
 from workbook_api.external.service.batch import (
+    YIELD_EVERY,
     Batch,
     Keyed,
     Outcome,
@@ -243,6 +245,10 @@ async def upsert_cases(batch: Batch, items: list[Keyed[CaseRecord]]) -> list[Out
     """Apply a chunk of case records."""
     chunk = CasesChunk(batch)
     await chunk.load(items)
-    outcomes = [await chunk.decide(item) for item in items]
+    outcomes = []
+    for index, item in enumerate(items, start=1):
+        outcomes.append(await chunk.decide(item))
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
     await chunk.write()
     return outcomes

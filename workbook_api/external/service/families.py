@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from workbook_api.external import repository
 from workbook_api.external.schemas import FamilyRecord
-from workbook_api.external.service.batch import Batch, Keyed, Outcome, RowError, duplicate_key
+from workbook_api.external.service.batch import (
+    YIELD_EVERY,
+    Batch,
+    Keyed,
+    Outcome,
+    RowError,
+    duplicate_key,
+)
 from workbook_api.external.service.keys import key_row
 from workbook_api.families.models import Family
 
@@ -32,7 +40,9 @@ async def upsert_families(batch: Batch, items: list[Keyed[FamilyRecord]]) -> lis
     outcomes: list[Outcome] = []
     new_families: list[dict[str, object]] = []
     new_keys: list[dict[str, object]] = []
-    for item in items:
+    for index, item in enumerate(items, start=1):
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
         if (error := duplicate_key(batch, item)) is not None:
             outcomes.append(Outcome.failed(item, error))
             continue

@@ -7,6 +7,7 @@ record at a time in memory, and written with one statement per table.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workbook_api.external import repository
 from workbook_api.external.models import MatchReview
 from workbook_api.external.schemas import PersonRecord
-from workbook_api.external.service.batch import Batch, Keyed, Outcome, RowError, duplicate_key
+from workbook_api.external.service.batch import (
+    YIELD_EVERY,
+    Batch,
+    Keyed,
+    Outcome,
+    RowError,
+    duplicate_key,
+)
 from workbook_api.external.service.keys import key_row
 from workbook_api.external.service.matching import (
     SINGLE_VALUED,
@@ -384,6 +392,10 @@ async def upsert_people(batch: Batch, items: list[Keyed[PersonRecord]]) -> list[
     """Apply a chunk of person records."""
     chunk = PeopleChunk(batch)
     await chunk.load(items)
-    outcomes = [chunk.decide(item) for item in items]
+    outcomes = []
+    for index, item in enumerate(items, start=1):
+        outcomes.append(chunk.decide(item))
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
     await chunk.write()
     return outcomes

@@ -1,0 +1,442 @@
+"""The background runner that imports queued files, a chunk of rows per transaction.
+
+Each workbook process runs one, on a small engine of its own. A runner claims a job with a
+lease (`FOR UPDATE SKIP LOCKED`, so replicas share the queue), then applies its file a chunk
+at a time: the chunk's records, its row errors, its audit rows and the job's cursor
+(`rows_done`) commit together, under a lock on the job row that first checks the runner still
+holds the lease and the cursor is where it left it. A job interrupted by a restart therefore
+resumes by itself, on whichever replica next finds its lease expired (or at once, when the
+runner stopped cleanly and gave the lease back), from its last committed chunk: no row is
+applied twice, and none is skipped. A dry run applies each chunk inside a savepoint it rolls
+back, so it meets every rule a real run would, and starts again from its first row if it is
+interrupted. The runner yields to the event loop between slices of work, so the requests
+its process serves meanwhile are not kept waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, suppress
+from datetime import timedelta
+from itertools import islice
+from uuid import UUID
+
+from fastapi import FastAPI
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.audit import AuditEvent, write_audit
+from services.db import create_engine, create_sessionmaker, is_connection_failure
+from services.kernel_tables import KernelTables
+from workbook_api.external.service import UPSERTS, Batch, Outcome
+from workbook_api.external.service.batch import Memory, RowError
+from workbook_api.imports import repository
+from workbook_api.imports.columns import LAYOUTS, Layout
+from workbook_api.imports.models import ImportJob, ImportRowError
+from workbook_api.imports.parsing import Parsed, parse_rows
+from workbook_api.imports.reader import Row, UnreadableFile, decode, decompress, rows
+from workbook_api.imports.service import principal_of_job
+from workbook_api.settings import WorkbookSettings
+
+log = logging.getLogger(__name__)
+
+LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
+# Errors kept per job (each row's count is kept regardless): enough to fix any file.
+MAX_STORED_ERRORS = 10_000
+# A job whose runner died this many times is given up, so one bad file cannot loop forever.
+MAX_ATTEMPTS = 5
+# Conflicts a chunk may meet from concurrent writers; it is tried again from its start.
+_RETRIED_SQLSTATES = frozenset({"23505", "40001", "40P01"})
+_RETRIES = 3
+_SLICE = 200
+_COUNTERS = {
+    "created": "records_created",
+    "updated": "records_updated",
+    "unchanged": "records_unchanged",
+    "linked": "records_linked",
+    "review": "records_for_review",
+}
+
+
+class JobLost(Exception):
+    """The runner no longer holds the job (cancelled, or its lease was taken over)."""
+
+
+class Restart(Exception):
+    """A dry run met a conflict mid-way: it starts again, as it would after a restart."""
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+    return sqlstate in _RETRIED_SQLSTATES
+
+
+class ImportRunner:
+    """Claims import jobs and applies them, one job at a time per process."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        kernel: KernelTables,
+        settings: WorkbookSettings,
+    ) -> None:
+        self.sessions = sessions
+        self.kernel = kernel
+        self.settings = settings
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self.lease = timedelta(seconds=settings.import_lease_seconds)
+
+    def wake(self) -> None:
+        """Look for work now (a job was just queued in this process)."""
+        self._wake.set()
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Claim and run jobs until told to stop."""
+        while not stop.is_set():
+            job_id = None
+            try:
+                job_id = await self.claim()
+                if job_id is not None:
+                    await self.run(job_id, stop)
+            except Exception as exc:
+                # The database may be down: wait for it as for new work, never die.
+                if not (isinstance(exc, DBAPIError | OSError) and is_connection_failure(exc)):
+                    log.exception("import runner failed on job %s", job_id)
+            if job_id is None:
+                await self._idle(stop)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        self._wake.clear()
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        await asyncio.wait(
+            waits, timeout=self.settings.import_poll_seconds, return_when="FIRST_COMPLETED"
+        )
+        for waiting in waits:
+            waiting.cancel()
+
+    async def claim(self) -> UUID | None:
+        """Take the oldest queued job, or one whose runner's lease ran out."""
+        async with self.sessions() as session, session.begin():
+            free = (
+                select(ImportJob.id)
+                .where(
+                    ImportJob.status.in_(("queued", "running")),
+                    (ImportJob.lease_expires_at.is_(None))
+                    | (ImportJob.lease_expires_at < func.now()),
+                )
+                .order_by(ImportJob.created_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+                .scalar_subquery()
+            )
+            claimed: UUID | None = await session.scalar(
+                update(ImportJob)
+                .where(ImportJob.id == free)
+                .values(
+                    status="running",
+                    lease_owner=self.owner,
+                    lease_expires_at=func.now() + self.lease,
+                    attempts=ImportJob.attempts + 1,
+                    started_at=func.coalesce(ImportJob.started_at, func.now()),
+                )
+                .returning(ImportJob.id)
+            )
+        return claimed
+
+    async def run(self, job_id: UUID, stop: asyncio.Event) -> None:
+        """Apply a claimed job from its cursor to its end, or until stopped."""
+        async with self.sessions() as session:
+            job = await repository.load_job_or_404(session, job_id)
+            file = await repository.load_file(session, job_id)
+        if job.attempts > MAX_ATTEMPTS:
+            await self._finish(job_id, "failed", f"Gave up after {MAX_ATTEMPTS} attempts.")
+            return
+        limit = self.settings.import_max_bytes
+        try:
+            text = await asyncio.to_thread(
+                lambda: decode(decompress(file.content, file.content_encoding, limit))
+            )
+        except UnreadableFile as exc:
+            await self._finish(job_id, "failed", str(exc))
+            return
+        layout = LAYOUTS[job.kind]
+        try:
+            await self._apply(job, text, layout, stop)
+        except JobLost:
+            log.info("import %s is no longer this runner's", job_id)
+        except Restart:
+            await self._restart(job_id)
+        except Exception as exc:
+            if isinstance(exc, DBAPIError | OSError) and is_connection_failure(exc):
+                raise  # the lease runs out and the job resumes once the database is back
+            log.exception("import %s stopped", job_id)
+            await self._finish(
+                job_id,
+                "failed",
+                "An unexpected error stopped the import; the rows before it are applied.",
+            )
+
+    async def _apply(self, job: ImportJob, text: str, layout: Layout, stop: asyncio.Event) -> None:
+        if job.rows_total is None:
+            total = await asyncio.to_thread(
+                lambda: sum(1 for _ in rows(text, job.file_format, layout))
+            )
+            await self._set_total(job.id, total)
+        memory = Memory()
+        source = rows(text, job.file_format, layout)
+        done = job.rows_done
+        if job.dry_run and done:
+            raise Restart()
+        await self._skip(source, done, layout, memory)
+        while True:
+            chunk = list(islice(source, self.settings.import_chunk_rows))
+            if not chunk:
+                break
+            parsed = await self._parse(layout, chunk)
+            await self._chunk(job, chunk, parsed, done, memory)
+            done += len(chunk)
+            if not job.dry_run:
+                memory.forget_written()
+            if stop.is_set():
+                await self._release(job.id)
+                return
+        await self._finish(job.id, "succeeded", None, expected_done=done)
+
+    async def _skip(
+        self, source: Iterator[Row], count: int, layout: Layout, memory: Memory
+    ) -> None:
+        """Pass the rows a previous runner committed, remembering their keys."""
+        for index, row in enumerate(islice(source, count)):
+            key = row.values.get(layout.key)
+            if key is not None:
+                memory.keys.setdefault(key, row.number)
+            if index % 5000 == 4999:
+                await asyncio.sleep(0)
+
+    async def _parse(self, layout: Layout, chunk: list[Row]) -> Parsed:
+        parsed = Parsed()
+        for start in range(0, len(chunk), _SLICE):
+            part = parse_rows(layout, chunk[start : start + _SLICE])
+            parsed.items.extend(part.items)
+            parsed.errors.update(part.errors)
+            await asyncio.sleep(0)
+        return parsed
+
+    async def _chunk(
+        self, job: ImportJob, chunk: list[Row], parsed: Parsed, done: int, memory: Memory
+    ) -> None:
+        first_row = chunk[0].number
+        for attempt in range(_RETRIES):
+            try:
+                await self._commit_chunk(job, chunk, parsed, done, memory)
+                return
+            except DBAPIError as exc:
+                if not _retryable(exc) or attempt == _RETRIES - 1:
+                    raise
+                log.warning("import %s: chunk at row %d met a conflict; again", job.id, first_row)
+                if job.dry_run:
+                    raise Restart() from exc
+                memory.keys = {k: r for k, r in memory.keys.items() if r < first_row}
+                memory.forget_written()
+
+    async def _commit_chunk(
+        self, job: ImportJob, chunk: list[Row], parsed: Parsed, done: int, memory: Memory
+    ) -> None:
+        async with self.sessions() as session, session.begin():
+            held = await session.scalar(
+                select(ImportJob).where(ImportJob.id == job.id).with_for_update()
+            )
+            if (
+                held is None
+                or held.status != "running"
+                or held.lease_owner != self.owner
+                or held.rows_done != done
+            ):
+                raise JobLost()
+            outcomes = await self._upsert(session, held, parsed, memory)
+            counts: Counter[str] = Counter(o.action for o in outcomes)
+            errors = dict(parsed.errors)
+            for outcome in outcomes:
+                if outcome.action == "failed":
+                    errors[outcome.row] = outcome.errors
+            await self._store_errors(session, held, errors, LAYOUTS[held.kind])
+            for action, column in _COUNTERS.items():
+                setattr(held, column, getattr(held, column) + counts[action])
+            held.rows_failed += len(errors)
+            held.rows_done = done + len(chunk)
+            held.lease_expires_at = func.now() + self.lease
+            await session.flush()
+            await self._audit(session, held, chunk, counts, len(errors), outcomes)
+
+    async def _upsert(
+        self, session: AsyncSession, job: ImportJob, parsed: Parsed, memory: Memory
+    ) -> list[Outcome]:
+        if not parsed.items:
+            return []
+        batch = Batch(
+            session,
+            principal_of_job(job),
+            job.system,
+            import_job_id=job.id,
+            memory=memory,
+            social_work_disciplines=self.settings.social_work_disciplines,
+        )
+        if not job.dry_run:
+            return await UPSERTS[job.kind](batch, parsed.items)
+        savepoint = await session.begin_nested()
+        try:
+            return await UPSERTS[job.kind](batch, parsed.items)
+        finally:
+            await savepoint.rollback()
+
+    async def _store_errors(
+        self,
+        session: AsyncSession,
+        job: ImportJob,
+        errors: dict[int, list[RowError]],
+        layout: Layout,
+    ) -> None:
+        room = MAX_STORED_ERRORS - job.rows_failed
+        rows_ = [
+            {
+                "job_id": job.id,
+                "row": row,
+                "field": layout.column_for(error.field) if error.field else None,
+                "code": error.code[:64],
+                "message": error.message[:500],
+            }
+            for row, row_errors in sorted(errors.items())[: max(room, 0)]
+            for error in row_errors
+        ]
+        await repository.add_errors(session, rows_)
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        job: ImportJob,
+        chunk: list[Row],
+        counts: Counter[str],
+        failed: int,
+        outcomes: list[Outcome],
+    ) -> None:
+        action = "import_dry_run" if job.dry_run else "import"
+        details = {
+            "kind": job.kind,
+            "system": job.system,
+            "rows": [chunk[0].number, chunk[-1].number],
+            **{action_: counts[action_] for action_ in _COUNTERS},
+            "failed": failed,
+        }
+        events = [AuditEvent(action, "import_job", str(job.id), None, job.purpose, details=details)]
+        if job.kind == "cases" and not job.dry_run:
+            # Each case the import changed shows it in its own audit trail.
+            events += [
+                AuditEvent(
+                    action,
+                    "case",
+                    str(o.record_id),
+                    o.record_id,
+                    job.purpose,
+                    details={"import_id": str(job.id), "row": o.row, "outcome": o.action},
+                )
+                for o in outcomes
+                if o.record_id is not None and o.action in ("created", "updated", "linked")
+            ]
+        await write_audit(
+            session,
+            self.kernel.audit_log,
+            actor=principal_of_job(job),
+            request_id=job.request_id,
+            events=events,
+        )
+
+    async def _set_total(self, job_id: UUID, total: int) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job_id, ImportJob.lease_owner == self.owner)
+                .values(rows_total=total)
+            )
+
+    async def _release(self, job_id: UUID) -> None:
+        """Give the lease back so a restarted (or another) runner resumes at once."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job_id, ImportJob.lease_owner == self.owner)
+                .values(lease_owner=None, lease_expires_at=func.now())
+            )
+
+    async def _restart(self, job_id: UUID) -> None:
+        """Start a dry run again from its first row: it changed nothing but its report."""
+        async with self.sessions() as session, session.begin():
+            job = await session.scalar(
+                select(ImportJob)
+                .where(ImportJob.id == job_id, ImportJob.lease_owner == self.owner)
+                .with_for_update()
+            )
+            if job is None or not job.dry_run:
+                return
+            await session.execute(delete(ImportRowError).where(ImportRowError.job_id == job_id))
+            for column in (*_COUNTERS.values(), "rows_failed", "rows_done"):
+                setattr(job, column, 0)
+            job.lease_expires_at = func.now()
+            job.lease_owner = None
+
+    async def _finish(
+        self, job_id: UUID, status: str, failure: str | None, *, expected_done: int | None = None
+    ) -> None:
+        async with self.sessions() as session, session.begin():
+            job = await session.scalar(
+                select(ImportJob).where(ImportJob.id == job_id).with_for_update()
+            )
+            if job is None or job.status != "running" or job.lease_owner != self.owner:
+                return
+            if expected_done is not None and job.rows_done != expected_done:
+                return
+            job.status = status
+            job.failure = failure
+            job.finished_at = func.now()
+            job.lease_owner = None
+            job.lease_expires_at = None
+        log.info("import %s %s", job_id, status)
+
+
+def import_runner_hook() -> LifespanHook:
+    """An `on_startup` hook that runs the import runner beside the workbook."""
+
+    async def start(app: FastAPI, stack: AsyncExitStack) -> None:
+        settings: WorkbookSettings = app.state.settings
+        # A small engine of its own: a long import keeps one connection busy and must never
+        # take it from the requests' pool.
+        engine: AsyncEngine = create_engine(
+            settings, application_name="fsm-workbook-imports", pool_size=1, max_overflow=1
+        )
+        stack.push_async_callback(engine.dispose)
+        runner = ImportRunner(create_sessionmaker(engine), app.state.kernel, settings)
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run_forever(stop), name="import-runner")
+        app.state.import_runner = runner
+
+        async def shut_down() -> None:
+            stop.set()
+            runner.wake()
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except TimeoutError:
+                # Cancelled mid-chunk: it rolls back, and the lease lets another resume it.
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+        stack.push_async_callback(shut_down)
+
+    return start
