@@ -82,9 +82,18 @@ def summary_ids(world: World, op: Operation) -> list[IdChoice]:
     ]
 
 
+# Writes that use their case up (a closed case cannot be closed again): one case per request.
+USED_UP_CASES = frozenset(
+    {"POST /workbook/cases/{case_id}/close", "POST /workbook/cases/{case_id}/reopen"}
+)
+
+
 async def scratch_case_id(scratch: Scratch, op: Operation) -> IdChoice:
     closed = state(op, "case_id") == "closed"
-    case = await scratch.case(closed=closed)
+    if op.key in USED_UP_CASES:
+        case = await scratch.fresh_case(closed=closed)
+    else:
+        case = await scratch.case(closed=closed)
     return IdChoice(case.case_id, p.CASE_A, "closed scratch case" if closed else "scratch case")
 
 
@@ -137,6 +146,34 @@ async def scratch_membership_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(await scratch.membership(), p.DIRECTORY_A, "scratch membership")
 
 
+SYSTEM = "mosaic"
+# The record type each by-external-id path names.
+_KEYED = {"families": "family", "people": "person", "cases": "case", "allocations": "allocation"}
+
+
+def world_key(world: World, op: Operation) -> list[IdChoice]:
+    """The key the system of record knows the world's record of the path's type by."""
+    record_type = _KEYED[op.path.split("/")[1]]
+    return one(world.keys[record_type], p.SYSTEM_ONLY, f"{record_type} A's key")
+
+
+async def new_key(scratch: Scratch, op: Operation) -> IdChoice:
+    # A key nothing is known by yet: the upsert creates the record.
+    return IdChoice(f"MTX{uuid.uuid4().hex[:16]}", p.SYSTEM_ONLY, "new key")
+
+
+async def mosaic(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(SYSTEM, p.EVERYONE, SYSTEM)
+
+
+async def scratch_review_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.review(), p.REVIEW_A, "scratch review")
+
+
+async def scratch_import_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.held_import(), p.IMPORTERS, "unfinished import")
+
+
 def directory_id(world: World, kind: str, persona: str = p.SOCIAL_WORKER) -> str:
     """A team A directory record: the team, or a member's practitioner or membership id."""
     directory = world.directory
@@ -184,6 +221,20 @@ PATH_IDS: dict[str, IdSource] = {
             directory_id(w, "practitioner"), p.DIRECTORY_A, "team A social worker"
         ),
         write=scratch_practitioner_id,
+    ),
+    "system": IdSource(
+        read=lambda w, op: one(SYSTEM, p.EVERYONE, SYSTEM), write=mosaic, missing=lambda: SYSTEM
+    ),
+    "external_id": IdSource(
+        read=world_key, write=new_key, missing=lambda: f"MTX{uuid.uuid4().hex[:16]}"
+    ),
+    "review_id": IdSource(
+        read=lambda w, op: one(w.review_a, p.REVIEW_A, "review of family A"),
+        write=scratch_review_id,
+    ),
+    "import_id": IdSource(
+        read=lambda w, op: one(w.import_a, p.IMPORTERS, "a dry-run import"),
+        write=scratch_import_id,
     ),
     "membership_id": IdSource(
         read=lambda w, op: one(
