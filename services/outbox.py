@@ -6,6 +6,7 @@ Nothing here commits. If the change rolls back, so does its event; if it commits
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -82,7 +83,22 @@ async def batched_publishing(session: AsyncSession) -> AsyncIterator[None]:
     finally:
         session.info.pop(_BATCH_KEY, None)
     for table in dict.fromkeys(t for t, _ in batch):
-        await session.execute(insert(table), [values for t, values in batch if t is table])
+        await _copy(session, table, [values for t, values in batch if t is table])
+
+
+async def _copy(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Write outbox rows with COPY in the session's transaction (a fraction of INSERTs' cost)."""
+    columns = list(rows[0])
+    records = [
+        tuple(json.dumps(row[c]) if c == "data" else row[c] for c in columns) for row in rows
+    ]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(
+        table.name, schema_name=table.schema, columns=columns, records=records
+    )
 
 
 def event_from_row(row: Any) -> CloudEvent:

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -44,10 +43,10 @@ class ExternalId(Base):
 
     __tablename__ = "external_id"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    record_type: Mapped[str] = mapped_column(String(16))
-    system: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(64))
+    # The key is its own primary key: one index to keep, the one every lookup uses.
+    record_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    system: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
     family_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("family.id"))
     person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("safeguarding_case.id"))
@@ -58,7 +57,6 @@ class ExternalId(Base):
 
     __mapper_args__ = {"eager_defaults": True}
     __table_args__ = (
-        UniqueConstraint("record_type", "system", "value"),
         CheckConstraint(_in("record_type", RECORD_TYPES), name="record_type"),
         CheckConstraint(
             f"matched_on IS NULL OR {_in('matched_on', MATCH_BASES)}", name="matched_on"

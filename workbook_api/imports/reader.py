@@ -159,6 +159,24 @@ def rows(text: str, file_format: str, layout: Layout) -> Iterator[Row]:
     return ndjson_rows(text, layout)
 
 
+def count_rows(text: str, file_format: str) -> int:
+    """How many rows `rows` will yield, counted without reading them (for progress)."""
+    if file_format != "csv":
+        return sum(1 for line in text.splitlines() if line.strip())
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    count = -1  # the header
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return max(count, 0)
+        except csv.Error:
+            count += 1
+            continue
+        if count < 0 or any(cell.strip() for cell in cells):
+            count += 1
+
+
 def first_look(content: bytes, encoding: str, file_format: str, layout: Layout, limit: int) -> None:
     """Refuse at once a file that cannot be read as a whole (a bad header, say)."""
     text = decode(decompress(content, encoding, limit))

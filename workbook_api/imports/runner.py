@@ -41,7 +41,14 @@ from workbook_api.imports import repository
 from workbook_api.imports.columns import LAYOUTS, Layout
 from workbook_api.imports.models import ImportJob, ImportRowError
 from workbook_api.imports.parsing import Parsed, parse_rows
-from workbook_api.imports.reader import Row, UnreadableFile, decode, decompress, rows
+from workbook_api.imports.reader import (
+    Row,
+    UnreadableFile,
+    count_rows,
+    decode,
+    decompress,
+    rows,
+)
 from workbook_api.imports.service import principal_of_job
 from workbook_api.settings import WorkbookSettings
 
@@ -186,9 +193,7 @@ class ImportRunner:
 
     async def _apply(self, job: ImportJob, text: str, layout: Layout, stop: asyncio.Event) -> None:
         if job.rows_total is None:
-            total = await asyncio.to_thread(
-                lambda: sum(1 for _ in rows(text, job.file_format, layout))
-            )
+            total = await asyncio.to_thread(count_rows, text, job.file_format)
             await self._set_total(job.id, total)
         memory = Memory()
         source = rows(text, job.file_format, layout)
@@ -197,7 +202,7 @@ class ImportRunner:
             raise Restart()
         await self._skip(source, done, layout, memory)
         while True:
-            chunk = list(islice(source, self.settings.import_chunk_rows))
+            chunk = await self._take(source, self.settings.import_chunk_rows)
             if not chunk:
                 break
             parsed = await self._parse(layout, chunk)
@@ -220,6 +225,17 @@ class ImportRunner:
                 memory.keys.setdefault(key, row.number)
             if index % 5000 == 4999:
                 await asyncio.sleep(0)
+
+    async def _take(self, source: Iterator[Row], count: int) -> list[Row]:
+        """The next `count` rows, read a slice at a time between turns of the event loop."""
+        taken: list[Row] = []
+        while len(taken) < count:
+            part = list(islice(source, min(_SLICE, count - len(taken))))
+            if not part:
+                break
+            taken.extend(part)
+            await asyncio.sleep(0)
+        return taken
 
     async def _parse(self, layout: Layout, chunk: list[Row]) -> Parsed:
         parsed = Parsed()

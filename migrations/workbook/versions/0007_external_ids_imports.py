@@ -115,7 +115,6 @@ def upgrade() -> None:
     )
     op.create_table(
         "external_id",
-        sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("record_type", sa.String(length=16), nullable=False),
         sa.Column("system", sa.String(length=32), nullable=False),
         sa.Column("value", sa.String(length=64), nullable=False),
@@ -159,10 +158,7 @@ def upgrade() -> None:
             [f"{SCHEMA}.allocation.id"],
             name="fk_external_id_allocation_id_allocation",
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_external_id"),
-        sa.UniqueConstraint(
-            "record_type", "system", "value", name="uq_external_id_record_type_system_value"
-        ),
+        sa.PrimaryKeyConstraint("record_type", "system", "value", name="pk_external_id"),
         schema=SCHEMA,
     )
     for column in ("family_id", "person_id", "case_id", "allocation_id"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from uuid import UUID
 
@@ -27,7 +26,6 @@ def key_row(
     """The columns of an external id naming one record (every record column present)."""
     row: dict[str, Any] = dict.fromkeys(_RECORD_COLUMNS)
     row.update(
-        id=uuid.uuid4(),
         record_type=record_type,
         system=system,
         value=value,

@@ -106,8 +106,7 @@ class PeopleChunk:
         session, system = self.session, self.batch.system
         family_keys = {item.record.family_external_id for item in items}
         self.families = await repository.record_ids_by_keys(session, "family", system, family_keys)
-        families = await repository.families_by_id(session, set(self.families.values()))
-        self.teams = {family.id: family.owning_team_id for family in families.values()}
+        self.teams = await repository.teams_of_families(session, set(self.families.values()))
         self.known = await repository.record_ids_by_keys(
             session, "person", system, [item.key for item in items]
         )
