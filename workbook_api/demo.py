@@ -20,6 +20,7 @@ from services.audit import AuditEvent, write_audit
 from workbook_api.cases.events import publish_allocation_changed, publish_case_event
 from workbook_api.cases.models import Allocation, Case, Episode
 from workbook_api.entries.demo import seed_demo_entries
+from workbook_api.external.demo import seed_demo_keys
 from workbook_api.families.identifiers import nhs_check_digit, upn_check_letter
 from workbook_api.families.models import Family, Person, PersonIdentifier, Relationship
 from workbook_api.models import kernel
@@ -270,3 +271,4 @@ async def seed_demo(session: AsyncSession) -> None:
         if exists is None:
             await _seed_family(session, spec, now)
     await seed_demo_entries(session)
+    await seed_demo_keys(session)

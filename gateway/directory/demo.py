@@ -28,6 +28,7 @@ DEMO_MENTAL_HEALTH_NORTH_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000105"
 DEMO_TEAM_MANAGER_SOUTH_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000201")
 DEMO_SOCIAL_WORKER_SOUTH_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000202")
 DEMO_ADMINISTRATOR_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000901")
+DEMO_SYSTEM_OF_RECORD_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000902")
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,15 @@ DEMO_PRACTITIONERS: Final = (
         "Demo Directory Administrator",
         "business_support",
         ("administrator",),
+        None,
+    ),
+    # The council's system of record (the `system` role): upserts by its own ids, imports.
+    DemoPractitioner(
+        DEMO_SYSTEM_OF_RECORD_ID,
+        "demo-system-of-record",
+        "Demo System of Record (Mosaic integration)",
+        "business_support",
+        ("system",),
         None,
     ),
 )

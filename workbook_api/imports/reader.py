@@ -102,16 +102,17 @@ def csv_rows(text: str, layout: Layout) -> Iterator[Row]:
         except csv.Error:
             yield Row(number, {}, (None, "malformed", "The row is not valid CSV."))
             continue
-        if not any(cell.strip() for cell in cells):
+        values = [cell.strip() or None for cell in cells]
+        if not any(values):
             continue
         if len(cells) != len(columns):
             message = f"The row has {len(cells)} cells; the header has {len(columns)}."
             yield Row(number, {}, (None, "malformed", message))
             continue
-        if any(len(cell) > MAX_FIELD_CHARS for cell in cells):
+        if max(map(len, cells)) > MAX_FIELD_CHARS:
             yield Row(number, {}, (None, "too_long", "A cell of this row is too long."))
             continue
-        yield Row(number, {name: _cell(cell) for name, cell in zip(columns, cells, strict=True)})
+        yield Row(number, dict(zip(columns, values, strict=True)))
 
 
 def _json_text(value: object) -> str | None:
