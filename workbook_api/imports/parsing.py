@@ -14,6 +14,8 @@ from workbook_api.imports.columns import Layout
 from workbook_api.imports.reader import Row
 
 _KEY = re.compile(EXTERNAL_KEY_PATTERN)
+# Messages of our own where the validator's would quote part of the value.
+_MESSAGES = {"uuid_parsing": "Must be an id (a UUID).", "uuid_type": "Must be an id (a UUID)."}
 
 
 @dataclass
@@ -30,8 +32,9 @@ def _validation_errors(layout: Layout, exc: ValidationError) -> list[RowError]:
         location = error.get("loc", ())
         member = str(location[0]) if location else None
         column = layout.column_for(member) if member is not None else None
-        message = str(error.get("msg", "")).removeprefix("Value error, ")
-        errors.append(RowError(column, str(error.get("type", "invalid")), message))
+        code = str(error.get("type", "invalid"))
+        message = _MESSAGES.get(code) or str(error.get("msg", "")).removeprefix("Value error, ")
+        errors.append(RowError(column, code, message))
     return errors
 
 

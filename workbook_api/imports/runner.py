@@ -19,6 +19,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -62,7 +63,7 @@ MAX_ATTEMPTS = 5
 # Conflicts a chunk may meet from concurrent writers; it is tried again from its start.
 _RETRIED_SQLSTATES = frozenset({"23505", "40001", "40P01"})
 _RETRIES = 3
-_SLICE = 200
+_SLICE = 100
 _COUNTERS = {
     "created": "records_created",
     "updated": "records_updated",
@@ -116,7 +117,12 @@ class ImportRunner:
             except Exception as exc:
                 # The database may be down: wait for it as for new work, never die.
                 if not (isinstance(exc, DBAPIError | OSError) and is_connection_failure(exc)):
-                    log.exception("import runner failed on job %s", job_id)
+                    log.error(
+                        "import runner failed on job %s: %s",
+                        job_id,
+                        type(exc).__name__,
+                        exc_info=not isinstance(exc, DBAPIError),
+                    )
             if job_id is None:
                 await self._idle(stop)
 
@@ -184,7 +190,13 @@ class ImportRunner:
         except Exception as exc:
             if isinstance(exc, DBAPIError | OSError) and is_connection_failure(exc):
                 raise  # the lease runs out and the job resumes once the database is back
-            log.exception("import %s stopped", job_id)
+            # The type, not the message: a database error's detail can quote a row's values.
+            log.error(
+                "import %s stopped by %s",
+                job_id,
+                type(exc).__name__,
+                exc_info=not isinstance(exc, DBAPIError),
+            )
             await self._finish(
                 job_id,
                 "failed",
@@ -205,6 +217,7 @@ class ImportRunner:
             chunk = await self._take(source, self.settings.import_chunk_rows)
             if not chunk:
                 break
+            started = time.monotonic()
             parsed = await self._parse(layout, chunk)
             await self._chunk(job, chunk, parsed, done, memory)
             done += len(chunk)
@@ -213,6 +226,8 @@ class ImportRunner:
             if stop.is_set():
                 await self._release(job.id)
                 return
+            # Rest in proportion to the work: interactive users share this database.
+            await asyncio.sleep((time.monotonic() - started) * self.settings.import_pause_ratio)
         await self._finish(job.id, "succeeded", None, expected_done=done)
 
     async def _skip(
