@@ -54,19 +54,22 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint(
-            "kind IN ('families', 'people', 'cases', 'allocations')", name="ck_import_job_kind"
+            "kind IN ('families', 'people', 'cases', 'allocations')",
+            name=op.f("ck_import_job_kind"),
         ),
-        sa.CheckConstraint("file_format IN ('csv', 'ndjson')", name="ck_import_job_file_format"),
+        sa.CheckConstraint(
+            "file_format IN ('csv', 'ndjson')", name=op.f("ck_import_job_file_format")
+        ),
         sa.CheckConstraint(
             "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')",
-            name="ck_import_job_status",
+            name=op.f("ck_import_job_status"),
         ),
-        sa.CheckConstraint("rows_done >= 0", name="ck_import_job_rows_done_positive"),
+        sa.CheckConstraint("rows_done >= 0", name=op.f("ck_import_job_rows_done_positive")),
         sa.CheckConstraint(
             "(finished_at IS NOT NULL) = (status IN ('succeeded', 'failed', 'cancelled'))",
-            name="ck_import_job_finished_when_done",
+            name=op.f("ck_import_job_finished_when_done"),
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_import_job"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_job")),
         schema=SCHEMA,
     )
     op.create_index(
@@ -85,12 +88,12 @@ def upgrade() -> None:
         sa.Column("content_encoding", sa.String(length=16), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.CheckConstraint(
-            "content_encoding IN ('identity', 'gzip')", name="ck_import_file_content_encoding"
+            "content_encoding IN ('identity', 'gzip')", name=op.f("ck_import_file_content_encoding")
         ),
         sa.ForeignKeyConstraint(
-            ["job_id"], [f"{SCHEMA}.import_job.id"], name="fk_import_file_job_id_import_job"
+            ["job_id"], [f"{SCHEMA}.import_job.id"], name=op.f("fk_import_file_job_id_import_job")
         ),
-        sa.PrimaryKeyConstraint("job_id", name="pk_import_file"),
+        sa.PrimaryKeyConstraint("job_id", name=op.f("pk_import_file")),
         schema=SCHEMA,
     )
     op.create_table(
@@ -102,9 +105,11 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("message", sa.String(length=500), nullable=False),
         sa.ForeignKeyConstraint(
-            ["job_id"], [f"{SCHEMA}.import_job.id"], name="fk_import_row_error_job_id_import_job"
+            ["job_id"],
+            [f"{SCHEMA}.import_job.id"],
+            name=op.f("fk_import_row_error_job_id_import_job"),
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_import_row_error"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_row_error")),
         schema=SCHEMA,
     )
     op.create_index(
@@ -127,12 +132,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint(
             "record_type IN ('family', 'person', 'case', 'allocation')",
-            name="ck_external_id_record_type",
+            name=op.f("ck_external_id_record_type"),
         ),
         sa.CheckConstraint(
             "matched_on IS NULL OR matched_on IN ('nhs_number', 'upn', 'local_id', 'open_case',"
             " 'review', 'linked')",
-            name="ck_external_id_matched_on",
+            name=op.f("ck_external_id_matched_on"),
         ),
         sa.CheckConstraint(
             "num_nonnulls(family_id, person_id, case_id, allocation_id) = 1"
@@ -140,25 +145,25 @@ def upgrade() -> None:
             " AND (record_type = 'person') = (person_id IS NOT NULL)"
             " AND (record_type = 'case') = (case_id IS NOT NULL)"
             " AND (record_type = 'allocation') = (allocation_id IS NOT NULL)",
-            name="ck_external_id_one_record",
+            name=op.f("ck_external_id_one_record"),
         ),
         sa.ForeignKeyConstraint(
-            ["family_id"], [f"{SCHEMA}.family.id"], name="fk_external_id_family_id_family"
+            ["family_id"], [f"{SCHEMA}.family.id"], name=op.f("fk_external_id_family_id_family")
         ),
         sa.ForeignKeyConstraint(
-            ["person_id"], [f"{SCHEMA}.person.id"], name="fk_external_id_person_id_person"
+            ["person_id"], [f"{SCHEMA}.person.id"], name=op.f("fk_external_id_person_id_person")
         ),
         sa.ForeignKeyConstraint(
             ["case_id"],
             [f"{SCHEMA}.safeguarding_case.id"],
-            name="fk_external_id_case_id_safeguarding_case",
+            name=op.f("fk_external_id_case_id_safeguarding_case"),
         ),
         sa.ForeignKeyConstraint(
             ["allocation_id"],
             [f"{SCHEMA}.allocation.id"],
-            name="fk_external_id_allocation_id_allocation",
+            name=op.f("fk_external_id_allocation_id_allocation"),
         ),
-        sa.PrimaryKeyConstraint("record_type", "system", "value", name="pk_external_id"),
+        sa.PrimaryKeyConstraint("record_type", "system", "value", name=op.f("pk_external_id")),
         schema=SCHEMA,
     )
     for column in ("family_id", "person_id", "case_id", "allocation_id"):
@@ -190,25 +195,26 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=_now(), nullable=False),
         sa.CheckConstraint(
-            "status IN ('pending', 'linked', 'created', 'rejected')", name="ck_match_review_status"
+            "status IN ('pending', 'linked', 'created', 'rejected')",
+            name=op.f("ck_match_review_status"),
         ),
         sa.CheckConstraint(
             "(status = 'pending') = (resolved_at IS NULL)"
             " AND (status = 'pending') = (decision_reason IS NULL)",
-            name="ck_match_review_resolved_fields",
+            name=op.f("ck_match_review_resolved_fields"),
         ),
         sa.ForeignKeyConstraint(
-            ["family_id"], [f"{SCHEMA}.family.id"], name="fk_match_review_family_id_family"
+            ["family_id"], [f"{SCHEMA}.family.id"], name=op.f("fk_match_review_family_id_family")
         ),
         sa.ForeignKeyConstraint(
             ["import_job_id"],
             [f"{SCHEMA}.import_job.id"],
-            name="fk_match_review_import_job_id_import_job",
+            name=op.f("fk_match_review_import_job_id_import_job"),
         ),
         sa.ForeignKeyConstraint(
-            ["person_id"], [f"{SCHEMA}.person.id"], name="fk_match_review_person_id_person"
+            ["person_id"], [f"{SCHEMA}.person.id"], name=op.f("fk_match_review_person_id_person")
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_match_review"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_match_review")),
         schema=SCHEMA,
     )
     op.create_index(
