@@ -21,7 +21,6 @@ import os
 import socket
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, suppress
 from datetime import timedelta
@@ -33,12 +32,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from services.audit import AuditEvent, write_audit
 from services.db import create_engine, create_sessionmaker, is_connection_failure
 from services.kernel_tables import KernelTables
-from workbook_api.external.service import UPSERTS, Batch, Outcome
-from workbook_api.external.service.batch import Memory, RowError
+from workbook_api.external.service.batch import Memory
 from workbook_api.imports import repository
+from workbook_api.imports.chunks import COUNTERS, Chunks, JobLost, Restart
 from workbook_api.imports.columns import LAYOUTS, Layout
 from workbook_api.imports.models import ImportJob, ImportRowError
 from workbook_api.imports.parsing import Parsed, parse_rows
@@ -50,40 +48,14 @@ from workbook_api.imports.reader import (
     decompress,
     rows,
 )
-from workbook_api.imports.service import principal_of_job
 from workbook_api.settings import WorkbookSettings
 
 log = logging.getLogger(__name__)
 
 LifespanHook = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
-# Errors kept per job (each row's count is kept regardless): enough to fix any file.
-MAX_STORED_ERRORS = 10_000
 # A job whose runner died this many times is given up, so one bad file cannot loop forever.
 MAX_ATTEMPTS = 5
-# Conflicts a chunk may meet from concurrent writers; it is tried again from its start.
-_RETRIED_SQLSTATES = frozenset({"23505", "40001", "40P01"})
-_RETRIES = 3
 _SLICE = 100
-_COUNTERS = {
-    "created": "records_created",
-    "updated": "records_updated",
-    "unchanged": "records_unchanged",
-    "linked": "records_linked",
-    "review": "records_for_review",
-}
-
-
-class JobLost(Exception):
-    """The runner no longer holds the job (cancelled, or its lease was taken over)."""
-
-
-class Restart(Exception):
-    """A dry run met a conflict mid-way: it starts again, as it would after a restart."""
-
-
-def _retryable(exc: DBAPIError) -> bool:
-    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-    return sqlstate in _RETRIED_SQLSTATES
 
 
 class ImportRunner:
@@ -101,6 +73,7 @@ class ImportRunner:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self.lease = timedelta(seconds=settings.import_lease_seconds)
+        self.chunks = Chunks(sessions, kernel, settings, self.owner)
 
     def wake(self) -> None:
         """Look for work now (a job was just queued in this process)."""
@@ -213,22 +186,35 @@ class ImportRunner:
         if job.dry_run and done:
             raise Restart()
         await self._skip(source, done, layout, memory)
-        while True:
-            chunk = await self._take(source, self.settings.import_chunk_rows)
-            if not chunk:
-                break
-            started = time.monotonic()
-            parsed = await self._parse(layout, chunk)
-            await self._chunk(job, chunk, parsed, done, memory)
-            done += len(chunk)
-            if not job.dry_run:
-                memory.forget_written()
-            if stop.is_set():
-                await self._release(job.id)
-                return
-            # Rest in proportion to the work: interactive users share this database.
-            await asyncio.sleep((time.monotonic() - started) * self.settings.import_pause_ratio)
+        # The next chunk is read and validated while the database applies this one.
+        ahead = asyncio.create_task(self._next(source, layout))
+        try:
+            while True:
+                chunk, parsed = await ahead
+                if not chunk:
+                    break
+                ahead = asyncio.create_task(self._next(source, layout))
+                started = time.monotonic()
+                await self.chunks.apply(job, chunk, parsed, done, memory)
+                done += len(chunk)
+                if not job.dry_run:
+                    memory.forget_written()
+                if stop.is_set():
+                    await self._release(job.id)
+                    return
+                # Rest in proportion to the work: interactive users share this database.
+                pause = (time.monotonic() - started) * self.settings.import_pause_ratio
+                await asyncio.sleep(pause)
+        finally:
+            ahead.cancel()
+            with suppress(asyncio.CancelledError):
+                await ahead
         await self._finish(job.id, "succeeded", None, expected_done=done)
+
+    async def _next(self, source: Iterator[Row], layout: Layout) -> tuple[list[Row], Parsed]:
+        """The next chunk of rows, and its records."""
+        chunk = await self._take(source, self.settings.import_chunk_rows)
+        return chunk, await self._parse(layout, chunk)
 
     async def _skip(
         self, source: Iterator[Row], count: int, layout: Layout, memory: Memory
@@ -261,122 +247,6 @@ class ImportRunner:
             await asyncio.sleep(0)
         return parsed
 
-    async def _chunk(
-        self, job: ImportJob, chunk: list[Row], parsed: Parsed, done: int, memory: Memory
-    ) -> None:
-        first_row = chunk[0].number
-        for attempt in range(_RETRIES):
-            try:
-                await self._commit_chunk(job, chunk, parsed, done, memory)
-                return
-            except DBAPIError as exc:
-                if not _retryable(exc) or attempt == _RETRIES - 1:
-                    raise
-                log.warning("import %s: chunk at row %d met a conflict; again", job.id, first_row)
-                if job.dry_run:
-                    raise Restart() from exc
-                memory.keys = {k: r for k, r in memory.keys.items() if r < first_row}
-                memory.forget_written()
-
-    async def _commit_chunk(
-        self, job: ImportJob, chunk: list[Row], parsed: Parsed, done: int, memory: Memory
-    ) -> None:
-        async with self.sessions() as session, session.begin():
-            held = await session.scalar(
-                select(ImportJob).where(ImportJob.id == job.id).with_for_update()
-            )
-            if (
-                held is None
-                or held.status != "running"
-                or held.lease_owner != self.owner
-                or held.rows_done != done
-            ):
-                raise JobLost()
-            outcomes = await self._upsert(session, held, parsed, memory)
-            counts: Counter[str] = Counter(o.action for o in outcomes)
-            errors = dict(parsed.errors)
-            for outcome in outcomes:
-                if outcome.action == "failed":
-                    errors[outcome.row] = outcome.errors
-            await self._store_errors(session, held, errors, LAYOUTS[held.kind])
-            for action, column in _COUNTERS.items():
-                setattr(held, column, getattr(held, column) + counts[action])
-            held.rows_failed += len(errors)
-            held.rows_done = done + len(chunk)
-            held.lease_expires_at = func.now() + self.lease
-            await session.flush()
-            await self._audit(session, held, chunk, counts, len(errors))
-
-    async def _upsert(
-        self, session: AsyncSession, job: ImportJob, parsed: Parsed, memory: Memory
-    ) -> list[Outcome]:
-        if not parsed.items:
-            return []
-        batch = Batch(
-            session,
-            principal_of_job(job),
-            job.system,
-            import_job_id=job.id,
-            memory=memory,
-            social_work_disciplines=self.settings.social_work_disciplines,
-        )
-        if not job.dry_run:
-            return await UPSERTS[job.kind](batch, parsed.items)
-        savepoint = await session.begin_nested()
-        try:
-            return await UPSERTS[job.kind](batch, parsed.items)
-        finally:
-            await savepoint.rollback()
-
-    async def _store_errors(
-        self,
-        session: AsyncSession,
-        job: ImportJob,
-        errors: dict[int, list[RowError]],
-        layout: Layout,
-    ) -> None:
-        room = MAX_STORED_ERRORS - job.rows_failed
-        rows_ = [
-            {
-                "job_id": job.id,
-                "row": row,
-                "field": layout.column_for(error.field) if error.field else None,
-                "code": error.code[:64],
-                "message": error.message[:500],
-            }
-            for row, row_errors in sorted(errors.items())[: max(room, 0)]
-            for error in row_errors
-        ]
-        await repository.add_errors(session, rows_)
-
-    async def _audit(
-        self,
-        session: AsyncSession,
-        job: ImportJob,
-        chunk: list[Row],
-        counts: Counter[str],
-        failed: int,
-    ) -> None:
-        action = "import_dry_run" if job.dry_run else "import"
-        details = {
-            "kind": job.kind,
-            "system": job.system,
-            "rows": [chunk[0].number, chunk[-1].number],
-            **{action_: counts[action_] for action_ in _COUNTERS},
-            "failed": failed,
-        }
-        # One audit row per chunk, naming its rows and what became of them: a row per record
-        # cost the import as much again (each is sealed into the chain), and each record's
-        # key (created_by, created_at, matched_on) and its opened_by name the import's actor.
-        events = [AuditEvent(action, "import_job", str(job.id), None, job.purpose, details=details)]
-        await write_audit(
-            session,
-            self.kernel.audit_log,
-            actor=principal_of_job(job),
-            request_id=job.request_id,
-            events=events,
-        )
-
     async def _set_total(self, job_id: UUID, total: int) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(
@@ -405,7 +275,7 @@ class ImportRunner:
             if job is None or not job.dry_run:
                 return
             await session.execute(delete(ImportRowError).where(ImportRowError.job_id == job_id))
-            for column in (*_COUNTERS.values(), "rows_failed", "rows_done"):
+            for column in (*COUNTERS.values(), "rows_failed", "rows_done"):
                 setattr(job, column, 0)
             job.lease_expires_at = func.now()
             job.lease_owner = None
