@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from operator import itemgetter
 from typing import Any, cast
 from uuid import UUID
 
@@ -124,7 +125,9 @@ async def insert_rows(session: AsyncSession, model: type[Base], rows: list[dict[
         table.name,
         schema_name=table.schema,
         columns=columns,
-        records=[tuple(row[c] for c in columns) for row in rows],
+        records=list(map(itemgetter(*columns), rows))
+        if len(columns) > 1
+        else [(row[columns[0]],) for row in rows],
     )
 
 

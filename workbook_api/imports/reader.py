@@ -25,7 +25,7 @@ class UnreadableFile(ValueError):
     """The file as a whole cannot be read; the message says why, for a person."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     """One row of a file: its number, its values by column (None: empty), or why not."""
 

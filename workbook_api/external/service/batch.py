@@ -26,7 +26,7 @@ Action = Literal["created", "updated", "unchanged", "linked", "review", "failed"
 VersionCheck = Callable[[UUID, int], None]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Keyed(Generic[R]):
     """One record under its external id, with the row of the file it came from (0: the API)."""
 
@@ -35,7 +35,7 @@ class Keyed(Generic[R]):
     record: R
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RowError:
     """Why one record was not applied: the member at fault (None: the whole record) and why."""
 
