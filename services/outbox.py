@@ -6,8 +6,11 @@ Nothing here commits. If the change rolls back, so does its event; if it commits
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -22,6 +25,8 @@ from services.tracing import current_traceparent
 # Reverse-DNS event types ("uk.gov.fsm.workbook.case.opened") and path-like sources ("/workbook").
 _TYPE = re.compile(r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
 _SOURCE = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+# Where `batched_publishing` collects the rows of events published inside it.
+_BATCH_KEY = "fsm.outbox_batch"
 
 
 async def publish(
@@ -40,20 +45,60 @@ async def publish(
     if not _SOURCE.match(source):
         raise ValueError(f"event source {source!r} must be a path such as /workbook")
     event_id = uuid.uuid4()
-    await session.execute(
-        insert(table).values(
-            id=event_id,
-            type=type,
-            source=source,
-            subject=subject,
-            time=datetime.now(UTC),
-            data=to_jsonable_python(data),
-            team_id=team_id,
-            # The request that wrote the event, so its consumers' work joins the same trace.
-            traceparent=current_traceparent(),
-        )
-    )
+    values = {
+        "id": event_id,
+        "type": type,
+        "source": source,
+        "subject": subject,
+        "time": datetime.now(UTC),
+        "data": to_jsonable_python(data),
+        "team_id": team_id,
+        # The request that wrote the event, so its consumers' work joins the same trace.
+        "traceparent": current_traceparent(),
+    }
+    batch: list[tuple[Table, dict[str, Any]]] | None = session.info.get(_BATCH_KEY)
+    if batch is not None:
+        batch.append((table, values))
+    else:
+        await session.execute(insert(table).values(**values))
     return event_id
+
+
+@asynccontextmanager
+async def batched_publishing(session: AsyncSession) -> AsyncIterator[None]:
+    """Write the events published inside the block with one statement per table, at its end.
+
+    For bulk work (an import applies thousands of records a transaction) that publishes
+    through the same functions as one record's change: the events are the same, in the same
+    order, in the same transaction; only the round trips are fewer. Nothing is written if
+    the block raises.
+    """
+    if session.info.get(_BATCH_KEY) is not None:
+        yield
+        return
+    batch: list[tuple[Table, dict[str, Any]]] = []
+    session.info[_BATCH_KEY] = batch
+    try:
+        yield
+    finally:
+        session.info.pop(_BATCH_KEY, None)
+    for table in dict.fromkeys(t for t, _ in batch):
+        await _copy(session, table, [values for t, values in batch if t is table])
+
+
+async def _copy(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Write outbox rows with COPY in the session's transaction (a fraction of INSERTs' cost)."""
+    columns = list(rows[0])
+    records = [
+        tuple(json.dumps(row[c]) if c == "data" else row[c] for c in columns) for row in rows
+    ]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(
+        table.name, schema_name=table.schema, columns=columns, records=records
+    )
 
 
 def event_from_row(row: Any) -> CloudEvent:

@@ -13,7 +13,10 @@ from workbook_api.chronology.router import router as chronology_router
 from workbook_api.disciplines.dependencies import load_recording_config_on_startup
 from workbook_api.disciplines.router import router as disciplines_router
 from workbook_api.entries.router import router as entries_router
+from workbook_api.external.router import links_router, reviews_router, upserts_router
 from workbook_api.families.router import router as families_router
+from workbook_api.imports.router import router as imports_router
+from workbook_api.imports.runner import import_runner_hook
 from workbook_api.inbox import workbook_inbox
 from workbook_api.models import kernel
 from workbook_api.search.router import router as search_router
@@ -44,6 +47,12 @@ TAG_DESCRIPTIONS = {
     " what left your sight: for clients that keep a copy (the system of record).",
     "sync": "A practitioner's device: pull its caseload since its cursor, push what was"
     " recorded offline; conflicts come back with both versions, nothing is overwritten.",
+    "system of record": "The council's system of record keeps families, people, cases and"
+    " allocations in step by its own ids: upserts by external id, links of records made here,"
+    " and the review queue of person matches a manager decides.",
+    "imports": "Bulk imports of the system of record's extracts (CSV or NDJSON, columns as the"
+    " Standard Safeguarding Dataset names them): background jobs with a dry run, progress,"
+    " per-row errors and a summary in words.",
 }
 
 
@@ -57,6 +66,10 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         # The break-glass router first: its /cases/break-glass must win over /cases/{case_id}.
         routers=[
             access_router,
+            # Before the cases router: /cases/by-external-id/... is not a case id.
+            upserts_router,
+            links_router,
+            reviews_router,
             families_router,
             cases_router,
             entries_router,
@@ -67,8 +80,9 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             disciplines_router,
             changes_router,
             sync_router,
+            imports_router,
         ],
-        on_startup=[load_recording_config_on_startup],
+        on_startup=[load_recording_config_on_startup, import_runner_hook()],
         tag_descriptions=TAG_DESCRIPTIONS,
         inbox=workbook_inbox(),
         title="Electronic Workbook",

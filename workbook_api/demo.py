@@ -21,6 +21,7 @@ from services.event_contracts import RESTATED
 from workbook_api.cases.events import publish_allocation_changed, publish_case_changed
 from workbook_api.cases.models import Allocation, Case, Episode
 from workbook_api.entries.demo import seed_demo_entries
+from workbook_api.external.demo import seed_demo_keys
 from workbook_api.families.identifiers import nhs_check_digit, upn_check_letter
 from workbook_api.families.models import Family, Person, PersonIdentifier, Relationship
 from workbook_api.models import kernel
@@ -291,3 +292,4 @@ async def seed_demo(session: AsyncSession) -> None:
             await _seed_family(session, spec, now)
     await _announce_demo_cases(session, specs)
     await seed_demo_entries(session)
+    await seed_demo_keys(session)

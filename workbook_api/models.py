@@ -26,7 +26,9 @@ from workbook_api.access import models as access_models  # noqa: E402
 from workbook_api.cases import models as cases_models  # noqa: E402
 from workbook_api.chronology import models as chronology_models  # noqa: E402
 from workbook_api.entries import models as entries_models  # noqa: E402
+from workbook_api.external import models as external_models  # noqa: E402
 from workbook_api.families import models as families_models  # noqa: E402
+from workbook_api.imports import models as imports_models  # noqa: E402
 from workbook_api.practitioners import models as practitioners_models  # noqa: E402
 from workbook_api.sync import models as sync_models  # noqa: E402
 
@@ -38,4 +40,6 @@ DOMAIN_MODELS = (
     chronology_models,
     practitioners_models,
     sync_models,
+    external_models,
+    imports_models,
 )

@@ -21,6 +21,20 @@ class WorkbookSettings(KernelSettings):
     # The council's recording configuration (entry types, session-log fields per discipline);
     # FSM_WORKBOOK_RECORDING_CONFIG. Unset: the example configuration shipped with the service.
     workbook_recording_config: Path | None = None
+    # The systems of record whose keys the workbook keeps (FSM_EXTERNAL_SYSTEMS, a JSON list of
+    # lower-case codes): a council names the ones it runs, say Mosaic, Liquidlogic's LCS and
+    # EHM, or Eclipse.
+    external_systems: tuple[str, ...] = ("mosaic", "lcs", "ehm", "eclipse")
+    # Imports: the largest file taken (its bytes as sent, and decompressed), how many rows a
+    # chunk applies in one transaction, how long the runner rests after each chunk (as a
+    # share of the time the chunk took: the database's time left to other users while an
+    # import runs), and how long a runner's claim on a job lasts without a chunk committing
+    # before another replica may take the job over.
+    import_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    import_chunk_rows: int = Field(default=500, ge=1, le=10_000)
+    import_pause_ratio: float = Field(default=0.25, ge=0, le=20)
+    import_lease_seconds: float = Field(default=60.0, gt=0)
+    import_poll_seconds: float = Field(default=2.0, gt=0)
 
 
 def workbook_settings(settings: KernelSettings | None) -> WorkbookSettings:

@@ -133,11 +133,12 @@ DEMO_PRACTITIONERS: Final = (
         ("administrator",),
         None,
     ),
-    # The council's system of record's integration: reads the change feed of every case.
+    # The council's system of record (the `system` role): upserts by its own ids, imports,
+    # and the change feed of every case.
     DemoPractitioner(
         DEMO_SYSTEM_OF_RECORD_ID,
         "demo-system-of-record",
-        "Demo System of Record (integration)",
+        "Demo System of Record (Mosaic integration)",
         "business_support",
         ("system",),
         None,

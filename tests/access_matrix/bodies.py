@@ -131,6 +131,25 @@ async def push_operations(fill: Fill, siblings: dict[str, Any]) -> Any:
     ]
 
 
+async def keyed_family(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # The operation's family as the system of record knows it.
+    return await fill.scratch.family_key()
+
+
+async def new_keyed_family(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # A case is opened once per family: each request gets a family of its own.
+    return await fill.scratch.family_key(fresh=True)
+
+
+async def keyed_case(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return await fill.scratch.case_key()
+
+
+async def reject(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # Linking needs a candidate's id; rejecting needs nothing but a reason.
+    return "reject"
+
+
 # Values by "Schema.member" or by member name alone; the first match wins.
 BODY_VALUES: dict[str, Value] = {
     "owning_team_id": team_a,
@@ -151,7 +170,49 @@ BODY_VALUES: dict[str, Value] = {
     "SubscriptionCreate.url": loopback_target,
     "event_types": probe_event_types,
     "PushBatch.operations": push_operations,
+    "PersonRecord.family_external_id": keyed_family,
+    "CaseRecord.family_external_id": new_keyed_family,
+    "AllocationRecord.case_external_id": keyed_case,
+    "AllocationRecord.practitioner_id": bystander_practitioner,
+    "MatchReviewDecision.decision": reject,
 }
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A body that is not JSON (an uploaded file), with its media type."""
+
+    media: str
+    content: bytes
+
+
+async def families_extract(fill: Fill) -> RawBody:
+    """One team A family in an import's CSV columns, under a fresh key."""
+    team = fill.world.team(p.TEAM_A)
+    text = f"fami_family_id,family_name,owning_team_id\nMTX{serial()}x{uuid.uuid4().hex[:8]},"
+    return RawBody("text/csv", f"{text}Scratch family,{team}\n".encode())
+
+
+# Operations whose body is a file, by operation key.
+RAW_BODIES: dict[str, Callable[[Fill], Awaitable[RawBody]]] = {
+    "POST /workbook/imports": families_extract,
+}
+# Query strings writes need (required parameters), by operation key.
+WRITE_QUERIES: dict[str, dict[str, str]] = {
+    "POST /workbook/imports": {"kind": "families", "system": "mosaic", "dry_run": "true"},
+}
+
+
+def write_query(op: Operation) -> dict[str, str]:
+    """The query string a write is sent with; a required parameter not listed is a failure."""
+    query = WRITE_QUERIES.get(op.key, {})
+    for param in op.parameters("query"):
+        if param.get("required") and param["name"] not in query:
+            raise BuildError(
+                f"{op.label}: required query parameter {param['name']!r}; teach WRITE_QUERIES"
+            )
+    return dict(query)
+
 
 # Header parameters the matrix can fill; required ones it cannot are a build failure.
 HEADER_VALUES: dict[str, Callable[[], str]] = {
@@ -169,7 +230,11 @@ def _value_for(schema_name: str | None, member: str) -> Value | None:
 
 
 async def build_body(op: Operation, fill: Fill) -> Any:
-    """A valid JSON body for the operation, or None if it takes none."""
+    """A valid JSON body for the operation (a RawBody for a file), or None if it takes none."""
+    if op.raw_body_media() is not None:
+        if op.key not in RAW_BODIES:
+            raise BuildError(f"{op.label}: a file body the fixture cannot build; teach RAW_BODIES")
+        return await RAW_BODIES[op.key](fill)
     schema = op.body_schema()
     if schema is None:
         return None

@@ -19,12 +19,11 @@ from tests.access_matrix import personas as p
 from tests.access_matrix.operations import Operation
 
 ALLOCATED = frozenset(p.ALLOCATED_ON_CASE_A)
-# The system of record is the source of families and cases: it registers and changes families,
-# and opens, closes and allocates cases as their team's manager does (access/visibility.py,
-# CaseAccess.may_manage); it never records in a workbook.
-FAMILY_RECORDERS = frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER, p.SYSTEM})
+# The system of record changes families and manages cases as their managers do (it is their
+# source); it never records in a workbook.
+FAMILY_RECORDERS = frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER, p.SYSTEM_OF_RECORD})
 CASE_MANAGER = frozenset({p.TEAM_MANAGER})
-CASE_MANAGERS = CASE_MANAGER | {p.SYSTEM}
+CASE_MANAGERS_AND_SYSTEM = CASE_MANAGER | {p.SYSTEM_OF_RECORD}
 ADMINISTRATORS = frozenset({p.ADMINISTRATOR})
 DIRECTORY_READERS = ADMINISTRATORS | p.MANAGERS
 
@@ -34,11 +33,11 @@ DIRECTORY_READERS = ADMINISTRATORS | p.MANAGERS
 WRITERS: dict[str, frozenset[str]] = {
     # Break-glass is open to every practitioner by design (access/break_glass.py).
     "POST /workbook/cases/{case_id}/break-glass": p.PRACTITIONERS,
-    "POST /workbook/cases/{case_id}/break-glass/{grant_id}/revoke": CASE_MANAGERS,
-    # Families are registered by social workers and managers for their own team (A), and by the
-    # system of record for any.
+    "POST /workbook/cases/{case_id}/break-glass/{grant_id}/revoke": CASE_MANAGER,
+    # Families are registered by social workers and managers for their own team (A), and by
+    # the system of record for any.
     "POST /workbook/families": frozenset(
-        {p.SOCIAL_WORKER, p.TEAM_MANAGER, p.UNALLOCATED, p.SYSTEM}
+        {p.SOCIAL_WORKER, p.TEAM_MANAGER, p.UNALLOCATED, p.SYSTEM_OF_RECORD}
     ),
     "PATCH /workbook/families/{family_id}": FAMILY_RECORDERS,
     "POST /workbook/families/{family_id}/members": FAMILY_RECORDERS,
@@ -46,11 +45,11 @@ WRITERS: dict[str, frozenset[str]] = {
     "POST /workbook/families/{family_id}/members/{person_id}/identifiers": FAMILY_RECORDERS,
     "POST /workbook/families/{family_id}/relationships": FAMILY_RECORDERS,
     "PATCH /workbook/families/{family_id}/relationships/{relationship_id}": FAMILY_RECORDERS,
-    "POST /workbook/cases": CASE_MANAGERS,
-    "POST /workbook/cases/{case_id}/close": CASE_MANAGERS,
-    "POST /workbook/cases/{case_id}/reopen": CASE_MANAGERS,
-    "POST /workbook/cases/{case_id}/allocations": CASE_MANAGERS,
-    "POST /workbook/cases/{case_id}/allocations/{allocation_id}/end": CASE_MANAGERS,
+    "POST /workbook/cases": CASE_MANAGERS_AND_SYSTEM,
+    "POST /workbook/cases/{case_id}/close": CASE_MANAGERS_AND_SYSTEM,
+    "POST /workbook/cases/{case_id}/reopen": CASE_MANAGERS_AND_SYSTEM,
+    "POST /workbook/cases/{case_id}/allocations": CASE_MANAGERS_AND_SYSTEM,
+    "POST /workbook/cases/{case_id}/allocations/{allocation_id}/end": CASE_MANAGERS_AND_SYSTEM,
     "POST /workbook/cases/{case_id}/entries": ALLOCATED | CASE_MANAGER,
     "PATCH /workbook/cases/{case_id}/entries/{entry_id}": frozenset({p.SOCIAL_WORKER}),
     "POST /workbook/cases/{case_id}/entries/{entry_id}/finalise": frozenset({p.SOCIAL_WORKER}),
@@ -74,6 +73,17 @@ WRITERS: dict[str, frozenset[str]] = {
     "POST /workbook/cases/{case_id}/episodes/{number}/summaries/{summary_id}/amendments": frozenset(
         {p.SPECIALIST, p.TEAM_MANAGER}
     ),
+    # The system of record's own doors: records by its keys, and imports.
+    "PUT /workbook/families/by-external-id/{system}/{external_id}": p.SYSTEM_ONLY,
+    "PUT /workbook/people/by-external-id/{system}/{external_id}": p.SYSTEM_ONLY,
+    "PUT /workbook/cases/by-external-id/{system}/{external_id}": p.SYSTEM_ONLY,
+    "PUT /workbook/allocations/by-external-id/{system}/{external_id}": p.SYSTEM_ONLY,
+    "PUT /workbook/families/{family_id}/external-ids/{system}": FAMILY_RECORDERS,
+    "PUT /workbook/cases/{case_id}/external-ids/{system}": CASE_MANAGERS_AND_SYSTEM,
+    # Only a manager decides a person match; the system of record only sends records.
+    "POST /workbook/match-reviews/{review_id}/resolve": CASE_MANAGER,
+    "POST /workbook/imports": p.IMPORTERS,
+    "POST /workbook/imports/{import_id}/cancel": p.IMPORTERS,
     "POST /directory/teams": ADMINISTRATORS,
     "PATCH /directory/teams/{team_id}": ADMINISTRATORS,
     "POST /directory/practitioners": ADMINISTRATORS,
@@ -107,6 +117,8 @@ for _unit in BACKENDS:
 # everyone else a refusal. Collections not listed answer every signed-in caller.
 READERS: dict[str, frozenset[str]] = {
     "GET /workbook/cases/break-glass": p.MANAGERS,
+    "GET /workbook/match-reviews": p.MANAGERS | p.SYSTEM_ONLY,
+    "GET /workbook/imports": p.IMPORTERS,
     "GET /workbook/search": p.AUTHENTICATED - ADMINISTRATORS,
     "GET /directory/teams": DIRECTORY_READERS,
     "GET /directory/practitioners": DIRECTORY_READERS,

@@ -82,15 +82,15 @@ def summary_ids(world: World, op: Operation) -> list[IdChoice]:
     ]
 
 
-# Writes that use their case up (a closed case cannot be closed again): each success gets one.
-USES_UP_THE_CASE = frozenset(
+# Writes that use their case up (a closed case cannot be closed again): one case per request.
+USED_UP_CASES = frozenset(
     {"POST /workbook/cases/{case_id}/close", "POST /workbook/cases/{case_id}/reopen"}
 )
 
 
 async def scratch_case_id(scratch: Scratch, op: Operation) -> IdChoice:
     closed = state(op, "case_id") == "closed"
-    if op.key in USES_UP_THE_CASE:
+    if op.key in USED_UP_CASES:
         case = await scratch.fresh_case(closed=closed)
     else:
         case = await scratch.case(closed=closed)
@@ -152,6 +152,34 @@ async def scratch_practitioner_id(scratch: Scratch, op: Operation) -> IdChoice:
 
 async def scratch_membership_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(await scratch.membership(), p.DIRECTORY_A, "scratch membership")
+
+
+SYSTEM = "mosaic"
+# The record type each by-external-id path names.
+_KEYED = {"families": "family", "people": "person", "cases": "case", "allocations": "allocation"}
+
+
+def world_key(world: World, op: Operation) -> list[IdChoice]:
+    """The key the system of record knows the world's record of the path's type by."""
+    record_type = _KEYED[op.path.split("/")[1]]
+    return one(world.keys[record_type], p.SYSTEM_ONLY, f"{record_type} A's key")
+
+
+async def new_key(scratch: Scratch, op: Operation) -> IdChoice:
+    # A key nothing is known by yet: the upsert creates the record.
+    return IdChoice(f"MTX{uuid.uuid4().hex[:16]}", p.SYSTEM_ONLY, "new key")
+
+
+async def mosaic(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(SYSTEM, p.EVERYONE, SYSTEM)
+
+
+async def scratch_review_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.review(), p.REVIEW_A, "scratch review")
+
+
+async def scratch_import_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.held_import(), p.IMPORTERS, "unfinished import")
 
 
 def directory_id(world: World, kind: str, persona: str = p.SOCIAL_WORKER) -> str:
@@ -223,6 +251,20 @@ PATH_IDS: dict[str, IdSource] = {
         read=lambda w, op: one(w.deliveries[op.unit.name], p.WEBHOOKS, "delivery"),
         write=scratch_delivery_id,
         missing=lambda: "987654321",
+    ),
+    "system": IdSource(
+        read=lambda w, op: one(SYSTEM, p.EVERYONE, SYSTEM), write=mosaic, missing=lambda: SYSTEM
+    ),
+    "external_id": IdSource(
+        read=world_key, write=new_key, missing=lambda: f"MTX{uuid.uuid4().hex[:16]}"
+    ),
+    "review_id": IdSource(
+        read=lambda w, op: one(w.review_a, p.REVIEW_A, "review of family A"),
+        write=scratch_review_id,
+    ),
+    "import_id": IdSource(
+        read=lambda w, op: one(w.import_a, p.IMPORTERS, "a dry-run import"),
+        write=scratch_import_id,
     ),
     "membership_id": IdSource(
         read=lambda w, op: one(

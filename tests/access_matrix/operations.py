@@ -57,7 +57,7 @@ class Operation:
     def body_schema(self) -> dict[str, Any] | None:
         """The JSON request body's schema, if the operation takes one."""
         body = self.spec.get("requestBody")
-        if body is None:
+        if body is None or self.raw_body_media() is not None:
             return None
         content = self.resolve(body).get("content", {})
         # SCIM's media type is JSON too (RFC 7644 3.1).
@@ -68,6 +68,16 @@ class Operation:
             raise AssertionError(f"{self.label}: only JSON request bodies are understood")
         schema: dict[str, Any] = content[media].get("schema", {})
         return schema
+
+    def raw_body_media(self) -> str | None:
+        """The media type of a body that is not JSON (a file upload), if that is what it takes."""
+        body = self.spec.get("requestBody")
+        if body is None:
+            return None
+        content = self.resolve(body).get("content", {})
+        if "application/json" in content or not content:
+            return None
+        return str(next(iter(content)))
 
     def body_required(self) -> bool:
         return bool(self.spec.get("requestBody", {}).get("required", False))

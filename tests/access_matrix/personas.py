@@ -26,8 +26,9 @@ OTHER_TEAM_MANAGER = "other_team_manager"
 BREAK_GLASS = "break_glass_holder"
 AUDITOR = "auditor"
 ADMINISTRATOR = "administrator"
-# The council's system of record: sees every case and family, never restricted detail.
-SYSTEM = "system_of_record"
+# The council's system of record: the `system` role, no team; it sees every case and family
+# (it is their source), never restricted detail, drafts or withdrawn entries.
+SYSTEM_OF_RECORD = "system_of_record"
 ANONYMOUS = "anonymous"
 
 
@@ -80,7 +81,7 @@ def personas(config: RecordingConfig) -> dict[str, Persona]:
         Persona(BREAK_GLASS, "social_worker", practitioner, member_of=(TEAM_C,)),
         Persona(AUDITOR, "business_support", ("auditor",), member_of=(TEAM_A,)),
         Persona(ADMINISTRATOR, "business_support", ("administrator",)),
-        Persona(SYSTEM, "business_support", ("system",)),
+        Persona(SYSTEM_OF_RECORD, "business_support", ("system",)),
         Persona(ANONYMOUS, "", ()),
     ]
     return {p.name: p for p in people}
@@ -105,17 +106,17 @@ AUTHENTICATED: Audience = frozenset(
         BREAK_GLASS,
         AUDITOR,
         ADMINISTRATOR,
-        SYSTEM,
+        SYSTEM_OF_RECORD,
     }
 )
 EVERYONE: Audience = AUTHENTICATED | {ANONYMOUS}
-PRACTITIONERS: Audience = AUTHENTICATED - {AUDITOR, ADMINISTRATOR, SYSTEM}
+PRACTITIONERS: Audience = AUTHENTICATED - {AUDITOR, ADMINISTRATOR, SYSTEM_OF_RECORD}
 MANAGERS: Audience = frozenset({TEAM_MANAGER, OTHER_TEAM_MANAGER})
 
 # Case A (and its family): allocated workers, the owning team's manager, the break-glass
 # holder, the owning team's auditor and the system of record.
 CASE_A: Audience = frozenset(
-    {*ALLOCATED_ON_CASE_A, TEAM_MANAGER, BREAK_GLASS, AUDITOR, SYSTEM},
+    {*ALLOCATED_ON_CASE_A, TEAM_MANAGER, BREAK_GLASS, AUDITOR, SYSTEM_OF_RECORD},
 )
 # Restricted detail of the specialist's discipline: author, same discipline, allocated social
 # worker, owning team's manager; never break-glass, another discipline or an auditor.
@@ -129,8 +130,14 @@ DRAFT_BY_SOCIAL_WORKER: Audience = frozenset({SOCIAL_WORKER})
 WITHDRAWN_A: Audience = frozenset({SOCIAL_WORKER, TEAM_MANAGER, AUDITOR})
 # Break-glass use on case A: listed to the owning team's manager; its holder wrote it.
 BREAK_GLASS_A: Audience = frozenset({TEAM_MANAGER, BREAK_GLASS})
-# Case B and its family belong to team B (and, like every case, to the system of record).
-CASE_B: Audience = frozenset({*ALLOCATED_ON_CASE_B, OTHER_TEAM_MANAGER, SYSTEM})
+# Case B and its family belong to team B (and are the system of record's, as every case is).
+CASE_B: Audience = frozenset({*ALLOCATED_ON_CASE_B, OTHER_TEAM_MANAGER, SYSTEM_OF_RECORD})
+# What only the system of record reaches: records by its own keys.
+SYSTEM_ONLY: Audience = frozenset({SYSTEM_OF_RECORD})
+# Imports: the system of record's and the administrators'.
+IMPORTERS: Audience = frozenset({SYSTEM_OF_RECORD, ADMINISTRATOR})
+# A person match review on family A: team A's manager decides it; the system of record sent it.
+REVIEW_A: Audience = frozenset({TEAM_MANAGER, SYSTEM_OF_RECORD})
 # Directory records of team A: administrators and team A's manager.
 DIRECTORY_A: Audience = frozenset({ADMINISTRATOR, TEAM_MANAGER})
 # A unit's webhook subscriptions and their deliveries: administrators only.

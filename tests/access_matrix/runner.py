@@ -12,7 +12,14 @@ import httpx
 
 from services.registry import GATEWAY
 from tests.access_matrix import personas as p
-from tests.access_matrix.bodies import BuildError, Fill, build_body, headers_for
+from tests.access_matrix.bodies import (
+    BuildError,
+    Fill,
+    RawBody,
+    build_body,
+    headers_for,
+    write_query,
+)
 from tests.access_matrix.expectations import (
     KNOWN_DEFECTS,
     Expectation,
@@ -182,6 +189,7 @@ class Matrix:
         self.report.findings.append(Finding(kind, op.label, op.key, persona, request, detail))
 
     async def _send(self, persona: str, plan: Planned, path: str) -> httpx.Response:
+        raw = plan.body if isinstance(plan.body, RawBody) else None
         async with self._slots:
             response = await self.stack.call(
                 persona,
@@ -189,8 +197,9 @@ class Matrix:
                 plan.op.method,
                 path,
                 params=plan.params,
-                json=plan.body,
-                headers=plan.headers,
+                json=None if raw is not None else plan.body,
+                headers={**plan.headers, **({"Content-Type": raw.media} if raw else {})},
+                content=raw.content if raw is not None else None,
             )
         self.report.requests[plan.op.unit.name] += 1
         return response
@@ -305,7 +314,7 @@ class Matrix:
             op,
             persona,
             fill_path(op.path, {k: c.value for k, c in ids.items()}),
-            {},
+            write_query(op),
             await build_body(op, fill),
             headers_for(op),
             audience_of(ids),

@@ -13,27 +13,32 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.event_contracts import DIRECTORY_PRACTITIONER_CHANGED, PractitionerSnapshot
 from services.registry import GATEWAY, WORKBOOK, Unit
 from tests.access_matrix import personas as p
 from tests.access_matrix.stack import Stack
 from tests.access_matrix.world import (
     World,
     allocate_case_a,
+    announce_bystander,
     entry,
+    hour_ago,
     member,
     open_case_a,
     post,
     probe_delivery,
+    put,
     register_family,
     relate,
     subscribe,
 )
-from tests.support.events import cloud_event, deliver
+from tests.workbook.factories import random_nhs_number
+from workbook_api.imports.service import create_job
 
 NARRATIVE = "Scratch record written by the access matrix."
+SYSTEM = "mosaic"
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class Scratch:
         self._team: str | None = None
         self._practitioner: str | None = None
         self._subscriptions: dict[str, str] = {}
+        self._family_key: str | None = None
+        self._case_key: str | None = None
         self._lock = asyncio.Lock()
 
     async def family(self) -> tuple[str, str, str]:
@@ -119,19 +126,82 @@ class Scratch:
     async def bystander(self) -> str:
         """A practitioner who is none of the personas, announced to the workbook as the
         directory's relay would announce them (a signed snapshot to its inbox)."""
-        worker = uuid.uuid4()
-        snapshot = PractitionerSnapshot(
-            practitioner_id=worker,
-            display_name="Scratch worker",
-            discipline="family_support_worker",
-            roles=["practitioner"],
-            active=True,
-            version=1,
-        )
-        event = cloud_event(DIRECTORY_PRACTITIONER_CHANGED, snapshot.model_dump(mode="json"))
-        delivered = await deliver(self.stack.clients[WORKBOOK.name], event)
-        assert delivered.status_code == 204, delivered.text
-        return str(worker)
+        return await announce_bystander(self.stack)
+
+    async def family_key(self, *, fresh: bool = False) -> str:
+        """A new team A family the system of record knows by a key (the operation's own, or
+        a fresh one each call)."""
+        async with self._lock:
+            if fresh or self._family_key is None:
+                key = f"MTXF{uuid.uuid4().hex[:12]}"
+                body = {"name": "Scratch family", "owning_team_id": str(self.world.team(p.TEAM_A))}
+                await put(
+                    self.stack,
+                    p.SYSTEM_OF_RECORD,
+                    f"/families/by-external-id/{SYSTEM}/{key}",
+                    body,
+                    201,
+                )
+                if fresh:
+                    return key
+                self._family_key = key
+            return self._family_key
+
+    async def case_key(self) -> str:
+        """An open team A case, on a family of its own, known by a key."""
+        family = await self.family_key(fresh=True)
+        async with self._lock:
+            if self._case_key is None:
+                key = f"MTXC{uuid.uuid4().hex[:12]}"
+                body = {
+                    "family_external_id": family,
+                    "owning_team_id": str(self.world.team(p.TEAM_A)),
+                    "opened_at": hour_ago(),
+                }
+                await put(
+                    self.stack,
+                    p.SYSTEM_OF_RECORD,
+                    f"/cases/by-external-id/{SYSTEM}/{key}",
+                    body,
+                    201,
+                )
+                self._case_key = key
+            return self._case_key
+
+    async def review(self) -> str:
+        """A new person match waiting for team A's manager: two keys, one NHS number."""
+        family = await self.family_key(fresh=True)
+        person = {
+            "family_external_id": family,
+            "role": "child",
+            "given_name": "Scratch",
+            "family_name": "Child",
+            "nhs_number": random_nhs_number(),
+        }
+        for status in (201, 202):
+            path = f"/people/by-external-id/{SYSTEM}/MTXP{uuid.uuid4().hex[:12]}"
+            made = await put(self.stack, p.SYSTEM_OF_RECORD, path, person, status)
+        return str(made["id"])
+
+    async def held_import(self) -> str:
+        """An import a runner elsewhere is working on (its lease held for an hour)."""
+        sessions = self.stack.apps[WORKBOOK.name].state.sessionmaker
+        async with sessions() as session, session.begin():
+            job = await create_job(
+                session,
+                self.stack.principals[p.SYSTEM_OF_RECORD],
+                kind="families",
+                system=SYSTEM,
+                dry_run=True,
+                file_format="csv",
+                content_encoding="identity",
+                content=b"fami_family_id,family_name,owning_team_id\n",
+                request_id="access-matrix",
+                purpose="system_sync",
+            )
+            job.status, job.lease_owner = "running", "elsewhere"
+            job.lease_expires_at = datetime.now(UTC) + timedelta(hours=1)
+        return str(job.id)
 
     async def allocation(self) -> str:
         """A new allocation of a practitioner who is none of the personas."""

@@ -158,11 +158,12 @@ class Stack:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
-        """Send one request to a unit as a persona."""
+        """Send one request to a unit as a persona (a JSON body, or raw `content`)."""
         merged = {**self.headers(persona, unit), **(headers or {})}
         return await self.clients[unit.name].request(
-            method, path, params=params, json=json, headers=merged
+            method, path, params=params, json=json, headers=merged, content=content
         )
 
 

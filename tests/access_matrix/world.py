@@ -16,12 +16,14 @@ import httpx
 from sqlalchemy import insert, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.event_contracts import DIRECTORY_PRACTITIONER_CHANGED, PractitionerSnapshot
 from services.outbox import publish
 from services.registry import BACKENDS, WORKBOOK, Unit
 from services.webhooks.dispatch import subscriber_key
 from tests.access_matrix import personas as p
 from tests.access_matrix.markers import Markers
 from tests.access_matrix.stack import Directory, Stack
+from tests.support.events import cloud_event, deliver
 from tests.workbook.factories import random_nhs_number
 from workbook_api.chronology.service import record_external_event
 from workbook_api.disciplines.config import (
@@ -40,6 +42,10 @@ def ok(response: httpx.Response, status: int = 201) -> dict[str, Any]:
     assert response.status_code == status, (response.request.url, response.text)
     body: dict[str, Any] = response.json()
     return body
+
+
+CHILD_A_BORN = "2019-05-04"
+KEYED_TYPES = ("family", "person", "case", "allocation")
 
 
 def hour_ago() -> str:
@@ -94,6 +100,11 @@ class World:
     summaries: dict[str, str] = field(default_factory=dict)
     family_b: str = ""
     case_b: str = ""
+    child_a_nhs: str = ""
+    # The system of record's keys of family A, its child, case A and an allocation on it.
+    keys: dict[str, str] = field(default_factory=dict)
+    review_a: str = ""
+    import_a: str = ""
     # Each persona's discipline, as the directory holds it.
     disciplines: dict[str, str] = field(default_factory=dict)
     # A webhook subscription of each unit, and a (dead) delivery of it, by unit name.
@@ -139,12 +150,13 @@ async def build_world(
     """Record families A and B with everything restricted that the matrix looks for."""
     m = markers
     world = World(directory, markers, config, disciplines=disciplines)
+    world.child_a_nhs = random_nhs_number()
     child = member(
         "child",
         f"Child {m.family_a.text}",
         m.family_a.text,
-        date_of_birth="2019-05-04",
-        identifiers=[{"system": "nhs_number", "value": random_nhs_number()}],
+        date_of_birth=CHILD_A_BORN,
+        identifiers=[{"system": "nhs_number", "value": world.child_a_nhs}],
     )
     parent = member("parent", f"Parent {m.family_a.text}", m.family_a.text)
     world.family_a, world.child_a, world.parent_a = await register_family(
@@ -180,7 +192,84 @@ async def build_world(
                 f"Rationale {marker.text}",
                 f"matrix-{uuid.uuid4()}",
             )
+    await record_system_of_record(stack, world)
     return world
+
+
+async def put(
+    stack: Stack, persona: str, path: str, body: dict[str, Any], status: int
+) -> dict[str, Any]:
+    """PUT to the workbook as a persona; the request must answer `status`."""
+    return ok(await stack.call(persona, WORKBOOK, "PUT", path, json=body), status)
+
+
+async def announce_bystander(stack: Stack, discipline: str = "family_support_worker") -> str:
+    """A practitioner who is none of the personas, told to the workbook as the directory's
+    relay tells it (a signed snapshot to its inbox)."""
+    worker = uuid.uuid4()
+    snapshot = PractitionerSnapshot(
+        practitioner_id=worker,
+        display_name="Scratch worker",
+        discipline=discipline,
+        roles=["practitioner"],
+        active=True,
+        version=1,
+    )
+    event = cloud_event(DIRECTORY_PRACTITIONER_CHANGED, snapshot.model_dump(mode="json"))
+    delivered = await deliver(stack.clients[WORKBOOK.name], event)
+    assert delivered.status_code == 204, delivered.text
+    return str(worker)
+
+
+async def record_system_of_record(stack: Stack, world: World) -> None:
+    """Family A, its child, case A and an allocation known by the system of record's keys; a
+    person match about family A waiting for review; an import."""
+    m, sor, system = world.markers, p.SYSTEM_OF_RECORD, "mosaic"
+    keys = world.keys
+    keys.update({kind: f"MTX{kind[0].upper()}{uuid.uuid4().hex[:12]}" for kind in KEYED_TYPES})
+    await put(
+        stack,
+        sor,
+        f"/families/{world.family_a}/external-ids/{system}",
+        {"value": keys["family"]},
+        201,
+    )
+    await put(
+        stack, sor, f"/cases/{world.case_a}/external-ids/{system}", {"value": keys["case"]}, 201
+    )
+    child = {
+        "family_external_id": keys["family"],
+        "role": "child",
+        "given_name": f"Child {m.family_a.text}",
+        "family_name": m.family_a.text,
+        "date_of_birth": CHILD_A_BORN,
+        "nhs_number": world.child_a_nhs,
+    }
+    linked = await put(stack, sor, f"/people/by-external-id/{system}/{keys['person']}", child, 200)
+    assert linked["id"] == world.child_a, linked
+    allocation = {
+        "case_external_id": keys["case"],
+        "practitioner_id": await announce_bystander(stack),
+        "discipline": "family_support_worker",
+        "starts_at": hour_ago(),
+    }
+    path = f"/allocations/by-external-id/{system}/{keys['allocation']}"
+    await put(stack, sor, path, allocation, 201)
+    # The same NHS number, another birth date and another key: a manager must decide.
+    doubtful = {**child, "date_of_birth": "2019-05-05"}
+    path = f"/people/by-external-id/{system}/MTXR{uuid.uuid4().hex[:12]}"
+    world.review_a = (await put(stack, sor, path, doubtful, 202))["id"]
+    extract = f"fami_family_id,family_name,owning_team_id\nMTXI{uuid.uuid4().hex[:12]},Import"
+    response = await stack.call(
+        sor,
+        WORKBOOK,
+        "POST",
+        "/imports",
+        params={"kind": "families", "system": system, "dry_run": "true"},
+        headers={"Content-Type": "text/csv"},
+        content=f"{extract},{world.team(p.TEAM_A)}\n".encode(),
+    )
+    world.import_a = ok(response, 202)["id"]
 
 
 async def register_family(

@@ -20,6 +20,7 @@ from tests.workbook.factories import (
     practitioner_in,
     principal,
     random_nhs_number,
+    system_principal,
 )
 from workbook_api.access.visibility import restricted_detail_visible
 
@@ -127,6 +128,8 @@ async def test_manager_lists_who_broke_glass_and_revokes(
     revoke_url = f"/cases/{world.case_id}/break-glass/{grant['id']}/revoke"
     _problem(await client.post(revoke_url, headers=as_(world.social_worker)), 403)
     _problem(await client.post(revoke_url, headers=as_(world.outsider_manager)), 404)
+    # The system of record manages cases, not people's access to them.
+    _problem(await client.post(revoke_url, headers=as_(system_principal())), 403)
     revoked = await client.post(revoke_url, headers=manager)
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["revoked_at"] is not None

@@ -86,6 +86,21 @@ async def managed_case(
 ManagedCase = Annotated[CaseAccess, Depends(managed_case)]
 
 
+@raises(403, 404)
+async def overseen_case(
+    case_id: CaseId, principal: CurrentPrincipal, session: DbSession
+) -> CaseAccess:
+    """A case of a team the caller manages, locked: oversight of break-glass is the team
+    manager's, never the system of record's (which manages cases, not people's access)."""
+    access = await load_case_access(session, principal, case_id, lock=True)
+    if not access.manages:
+        raise Forbidden("Only a manager of the team that owns this case can do this.")
+    return access
+
+
+OverseenCase = Annotated[CaseAccess, Depends(overseen_case)]
+
+
 @raises(412, 428)
 async def managed_case_at_version(access: ManagedCase, if_match: IfMatch = None) -> CaseAccess:
     """A managed case, as of the version the caller last read (closing, reopening)."""

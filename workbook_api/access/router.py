@@ -15,7 +15,7 @@ from services.pagination import Page, PageQuery
 from services.routing import kit_router
 from services.unit_of_work import DbSession
 from workbook_api.access import service
-from workbook_api.access.dependencies import CaseId, ManagedCase
+from workbook_api.access.dependencies import CaseId, OverseenCase
 from workbook_api.access.models import BreakGlassGrant
 from workbook_api.access.schemas import BreakGlassGrantRead, BreakGlassRequest
 from workbook_api.cases.models import Case
@@ -101,7 +101,7 @@ async def create_break_glass_grant(
 @audited("revoke", "break_glass_grant")
 @raises(409)
 async def revoke_break_glass_grant(
-    grant_id: GrantId, access: ManagedCase, session: DbSession
+    grant_id: GrantId, access: OverseenCase, session: DbSession
 ) -> BreakGlassGrantRead:
     """End a break-glass grant on a case of your team before it expires."""
     grant = await service.revoke_grant(session, access, grant_id)

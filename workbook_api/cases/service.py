@@ -117,16 +117,23 @@ async def open_next_episode(
 
 
 async def close_case(
-    session: AsyncSession, principal: Principal, case: Case, episode: Episode | None, reason: str
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    episode: Episode | None,
+    reason: str,
+    *,
+    at: datetime | None = None,
 ) -> list[Allocation]:
     """Close an open case: its allocations and open episode end at the same instant.
 
     Allocations are ended, not deleted, so the history of who worked on the family stays; the
     workers allocated at closure keep read access to the closed case (access/visibility.py).
+    `at` is when it closed, for the system of record's closures (default: now).
     """
     if case.status != "open":
         raise ProblemError(409, "case-closed", "This case is already closed.")
-    now = await transaction_now(session)
+    now = at if at is not None else await transaction_now(session)
     case.status = "closed"
     case.closed_at = now
     case.closed_reason = reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 
 _NHS_NUMBER = re.compile(r"^\d{10}$")
@@ -11,11 +12,16 @@ _SYSTEM_OF_RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 _UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
+_NHS_WEIGHTS = tuple(range(10, 1, -1))
+_UPN_WEIGHTS = tuple(range(2, 14))
+
+
 def nhs_check_digit(first_nine: str) -> int | None:
     """The NHS number modulus-11 check digit for nine digits; None when no digit is valid."""
-    total = sum(
-        int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True)
-    )
+    if len(first_nine) != len(_NHS_WEIGHTS):
+        raise ValueError("nine digits are needed")
+    # map() over the digits: a generator here was most of a bulk import's validation time.
+    total: int = sum(map(operator.mul, map(int, first_nine), _NHS_WEIGHTS))
     check = 11 - total % 11
     if check == 11:
         return 0
@@ -33,9 +39,9 @@ def nhs_number_valid(value: str) -> bool:
 
 def upn_check_letter(twelve_digits: str) -> str:
     """The check letter a Unique Pupil Number starts with, for its twelve digits."""
-    total = sum(
-        int(digit) * weight for digit, weight in zip(twelve_digits, range(2, 14), strict=True)
-    )
+    if len(twelve_digits) != len(_UPN_WEIGHTS):
+        raise ValueError("twelve digits are needed")
+    total: int = sum(map(operator.mul, map(int, twelve_digits), _UPN_WEIGHTS))
     return _UPN_CHECK_LETTERS[total % 23]
 
 
