@@ -293,7 +293,8 @@ async def test_cases_import_announces_each_case_as_the_api_does(
         (["case", "opened"], "open", 1),
         (["case", "closed"], "closed", 1),
     ]
-    assert events[1].data["opened_at"] and events[1].data["closed_at"]
+    assert events[1].data["opened_at"]
+    assert events[1].data["closed_at"]
     assert (chunk["kind"], chunk["rows"], chunk["created"], chunk["failed"]) == (
         "cases",
         [2, 4],
