@@ -58,6 +58,27 @@ def _document_if_match(operation: dict[str, Any]) -> None:
     parameter["required"] = "428" in responses
 
 
+def _protocol_errors(responses: dict[str, Any]) -> bool:
+    return any(
+        status[:1] in ("4", "5") and not set(response.get("content", {})) <= _REWRITTEN
+        for status, response in responses.items()
+    )
+
+
+def _drop_generated_validation_error(operation: dict[str, Any]) -> None:
+    """FastAPI's own 422 goes from an operation whose errors are another protocol's.
+
+    Such a route (SCIM's) turns a request it cannot validate into that protocol's error (a SCIM
+    400 `invalidSyntax`), so the 422 FastAPI adds for every route with parameters is never sent.
+    """
+    responses = operation.get("responses", {})
+    generated = responses.get("422", {}).get("content", {}).get("application/json", {})
+    if _protocol_errors(responses) and generated.get("schema", {}).get("$ref", "").endswith(
+        "/HTTPValidationError"
+    ):
+        del responses["422"]
+
+
 def apply_conventions(document: dict[str, Any], settings: KernelSettings) -> dict[str, Any]:
     """Rewrite error responses as problem+json and document the access purposes (in place)."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
@@ -75,6 +96,7 @@ def apply_conventions(document: dict[str, Any], settings: KernelSettings) -> dic
         for operation in item.values():
             if not isinstance(operation, dict):
                 continue
+            _drop_generated_validation_error(operation)
             for status, response in operation.get("responses", {}).items():
                 # A protocol with errors of its own (SCIM's application/scim+json) keeps them.
                 if status[:1] in ("4", "5") and set(response.get("content", {})) <= _REWRITTEN:

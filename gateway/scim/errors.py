@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from scim2_models import Error, SCIMException
@@ -121,8 +122,8 @@ class ScimRoute(APIRoute):
         return run
 
 
-class ScimJsonResponse(Response):
-    """Responses documented (and sent) as application/scim+json."""
+class ScimJsonResponse(JSONResponse):
+    """Responses documented (and sent) as application/scim+json (JSON under SCIM's type)."""
 
     media_type = SCIM_MEDIA_TYPE
 

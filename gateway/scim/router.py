@@ -23,6 +23,7 @@ from scim2_models import (
 
 from gateway.scim import groups, users
 from gateway.scim.credentials import Caller
+from gateway.scim.documented import ScimListBody, ScimResourceBody, answers
 from gateway.scim.errors import (
     SCIM_MEDIA_TYPE,
     ScimError,
@@ -83,14 +84,22 @@ def _dump(resource: Any, context: Context, parameters: Any = None) -> dict[str, 
 # --- discovery -----------------------------------------------------------------------------
 
 
-@router.get("/ServiceProviderConfig", responses=error_responses(), summary="Service config")
+@router.get(
+    "/ServiceProviderConfig",
+    responses={**answers(ScimResourceBody), **error_responses()},
+    summary="Service config",
+)
 async def get_service_provider_config(caller: Caller, request: Request) -> Response:
     """What this SCIM service supports (RFC 7644 5)."""
     config = service_provider_config(f"{_base(request)}/ServiceProviderConfig")
     return scim_response(_dump(config, Context.RESOURCE_QUERY_RESPONSE))
 
 
-@router.get("/ResourceTypes", responses=error_responses(), summary="List resource types")
+@router.get(
+    "/ResourceTypes",
+    responses={**answers(ScimListBody), **error_responses()},
+    summary="List resource types",
+)
 async def list_resource_types(caller: Caller) -> Response:
     """The resource types served: User and Group."""
     items = list(RESOURCE_TYPES)
@@ -98,7 +107,11 @@ async def list_resource_types(caller: Caller) -> Response:
     return scim_response(_dump(listing, Context.RESOURCE_QUERY_RESPONSE))
 
 
-@router.get("/ResourceTypes/{name}", responses=error_responses(404), summary="Read a resource type")
+@router.get(
+    "/ResourceTypes/{name}",
+    responses={**answers(ScimResourceBody), **error_responses(404)},
+    summary="Read a resource type",
+)
 async def get_resource_type(name: str, caller: Caller) -> Response:
     """One resource type."""
     for item in RESOURCE_TYPES:
@@ -107,7 +120,9 @@ async def get_resource_type(name: str, caller: Caller) -> Response:
     raise not_found("resource type")
 
 
-@router.get("/Schemas", responses=error_responses(), summary="List schemas")
+@router.get(
+    "/Schemas", responses={**answers(ScimListBody), **error_responses()}, summary="List schemas"
+)
 async def list_schemas(caller: Caller) -> Response:
     """The attributes of each resource this service keeps."""
     items = schemas()
@@ -115,7 +130,11 @@ async def list_schemas(caller: Caller) -> Response:
     return scim_response(_dump(listing, Context.RESOURCE_QUERY_RESPONSE))
 
 
-@router.get("/Schemas/{schema_id}", responses=error_responses(404), summary="Read a schema")
+@router.get(
+    "/Schemas/{schema_id}",
+    responses={**answers(ScimResourceBody), **error_responses(404)},
+    summary="Read a schema",
+)
 async def get_schema(schema_id: str, caller: Caller) -> Response:
     """One schema."""
     for item in schemas():
@@ -131,7 +150,11 @@ def _user(request: Request, row: users.Row) -> PractitionerUser:
     return users.to_resource(row, f"{_base(request)}/Users/{row[0].id}")
 
 
-@router.get("/Users", responses=error_responses(400), summary="List provisioned users")
+@router.get(
+    "/Users",
+    responses={**answers(ScimListBody), **error_responses(400)},
+    summary="List provisioned users",
+)
 async def list_scim_users(
     caller: Caller,
     session: DbSession,
@@ -156,7 +179,10 @@ async def list_scim_users(
 
 
 @router.post(
-    "/Users", status_code=201, responses=error_responses(400, 409), summary="Provision a user"
+    "/Users",
+    status_code=201,
+    responses={**answers(ScimResourceBody, 201), **error_responses(400, 409)},
+    summary="Provision a user",
 )
 async def create_scim_user(
     body: ScimBody, caller: Caller, session: DbSession, request: Request
@@ -179,7 +205,11 @@ async def create_scim_user(
     )
 
 
-@router.get("/Users/{user_id}", responses=error_responses(404), summary="Read a user")
+@router.get(
+    "/Users/{user_id}",
+    responses={**answers(ScimResourceBody), **error_responses(400, 404)},
+    summary="Read a user",
+)
 async def get_scim_user(
     user_id: str,
     caller: Caller,
@@ -214,7 +244,11 @@ async def _save_user(
     return scim_response(_dump(_user(request, row), context))
 
 
-@router.put("/Users/{user_id}", responses=error_responses(400, 404, 409), summary="Replace a user")
+@router.put(
+    "/Users/{user_id}",
+    responses={**answers(ScimResourceBody), **error_responses(400, 404, 409)},
+    summary="Replace a user",
+)
 async def replace_scim_user(
     user_id: str, body: ScimBody, caller: Caller, session: DbSession, request: Request
 ) -> Response:
@@ -229,7 +263,11 @@ async def replace_scim_user(
     )
 
 
-@router.patch("/Users/{user_id}", responses=error_responses(400, 404, 409), summary="Change a user")
+@router.patch(
+    "/Users/{user_id}",
+    responses={**answers(ScimResourceBody), **error_responses(400, 404, 409)},
+    summary="Change a user",
+)
 async def patch_scim_user(
     user_id: str, body: ScimBody, caller: Caller, session: DbSession, request: Request
 ) -> Response:
@@ -270,7 +308,11 @@ async def _group(
     )
 
 
-@router.get("/Groups", responses=error_responses(400), summary="List provisioned groups")
+@router.get(
+    "/Groups",
+    responses={**answers(ScimListBody), **error_responses(400)},
+    summary="List provisioned groups",
+)
 async def list_scim_groups(
     caller: Caller,
     session: DbSession,
@@ -300,7 +342,10 @@ async def list_scim_groups(
 
 
 @router.post(
-    "/Groups", status_code=201, responses=error_responses(400, 409), summary="Provision a group"
+    "/Groups",
+    status_code=201,
+    responses={**answers(ScimResourceBody, 201), **error_responses(400, 409)},
+    summary="Provision a group",
 )
 async def create_scim_group(
     body: ScimBody, caller: Caller, session: DbSession, request: Request
@@ -320,7 +365,11 @@ async def create_scim_group(
     )
 
 
-@router.get("/Groups/{group_id}", responses=error_responses(404), summary="Read a group")
+@router.get(
+    "/Groups/{group_id}",
+    responses={**answers(ScimResourceBody), **error_responses(400, 404)},
+    summary="Read a group",
+)
 async def get_scim_group(
     group_id: str,
     caller: Caller,
@@ -353,7 +402,9 @@ async def _save_group(
 
 
 @router.put(
-    "/Groups/{group_id}", responses=error_responses(400, 404, 409), summary="Replace a group"
+    "/Groups/{group_id}",
+    responses={**answers(ScimResourceBody), **error_responses(400, 404, 409)},
+    summary="Replace a group",
 )
 async def replace_scim_group(
     group_id: str, body: ScimBody, caller: Caller, session: DbSession, request: Request
@@ -370,7 +421,9 @@ async def replace_scim_group(
 
 
 @router.patch(
-    "/Groups/{group_id}", responses=error_responses(400, 404, 409), summary="Change a group"
+    "/Groups/{group_id}",
+    responses={**answers(ScimResourceBody), **error_responses(400, 404, 409)},
+    summary="Change a group",
 )
 async def patch_scim_group(
     group_id: str, body: ScimBody, caller: Caller, session: DbSession, request: Request
@@ -401,7 +454,9 @@ async def delete_scim_group(
     return Response(status_code=204)
 
 
-@router.post("/.search", responses=error_responses(501), summary="Search every resource type")
+# Answered, but not in the document: it describes what this service offers, and a 501 is not
+# an offer (ServiceProviderConfig says the same to SCIM clients).
+@router.post("/.search", include_in_schema=False)
 async def search_everything(caller: Caller) -> Response:
     """Not offered: search /Users and /Groups one at a time (RFC 7644 3.4.3 allows this)."""
     raise ScimError(501, "Searching every resource type at once is not supported.")

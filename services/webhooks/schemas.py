@@ -20,7 +20,18 @@ EventType = Annotated[
 ]
 EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=50)]
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")]
-Url = Annotated[str, Field(min_length=1, max_length=2000, description="Where deliveries go.")]
+# The shape a target must have (http(s), a host, no credentials, no fragment); which hosts the
+# deployment's policy admits (https only, public addresses that resolve) is checked on submit.
+Url = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?][^\s#]*)?$",
+        description="Where deliveries go: an http(s) URL with a host, no credentials, no"
+        " fragment; production admits only https to public addresses.",
+    ),
+]
 Description = Annotated[str, Field(min_length=1, max_length=500)]
 DeliveryStatus = Literal["pending", "delivered", "dead"]
 

@@ -9,6 +9,7 @@ from typing import Any
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 from schemathesis.config import SchemathesisConfig
 
 from services.registry import GATEWAY, Unit
@@ -108,6 +109,11 @@ class FuzzTarget:
         return self.env.stack.headers(caller(self.unit, op), self.unit)
 
 
+def _conforms(value: Any, schema: dict[str, Any]) -> bool:
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return bool(validator.is_valid(value))
+
+
 def _label(op: Operation) -> str:
     return f"{op.method} {op.path}"
 
@@ -125,10 +131,15 @@ def load_target(
     @schema.hook("flatmap_path_parameters")
     def real_ids_part_of_the_time(context: Any, path_parameters: Any) -> Any:
         op = operations[context.operation.label]
+        schemas = {param["name"]: param.get("schema", {}) for param in op.parameters("path")}
         options = {}
         for name, generated in (path_parameters or {}).items():
             source = PATH_IDS.get(name)
             known = [choice.value for choice in source.read(env.world, op)] if source else []
+            # A value generated to break the schema stays: swapped for a real id, the request
+            # would be valid while the fuzz still expects it to be refused.
+            if not _conforms(generated, schemas.get(name, {})):
+                known = []
             options[name] = st.sampled_from([generated, *known])
         return st.fixed_dictionaries(options)
 

@@ -105,7 +105,8 @@ async def list_entries(
     significant: bool | None = None,
     discipline: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     author_id: UUID | None = None,
-    episode: Annotated[int | None, Query(ge=1, description="Episode number")] = None,
+    # Episode numbers are PostgreSQL integers: a larger one names no episode and cannot be sent.
+    episode: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Episode number")] = None,
     include_withdrawn: Annotated[
         bool, Query(description="Also entries withdrawn as entered in error, where permitted")
     ] = False,

@@ -36,7 +36,13 @@ async def pull_changes(
     return page
 
 
-@router.post("/sync/push", summary="Push what a device recorded offline")
+# Members a device left out of an operation stay out of its echo (`device`): sent back as null,
+# they would say something the device never said, and break the documented schema.
+@router.post(
+    "/sync/push",
+    summary="Push what a device recorded offline",
+    response_model_exclude_unset=True,
+)
 @audited("sync_push", "entry", resource="")
 async def push_changes(
     body: PushBatch,

@@ -48,6 +48,9 @@ router = kit_router(tags=["system of record"])
 
 _CREATED: dict[int | str, dict[str, Any]] = {
     201: {"description": "Created: the key named no record until now"},
+    # Every upsert can meet the record as the workbook holds it (in another team, closed,
+    # ended, or the key already taken): `refuse` answers 409 with the row's errors.
+    409: {"description": "Conflicts with the record as the workbook holds it"},
 }
 _REVIEW: dict[int | str, dict[str, Any]] = {
     202: {
