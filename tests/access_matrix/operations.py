@@ -75,7 +75,8 @@ class Operation:
         if body is None:
             return None
         content = self.resolve(body).get("content", {})
-        if "application/json" in content or not content:
+        # SCIM's media type is JSON too (RFC 7644 3.1).
+        if not content or any(m in content for m in ("application/json", "application/scim+json")):
             return None
         return str(next(iter(content)))
 
