@@ -62,6 +62,7 @@ class ScheduleModel:
         self.on_time: list[cp_model.IntVar] = []
         self.costs: list[tuple[cp_model.IntVar, int]] = []
         model = self.model
+        in_slot: dict[SlotId, list[cp_model.IntVar]] = {}
         for case in index.problem.cases:
             choices: list[cp_model.IntVar] = []
             for slot in index.slot_order:
@@ -70,12 +71,13 @@ class ScheduleModel:
                 var = model.new_bool_var(f"x[{case.case_id},{slot.slot_id}]")
                 self.place[case.case_id, slot.slot_id] = var
                 choices.append(var)
+                in_slot.setdefault(slot.slot_id, []).append(var)
                 if index.on_time(case, slot):
                     self.on_time.append(var)
                 cost = timing.cost(case, slot)
                 if cost:
                     self.costs.append((var, cost))
-                for person in sorted(case.attendees):
+                for person in index.attendees[case.case_id]:
                     key = (person, slot.slot_id)
                     if key not in self.attend:
                         self.attend[key] = model.new_bool_var(f"a[{person},{slot.slot_id}]")
@@ -83,9 +85,9 @@ class ScheduleModel:
             if len(choices) > 1:
                 model.add_at_most_one(choices)
         for slot in index.slot_order:
-            in_slot = [var for (_, slot_id), var in self.place.items() if slot_id == slot.slot_id]
-            if len(in_slot) > slot.capacity:
-                model.add(sum(in_slot) <= slot.capacity)
+            there = in_slot.get(slot.slot_id, [])
+            if len(there) > slot.capacity:
+                model.add(sum(there) <= slot.capacity)
         for (person, slot_id), var in self.attend.items():
             for other in index.overlapping[slot_id]:
                 other_var = self.attend.get((person, other))
@@ -99,7 +101,7 @@ class ScheduleModel:
         attending = {
             (person, slot_id)
             for case_id, slot_id in assignment.items()
-            for person in self.index.cases[case_id].attendees
+            for person in self.index.attendees[case_id]
         }
         for key, var in self.attend.items():
             self.model.add_hint(var, key in attending)

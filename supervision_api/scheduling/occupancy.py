@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from datetime import date
 
 from supervision_api.scheduling.problem import (
     Busy,
@@ -35,6 +36,11 @@ class ProblemIndex:
         self.slot_order: tuple[Slot, ...] = tuple(
             sorted(problem.slots, key=lambda slot: (slot.start, slot.slot_id))
         )
+        # The day of each session in England, worked out once (it converts time zones).
+        self.day: dict[SlotId, date] = {slot.slot_id: slot.day for slot in problem.slots}
+        self.attendees: dict[CaseId, tuple[PersonId, ...]] = {
+            case.case_id: tuple(sorted(case.attendees)) for case in problem.cases
+        }
         self.overlapping: dict[SlotId, tuple[SlotId, ...]] = {
             slot.slot_id: tuple(
                 other.slot_id
@@ -68,11 +74,12 @@ class ProblemIndex:
 
     def free_for(self, case: DueCase, slot: Slot) -> bool:
         """Everyone the case needs is free during the session (ignoring other placements)."""
-        return all(self.busy_during(person, slot) is None for person in case.attendees)
+        return all(
+            self.busy_during(person, slot) is None for person in self.attendees[case.case_id]
+        )
 
-    @staticmethod
-    def on_time(case: DueCase, slot: Slot) -> bool:
-        return slot.day <= case.due
+    def on_time(self, case: DueCase, slot: Slot) -> bool:
+        return self.day[slot.slot_id] <= case.due
 
 
 class Occupancy:
@@ -92,7 +99,7 @@ class Occupancy:
         self.remove(case_id)
         self.assignment[case_id] = slot_id
         self.load[slot_id] += 1
-        for person in self.index.cases[case_id].attendees:
+        for person in self.index.attendees[case_id]:
             self.booked[person][slot_id] += 1
 
     def remove(self, case_id: CaseId) -> None:
@@ -100,7 +107,7 @@ class Occupancy:
         if slot_id is None:
             return
         self.load[slot_id] -= 1
-        for person in self.index.cases[case_id].attendees:
+        for person in self.index.attendees[case_id]:
             self.booked[person][slot_id] -= 1
 
     def attends(self, person: PersonId, slot_id: SlotId) -> bool:
@@ -112,14 +119,15 @@ class Occupancy:
         session full. Empty when the case fits."""
         reasons: list[Reason] = []
         current = self.assignment.get(case.case_id)
-        people = sorted(case.attendees)
+        people = self.index.attendees[case.case_id]
+        day = self.index.day[slot.slot_id]
         for person in people:
             busy = self.index.busy_during(person, slot)
             if busy is not None:
                 reasons.append(
                     PersonUnavailable(
                         slot_id=slot.slot_id,
-                        day=slot.day,
+                        day=day,
                         person=person,
                         busy=busy.kind,
                         busy_start=busy.start,
@@ -132,12 +140,12 @@ class Occupancy:
                 if others_there > 0:
                     reasons.append(
                         PersonBooked(
-                            slot_id=slot.slot_id, day=slot.day, person=person, other_slot_id=other
+                            slot_id=slot.slot_id, day=day, person=person, other_slot_id=other
                         )
                     )
         load = self.load[slot.slot_id] - (1 if current == slot.slot_id else 0)
         if load >= slot.capacity:
-            reasons.append(SlotFull(slot_id=slot.slot_id, day=slot.day, capacity=slot.capacity))
+            reasons.append(SlotFull(slot_id=slot.slot_id, day=day, capacity=slot.capacity))
         return reasons
 
     def fits(self, case: DueCase, slot: Slot) -> bool:

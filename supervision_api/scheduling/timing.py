@@ -44,7 +44,8 @@ class Timing:
     def __init__(self, problem: Problem, preferences: Preferences) -> None:
         self._preferences = preferences
         self._welcome = {case.case_id: self._welcome_day(case) for case in problem.cases}
-        days = [slot.day for slot in problem.slots]
+        self._slot_day = {slot.slot_id: slot.day for slot in problem.slots}
+        days = list(self._slot_day.values())
         days += [case.due for case in problem.cases]
         days += list(self._welcome.values())
         days += [problem.window.first_day, problem.window.last_day]
@@ -60,7 +61,7 @@ class Timing:
         return self._welcome[case.case_id]
 
     def cost(self, case: DueCase, slot: Slot) -> int:
-        day = slot.day
+        day = self._slot_day[slot.slot_id]
         if day > case.due:
             distance = self._count.between(case.due, day)
         else:
