@@ -118,6 +118,24 @@ def test_cases_sharing_nobody_each_keep_their_best_day() -> None:
     }
 
 
+def test_the_session_nearest_the_welcome_day_counted_in_working_days_is_chosen() -> None:
+    # Due Friday 9 April 2027: ten working days before is Wednesday 24 March, counting over
+    # Easter Monday and Good Friday (without them it would be Friday 26 March). Too early and
+    # too late both cost: the Wednesday wins over the Tuesday and the Thursday.
+    due = date(2027, 4, 9)
+    sessions = [date(2027, 3, 23), date(2027, 3, 24), date(2027, 3, 25), date(2027, 4, 8)]
+    problem = Problem(
+        window=PlanningWindow(date(2027, 3, 22), date(2027, 4, 9)),
+        slots=tuple(session(day.isoformat(), day) for day in sessions),
+        cases=(case("family-a", due, "social-worker"),),
+    )
+
+    schedule = propose(problem)
+
+    assert [p.slot_id for p in schedule.placements] == ["2027-03-24"]
+    assert schedule.report.status == "OPTIMAL"
+
+
 def test_a_full_session_is_the_reason_given() -> None:
     problem = Problem(
         window=MONTH,
