@@ -231,3 +231,12 @@ def test_the_same_question_gets_the_same_answer() -> None:
 def test_a_malformed_question_is_refused(build: Callable[[], object]) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - each case raises its own message
         build()
+
+
+def test_a_team_without_sessions_gets_every_case_explained() -> None:
+    schedule = propose(Problem(window=MONTH, slots=(), cases=(case("family-a", FRIDAY, "sw"),)))
+
+    assert schedule.placements == ()
+    [unplaced] = schedule.unplaced
+    assert (unplaced.late_slot_id, unplaced.reasons) == (None, (NoSlotBeforeDue(due=FRIDAY),))
+    assert schedule.report.status == "OPTIMAL"
