@@ -16,6 +16,12 @@ from supervision_api.scheduling.problem import CaseId, SlotId
 def most_on_time(index: ProblemIndex) -> int:
     """The size of a maximum capacitated matching of cases to on-time sessions they are free
     for."""
+    return len(on_time_matching(index))
+
+
+def on_time_matching(index: ProblemIndex) -> dict[CaseId, SlotId]:
+    """A maximum capacitated matching of cases to on-time sessions they are free for. Where no
+    two sessions overlap it is a valid proposal, with the most cases on time there can be."""
     options: dict[CaseId, list[SlotId]] = {
         case.case_id: [
             slot.slot_id
@@ -42,4 +48,6 @@ def most_on_time(index: ProblemIndex) -> int:
                     return True
         return False
 
-    return sum(1 for case_id in sorted(options) if augment(case_id, set()))
+    for case_id in sorted(options):
+        augment(case_id, set())
+    return {case_id: slot_id for slot_id, taken in holders.items() for case_id in taken}

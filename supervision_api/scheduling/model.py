@@ -9,8 +9,9 @@ The objective is lexicographic at the top, so it is solved in order rather than 
 sum (whose huge weights slow the search): stage one maximises the cases on time, then the cases
 placed at all (late rather than never); stage two keeps both counts and minimises the
 preference cost, each session's working days from a case's welcome day plus each person's
-attendances (see `Preferences`). Each stage starts from the previous answer (the greedy
-proposal for the first), so the time limit only ever cuts short an improvement.
+attendances (see `Preferences`). Each stage starts from the previous answer (the first from
+`solve.starting_point`, which may prove the counts and skip it), so the time limit only ever
+cuts short an improvement.
 """
 
 from __future__ import annotations
@@ -118,15 +119,6 @@ class ScheduleModel:
         parameters.max_time_in_seconds = max(wall_limit, 1e-3)
         return solver
 
-    def _counts(self, assignment: Mapping[CaseId, SlotId]) -> tuple[int, int]:
-        """Cases on time, then cases placed: what the first stage maximises."""
-        on_time = sum(
-            1
-            for case_id, slot_id in assignment.items()
-            if self.index.on_time(self.index.cases[case_id], self.index.slots[slot_id])
-        )
-        return on_time, len(assignment)
-
     def _assignment(self, solver: cp_model.CpSolver) -> dict[CaseId, SlotId]:
         return {
             case_id: slot_id
@@ -134,25 +126,31 @@ class ScheduleModel:
             if solver.boolean_value(var)
         }
 
-    def solve(self, hint: Mapping[CaseId, SlotId]) -> ModelOutcome:
-        """Both stages, each within half the time limits, starting from `hint`."""
+    def solve(self, hint: Mapping[CaseId, SlotId], counts_known: bool = False) -> ModelOutcome:
+        """Both stages, starting from `hint`; the first is skipped when `counts_known` (the
+        hint is proved to have the most cases on time and placed). The second stage gets
+        whatever the first left of the limits."""
         started = time.perf_counter()
         model = self.model
         cases = len(self.index.problem.cases)
         placed = sum(self.place.values())
         on_time = sum(self.on_time)
-        limit = self.preferences.deterministic_limit / 2
-        wall = self.preferences.wall_limit_s / 2
+        limit = self.preferences.deterministic_limit
+        wall = self.preferences.wall_limit_s
 
-        model.maximize((cases + 1) * on_time + placed)
-        self._hint(hint)
-        solver = self._solver(limit, wall)
-        found = _status(solver, solver.solve(model))
         counts = dict(hint)
-        if found and self._counts(answer := self._assignment(solver)) >= self._counts(counts):
-            counts = answer
-        counts_status: SolverStatus = found or "FEASIBLE"
-        on_time_count = self._counts(counts)[0]
+        counts_status: SolverStatus = "OPTIMAL"
+        if not counts_known:
+            model.maximize((cases + 1) * on_time + placed)
+            self._hint(hint)
+            solver = self._solver(limit / 2, wall / 2)
+            found = _status(solver, solver.solve(model))
+            answer = self._assignment(solver) if found else counts
+            if self.index.counts(answer) >= self.index.counts(counts):
+                counts = answer
+            counts_status = found or "FEASIBLE"
+            limit -= solver.deterministic_time
+        on_time_count = self.index.counts(counts)[0]
 
         model.add(on_time >= on_time_count)
         model.add(placed >= len(counts))
@@ -161,10 +159,7 @@ class ScheduleModel:
         )
         model.minimize(cost)
         self._hint(counts)
-        # The second stage gets what the first left of the limits.
-        solver = self._solver(
-            2 * limit - solver.deterministic_time, 2 * wall - (time.perf_counter() - started)
-        )
+        solver = self._solver(limit, wall - (time.perf_counter() - started))
         found = _status(solver, solver.solve(model))
         return ModelOutcome(
             assignment=self._assignment(solver) if found else counts,

@@ -81,6 +81,15 @@ class ProblemIndex:
     def on_time(self, case: DueCase, slot: Slot) -> bool:
         return self.day[slot.slot_id] <= case.due
 
+    def counts(self, assignment: Mapping[CaseId, SlotId]) -> tuple[int, int]:
+        """Cases on time, then cases placed: what the search puts first."""
+        on_time = sum(
+            1
+            for case_id, slot_id in assignment.items()
+            if self.on_time(self.cases[case_id], self.slots[slot_id])
+        )
+        return on_time, len(assignment)
+
 
 class Occupancy:
     """A proposal being built: each placed case's session, each session's load, and how many

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 
+from supervision_api.scheduling.bound import on_time_matching
 from supervision_api.scheduling.explain import explain_unplaced
 from supervision_api.scheduling.greedy import earliest_slot_first
 from supervision_api.scheduling.maximal import improve
 from supervision_api.scheduling.model import ScheduleModel
 from supervision_api.scheduling.occupancy import Occupancy, ProblemIndex
-from supervision_api.scheduling.problem import Preferences, Problem
+from supervision_api.scheduling.problem import CaseId, Preferences, Problem, SlotId
 from supervision_api.scheduling.result import (
     Placement,
     ProposedMeeting,
@@ -33,6 +34,33 @@ def preference_cost(occupancy: Occupancy, timing: Timing, preferences: Preferenc
     return days + preferences.attendance_cost * attendances
 
 
+def starting_point(index: ProblemIndex, timing: Timing) -> tuple[dict[CaseId, SlotId], bool]:
+    """Where the search starts, and whether it already has the most cases on time and placed.
+
+    Where no two sessions overlap, a maximum matching of cases to on-time sessions (the upper
+    bound's) is a valid proposal with the most cases on time; the post-pass then places what
+    else fits. If that places every case that has any session it is free for, no proposal
+    places more, and the first stage of the search has nothing to find. Otherwise, or where
+    sessions overlap, the better of that and the greedy proposal is the starting point.
+    """
+    candidates = [earliest_slot_first(index)]
+    most: int | None = None
+    if not any(index.overlapping.values()):
+        matching = on_time_matching(index)
+        most = len(matching)
+        matched = Occupancy(index, matching)
+        improve(matched, timing)
+        candidates.append(dict(matched.assignment))
+    best = max(candidates, key=index.counts)
+    placeable = sum(
+        1
+        for case in index.problem.cases
+        if any(index.free_for(case, slot) for slot in index.slot_order)
+    )
+    proved = index.counts(best) == (most, placeable)
+    return best, proved
+
+
 def propose(problem: Problem, preferences: Preferences | None = None) -> Schedule:
     """The proposal for one team: placements, the meetings to book, and the cases that could
     not go on time with the reasons. Pure: reads nothing, writes nothing."""
@@ -40,7 +68,8 @@ def propose(problem: Problem, preferences: Preferences | None = None) -> Schedul
     preferences = preferences or Preferences()
     index = ProblemIndex(problem)
     timing = Timing(problem, preferences)
-    outcome = ScheduleModel(index, timing, preferences).solve(hint=earliest_slot_first(index))
+    start, counts_known = starting_point(index, timing)
+    outcome = ScheduleModel(index, timing, preferences).solve(start, counts_known=counts_known)
     occupancy = Occupancy(index, outcome.assignment)
     improvements = improve(occupancy, timing)
     cost = preference_cost(occupancy, timing, preferences)
