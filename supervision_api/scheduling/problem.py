@@ -144,8 +144,9 @@ class Preferences:
     # pathological instance. One worker by default: several workers race unless their search
     # is interleaved, and the interleaved two-worker search found worse proposals than one
     # worker in the same deterministic time on a month of 50 cases (bench/README.md); a
-    # two-core server proposes for two teams at once instead.
-    deterministic_limit: float = 0.5
+    # two-core server proposes for two teams at once instead. 0.2 is about 0.7 s of CPU for a
+    # team of 50 cases; past it the proposals hardly improve (bench/README.md).
+    deterministic_limit: float = 0.2
     wall_limit_s: float = 5.0
     workers: int = 1
     seed: int = 0
