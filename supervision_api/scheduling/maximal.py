@@ -1,10 +1,10 @@
-"""Make a proposal maximal: no case left late or out could go on time alone.
+"""Make a proposal maximal: no case left late or out could move on time by itself.
 
 After an optimal search this finds nothing to do. After a search the time limit cut short it
-guarantees what the property test checks whatever the status: a case not on time had no session
+guarantees what the property test checks whatever the status: a case not on time has no session
 on or before its due date that it fits as the proposal stands (someone busy or proposed for an
-overlapping session, or the session full); and a case not placed at all fits no session.
-Each move puts one more case on time (or, second pass, places one more case), so it ends.
+overlapping session, or the session full), and a case not placed at all fits no session. Each
+move puts a case on time or places a case that had no session, so the loop ends.
 """
 
 from __future__ import annotations

@@ -44,7 +44,11 @@ class PlanningWindow:
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One dated session of the team's recurring GCS slot, taking up to `capacity` cases."""
+    """One dated session of the team's recurring GCS slot, taking up to `capacity` cases.
+
+    The caller expands the recurring slots over working days (`services/working_days.py`): the
+    scheduler offers every session it is given.
+    """
 
     slot_id: SlotId
     start: datetime
