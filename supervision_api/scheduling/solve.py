@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from supervision_api.scheduling.bound import on_time_matching
 from supervision_api.scheduling.explain import explain_unplaced
+from supervision_api.scheduling.flow import best_without_overlaps
 from supervision_api.scheduling.greedy import earliest_slot_first
 from supervision_api.scheduling.maximal import improve
 from supervision_api.scheduling.model import ScheduleModel
@@ -37,28 +37,13 @@ def preference_cost(occupancy: Occupancy, timing: Timing, preferences: Preferenc
 def starting_point(index: ProblemIndex, timing: Timing) -> tuple[dict[CaseId, SlotId], bool]:
     """Where the search starts, and whether it already has the most cases on time and placed.
 
-    Where no two sessions overlap, a maximum matching of cases to on-time sessions (the upper
-    bound's) is a valid proposal with the most cases on time; the post-pass then places what
-    else fits. If that places every case that has any session it is free for, no proposal
-    places more, and the first stage of the search has nothing to find. Otherwise, or where
-    sessions overlap, the better of that and the greedy proposal is the starting point.
+    Where no two sessions overlap the min-cost flow (`flow.py`) answers the counts exactly, and
+    the first stage of the search has nothing to find. Otherwise the greedy proposal starts it.
     """
-    candidates = [earliest_slot_first(index)]
-    most: int | None = None
-    if not any(index.overlapping.values()):
-        matching = on_time_matching(index)
-        most = len(matching)
-        matched = Occupancy(index, matching)
-        improve(matched, timing)
-        candidates.append(dict(matched.assignment))
-    best = max(candidates, key=index.counts)
-    placeable = sum(
-        1
-        for case in index.problem.cases
-        if any(index.free_for(case, slot) for slot in index.slot_order)
-    )
-    proved = index.counts(best) == (most, placeable)
-    return best, proved
+    exact = best_without_overlaps(index, timing)
+    if exact is not None:
+        return exact, True
+    return earliest_slot_first(index), False
 
 
 def propose(problem: Problem, preferences: Preferences | None = None) -> Schedule:
