@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from intervention_api.models import kernel, projection
+from intervention_api.programmes.router import router as programmes_router
 from services.app import create_service_app
 from services.inbox import Inbox
 from services.registry import INTERVENTION
@@ -15,7 +16,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=INTERVENTION,
         settings=settings or KernelSettings(),
         kernel=kernel,
-        routers=[],
+        routers=[programmes_router],
         inbox=projection.register(Inbox()),
         title="Intervention Programme",
         description="The eight module intervention programme and the parenting assessment.",
