@@ -22,6 +22,9 @@ projection = CaseProjection(Base.metadata)
 
 # Every domain's models, imported so their tables register on Base.metadata (and so Alembic
 # sees them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
+from intervention_api.enrolments import models as enrolments_models  # noqa: E402
+from intervention_api.practice import models as practice_models  # noqa: E402
 from intervention_api.programmes import models as programmes_models  # noqa: E402
+from intervention_api.sessions import models as sessions_models  # noqa: E402
 
-DOMAIN_MODELS = (programmes_models,)
+DOMAIN_MODELS = (enrolments_models, practice_models, programmes_models, sessions_models)

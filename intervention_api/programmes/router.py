@@ -37,11 +37,9 @@ _BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The catalogue file: one programme with its modules (code, title, aims, "
-        "suggested_sessions, tools), as YAML or JSON; see the README for the layout.",
-        "content": {
-            "application/yaml": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"type": "object"}},
-        },
+        "suggested_sessions, tools), as YAML; a JSON file is taken too, sent as "
+        "application/json. The README shows the layout.",
+        "content": {"application/yaml": {"schema": {"type": "string"}}},
     }
 }
 
