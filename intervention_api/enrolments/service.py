@@ -216,10 +216,12 @@ async def caseload(
 ) -> list[CaseloadItem]:
     """Active enrolments on open cases the caller may see: the team caseload view."""
     found = await repository.caseload(session, principal, team_id, limit)
-    items = await views(session, [e for e, _ in found], today)
+    versions = await _programmes(session, [e for e, _ in found])
     counted = await repository.tallies(session, [e.id for e, _ in found])
     result = []
-    for (enrolment, team), item in zip(found, items, strict=True):
+    for enrolment, team in found:
+        tally = counted[enrolment.id]
+        item = view(enrolment, versions[enrolment.programme_version_id], tally, today)
         current = next((m.title for m in item.modules if m.status == "in_progress"), None) or next(
             (m.title for m in item.modules if m.status == "not_started"), None
         )
@@ -238,7 +240,7 @@ async def caseload(
                 modules_planned=len(item.modules),
                 modules_overdue=item.modules_overdue,
                 attendance_rate=item.attendance_rate,
-                last_session_on=counted[enrolment.id].last_held_on,
+                last_session_on=tally.last_held_on,
             )
         )
     return result
