@@ -105,6 +105,17 @@ async def tallies(session: AsyncSession, enrolment_ids: Sequence[UUID]) -> dict[
     return result
 
 
+async def practitioner_names(session: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
+    """Display names of practitioners, as the directory last announced them."""
+    if not ids:
+        return {}
+    practitioners = projection.tables.practitioners
+    rows = await session.execute(
+        select(practitioners.c.id, practitioners.c.display_name).where(practitioners.c.id.in_(ids))
+    )
+    return {row.id: row.display_name for row in rows}
+
+
 async def caseload(
     session: AsyncSession, principal: Principal, team_id: UUID | None, limit: int
 ) -> list[tuple[Enrolment, UUID]]:

@@ -83,6 +83,7 @@ class PlannedModuleRead(ReadModel):
     title: str
     position: int
     worker_id: UUID
+    worker_name: str | None = Field(description="As the directory names them; none if unknown")
     due_on: date | None
     status: ModuleStatus
     status_reason: str | None
@@ -104,6 +105,7 @@ class EnrolmentRead(ReadModel):
     participant: Participant
     person_id: UUID | None
     lead_worker_id: UUID
+    lead_worker_name: str | None
     status: Literal["active", "ended"]
     enrolled_at: datetime
     enrolled_by: UUID
@@ -138,6 +140,7 @@ class CaseloadItem(ReadModel):
     participant: Participant
     person_id: UUID | None
     lead_worker_id: UUID
+    lead_worker_name: str | None
     programme_title: str
     programme_version: int
     current_module: str | None

@@ -142,7 +142,11 @@ def _overdue(module: PlannedModule, today: date) -> bool:
 
 
 def view(
-    enrolment: Enrolment, programme: ProgrammeVersion, tally: Tally, today: date
+    enrolment: Enrolment,
+    programme: ProgrammeVersion,
+    tally: Tally,
+    today: date,
+    names: dict[UUID, str],
 ) -> EnrolmentRead:
     """An enrolment with its plan and where it has got to (overdue as of `today`)."""
     titles = {m.code: m.title for m in definition_of(programme).modules}
@@ -150,6 +154,7 @@ def view(
         PlannedModuleRead.of(
             module,
             title=titles.get(module.module_code, module.module_code),
+            worker_name=names.get(module.worker_id),
             overdue=_overdue(module, today),
             sessions_attended=tally.attended_by_module.get(module.module_code, 0),
         )
@@ -161,6 +166,7 @@ def view(
         programme_code=programme.code,
         programme_version=programme.version,
         programme_title=programme.title,
+        lead_worker_name=names.get(enrolment.lead_worker_id),
         modules=modules,
         sessions_attended=tally.by_attendance.get("attended", 0),
         sessions_missed=tally.by_attendance.get("did_not_attend", 0),
@@ -182,13 +188,22 @@ async def _programmes(
     return found
 
 
+def _workers(enrolments: list[Enrolment]) -> set[UUID]:
+    return {e.lead_worker_id for e in enrolments} | {
+        m.worker_id for e in enrolments for m in e.modules
+    }
+
+
 async def views(
     session: AsyncSession, enrolments: list[Enrolment], today: date
 ) -> list[EnrolmentRead]:
     """Views of several enrolments."""
     versions = await _programmes(session, enrolments)
     counted = await repository.tallies(session, [e.id for e in enrolments])
-    return [view(e, versions[e.programme_version_id], counted[e.id], today) for e in enrolments]
+    names = await repository.practitioner_names(session, _workers(enrolments))
+    return [
+        view(e, versions[e.programme_version_id], counted[e.id], today, names) for e in enrolments
+    ]
 
 
 async def one_view(session: AsyncSession, enrolment: Enrolment, today: date) -> EnrolmentRead:
@@ -218,10 +233,11 @@ async def caseload(
     found = await repository.caseload(session, principal, team_id, limit)
     versions = await _programmes(session, [e for e, _ in found])
     counted = await repository.tallies(session, [e.id for e, _ in found])
+    names = await repository.practitioner_names(session, _workers([e for e, _ in found]))
     result = []
     for enrolment, team in found:
         tally = counted[enrolment.id]
-        item = view(enrolment, versions[enrolment.programme_version_id], tally, today)
+        item = view(enrolment, versions[enrolment.programme_version_id], tally, today, names)
         current = next((m.title for m in item.modules if m.status == "in_progress"), None) or next(
             (m.title for m in item.modules if m.status == "not_started"), None
         )
@@ -233,6 +249,7 @@ async def caseload(
                 participant=item.participant,
                 person_id=item.person_id,
                 lead_worker_id=item.lead_worker_id,
+                lead_worker_name=item.lead_worker_name,
                 programme_title=item.programme_title,
                 programme_version=item.programme_version,
                 current_module=current,
@@ -268,6 +285,12 @@ async def update_progress(
     module = _planned(enrolment, body.module_code)
     if module.status == body.status and module.status_reason == body.reason:
         return
+    if module.status == "completed" and body.status != "completed" and body.reason is None:
+        raise ProblemError(
+            409,
+            "reason-required",
+            "The module was completed: say why it is not any more (reason).",
+        )
     newly_completed = body.status == "completed" and module.status != "completed"
     module.status = body.status
     module.status_reason = body.reason

@@ -43,6 +43,16 @@ async def exists(session: AsyncSession, session_id: UUID, coder_id: UUID) -> boo
     return await session.scalar(query) is not None
 
 
+async def names(session: AsyncSession, ids: set[UUID], *, teams: bool) -> dict[UUID, str]:
+    """Display names of practitioners (or names of teams), as the directory announced them."""
+    if not ids:
+        return {}
+    table = projection.tables.teams if teams else projection.tables.practitioners
+    column = table.c.name if teams else table.c.display_name
+    rows = await session.execute(select(table.c.id, column).where(table.c.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}
+
+
 async def codings_in_sight(
     session: AsyncSession,
     principal: Principal,

@@ -76,4 +76,5 @@ class PracticePeriod(ReadModel):
     period: str = Field(description="The month, YYYY-MM (Europe/London)")
     worker_id: UUID | None
     team_id: UUID | None
+    name: str | None = Field(description="The worker's or team's name, as the directory has it")
     summary: MitiSummary

@@ -75,11 +75,13 @@ async def report(
     groups: dict[tuple[str, UUID], list[MitiCoding]] = defaultdict(list)
     for coding, worker, team, held_on in rows:
         groups[(_month(held_on), worker if group_by == "worker" else team)].append(coding)
+    named = await repository.names(session, {who for _, who in groups}, teams=group_by == "team")
     return [
         PracticePeriod(
             period=period,
             worker_id=who if group_by == "worker" else None,
             team_id=who if group_by == "team" else None,
+            name=named.get(who),
             summary=summarise(codings),
         )
         for (period, who), codings in sorted(groups.items(), key=lambda g: (g[0][0], str(g[0][1])))

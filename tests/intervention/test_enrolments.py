@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intervention_api.enrolments.models import PlannedModule
+from services.event_contracts import PractitionerSnapshot
 from services.working_days import ENGLAND, local_date
 from tests.intervention.catalogue import load, programme
 from tests.intervention.conftest import Headers, MakePrincipal
@@ -23,6 +24,18 @@ async def test_a_worker_enrols_a_parent_with_a_plan_the_team_can_follow(
     client: httpx.AsyncClient, as_: Headers, make_principal: MakePrincipal, db_engine: AsyncEngine
 ) -> None:
     world = await case_world(client, as_, make_principal)
+    worker = world.social_worker
+    await announce(
+        client,
+        PractitionerSnapshot(
+            practitioner_id=worker.practitioner_id,
+            display_name=worker.display_name,
+            discipline=worker.discipline,
+            roles=sorted(worker.roles),
+            active=True,
+            version=1,
+        ),
+    )
     before = datetime.now(UTC)
     response = await client.post(
         f"/cases/{world.case_id}/enrolments",
@@ -45,6 +58,13 @@ async def test_a_worker_enrols_a_parent_with_a_plan_the_team_can_follow(
         ENGLAND.deadline(datetime.now(UTC), 10).isoformat(),
     }
     assert {m["status"] for m in enrolment["modules"]} == {"not_started"}
+    # Names as the directory announced them; the specialist has not been announced here.
+    assert enrolment["lead_worker_name"] == worker.display_name
+    assert [m["worker_name"] for m in enrolment["modules"]] == [
+        worker.display_name,
+        None,
+        worker.display_name,
+    ]
 
     family = await client.get(f"/cases/{world.case_id}/enrolments", headers=as_(world.manager))
     assert family.status_code == 200
@@ -160,6 +180,22 @@ async def test_progress_per_module_with_reasons_and_completion_on_the_chronology
     assert modules["module_2"]["status"] == "completed"
     assert modules["module_2"]["completed_at"] is not None
     assert completed.json()["modules_done"] == 2
+    reopened = {"module_code": "module_2", "status": "in_progress"}
+    etag = completed.headers["ETag"]
+    without_reason = await client.post(url, json=reopened, headers={**headers, "If-Match": etag})
+    assert without_reason.status_code == 409
+    assert without_reason.json()["type"].endswith("/reason-required")
+    with_reason = await client.post(
+        url,
+        json={**reopened, "reason": "Marked complete by mistake."},
+        headers={**headers, "If-Match": etag},
+    )
+    assert with_reason.status_code == 200, with_reason.text
+    modules = {m["module_code"]: m for m in with_reason.json()["modules"]}
+    assert (modules["module_2"]["status"], modules["module_2"]["completed_at"]) == (
+        "in_progress",
+        None,
+    )
 
     auditor = await client.post(
         url,

@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 
 from intervention_api.practice.service import months_back
+from services.event_contracts import TeamSnapshot
 from services.working_days import local_date
 from tests.intervention.conftest import Headers, MakePrincipal
 from tests.intervention.world import case_world, enrol
+from tests.projection.factories import announce
 
 # A coding whose measures were worked out by hand:
 #   technical  = (4 + 3) / 2 = 3.5          fair (3 <= x < 4)
@@ -110,6 +112,10 @@ async def test_a_coded_session_shows_its_measures_against_the_thresholds(
     assert measure(pooled, "reflection_to_question_ratio")[0] == 1.13
     assert measure(pooled, "total_mi_adherent")[0] == 6
 
+    await announce(
+        client,
+        TeamSnapshot(team_id=world.team, name="Team Practice", code="TP", active=True, version=1),
+    )
     team = await client.get(
         "/practice/miti",
         params={"group_by": "team", "team_id": str(world.team)},
@@ -117,6 +123,7 @@ async def test_a_coded_session_shows_its_measures_against_the_thresholds(
     )
     assert [(p["period"], p["team_id"]) for p in team.json()] == [(month, str(world.team))]
     assert team.json()[0]["summary"]["codings"] == 2
+    assert team.json()[0]["name"] == "Team Practice"
     # A colleague's practice is not another practitioner's business; nor an auditor's.
     colleague = await client.get(
         "/practice/miti",
