@@ -107,7 +107,13 @@ async def test_unreadable_files_name_the_line_where_reading_stopped(
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "modules[1].code"
 
-    for text in ("", "- just\n- a list\n", "code: [unclosed\n"):
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + n)}: &{chr(98 + n)} [*{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)}, "
+        f"*{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)}]\n"
+        for n in range(8)
+    )
+    python_object = "code: !!python/object/apply:os.system ['true']\n"
+    for text in ("", "- just\n- a list\n", "code: [unclosed\n", laughs, python_object):
         response = await load(client, as_(admin), text, "application/yaml")
         assert response.status_code == 422, (text, response.text)
 
