@@ -32,7 +32,7 @@ from intervention_api.practice.models import MitiCoding
 from intervention_api.programmes.catalogue_file import read_catalogue
 from intervention_api.programmes.models import ProgrammeVersion
 from intervention_api.sessions.models import ProgrammeSession
-from intervention_api.sessions.service import ATTENDANCE_WORDS
+from intervention_api.sessions.service import ATTENDANCE_WORDS, LONDON
 from services.event_contracts import ChronologyContribution
 from services.outbox import publish
 from services.working_days import ENGLAND
@@ -312,7 +312,7 @@ async def seed_demo(session: AsyncSession) -> None:
             SESSION_LOGGED,
             f"cases/{enrolment.case_id}/enrolments/{enrolment.id}/sessions/{logged.id}",
             {"enrolment_id": enrolment.id, "session_id": logged.id, "attendance": attendance},
-            datetime.combine(held_on, time(12), tzinfo=UTC),
+            datetime.combine(held_on, time(12), tzinfo=LONDON),
             f"Programme session ({ATTENDANCE_WORDS[attendance]})"
             + (f": {covered}" if covered else ""),
             summary,
