@@ -17,6 +17,7 @@ from intervention_api.enrolments.schemas import (
     EnrolmentCreate,
     EnrolmentEnd,
     EnrolmentRead,
+    PlanUpdate,
     ProgressUpdate,
 )
 from services.auditing import Audit, audited
@@ -93,6 +94,24 @@ async def record_progress(
     reason); send If-Match."""
     await service.update_progress(session, target.case, principal, target.enrolment, body)
     note.details.update(module_code=body.module_code, status=body.status)
+    view = await service.one_view(session, target.enrolment, local_date(target.case.now))
+    return _respond(response, view)
+
+
+@router.post("/cases/{case_id}/enrolments/{enrolment_id}/plan", summary="Change a plan")
+@audited("replan", "enrolment")
+@raises(409, 422)
+async def change_plan(
+    body: PlanUpdate,
+    target: ChangingEnrolment,
+    session: DbSession,
+    response: Response,
+    note: Audit,
+) -> EnrolmentRead:
+    """Reorder the plan, add modules, change workers or due dates (send If-Match); progress is
+    kept, and a module with progress or sessions stays in the plan."""
+    await service.replan(session, target.case, target.enrolment, body)
+    note.details["modules"] = [item.module_code for item in body.plan]
     view = await service.one_view(session, target.enrolment, local_date(target.case.now))
     return _respond(response, view)
 

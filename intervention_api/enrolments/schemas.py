@@ -70,6 +70,23 @@ class ProgressUpdate(Input):
         return self
 
 
+class PlanUpdate(Input):
+    """The plan as it is to be: every module in order, with its worker and due date. Modules
+    already planned keep their progress; one with progress or sessions cannot leave the plan."""
+
+    lead_worker_id: UUID | None = Field(
+        default=None, description="A new lead worker, allocated to the case (default: unchanged)"
+    )
+    plan: list[PlanItem] = Field(min_length=1, max_length=30)
+
+    @model_validator(mode="after")
+    def _each_module_once(self) -> Self:
+        codes = [item.module_code for item in self.plan]
+        if len(set(codes)) != len(codes):
+            raise ValueError("Each module is planned once.")
+        return self
+
+
 class EnrolmentEnd(Input):
     """End an enrolment before its plan is done, or once it is."""
 

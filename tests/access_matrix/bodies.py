@@ -189,6 +189,7 @@ INTERVENTION_VALUES: dict[str, Value] = {
     "EnrolmentCreate.lead_worker_id": allocated_social_worker,
     "EnrolmentCreate.plan": planned_modules,
     "ProgressUpdate.module_code": planned_module,
+    "PlanUpdate.plan": planned_modules,
     "SessionCreate.worker_id": allocated_social_worker,
     "SessionCreate.engagement": engagement,
 }

@@ -122,6 +122,7 @@ WRITERS.update(
         "POST /interventions/programmes": ADMINISTRATORS,
         "POST /interventions/cases/{case_id}/enrolments": _PROGRAMME_WORK,
         f"POST {_ENROLMENT}/progress": _PROGRAMME_WORK,
+        f"POST {_ENROLMENT}/plan": _PROGRAMME_WORK,
         f"POST {_ENROLMENT}/end": _PROGRAMME_WORK,
         f"POST {_ENROLMENT}/sessions": _PROGRAMME_WORK,
         f"POST {_ENROLMENT}/sessions/{{session_id}}/codings": _PROGRAMME_WORK,

@@ -193,6 +193,7 @@ UNPREDICTABLE_ERRORS = (
             {
                 "POST /cases/{case_id}/enrolments",
                 "POST /cases/{case_id}/enrolments/{enrolment_id}/progress",
+                "POST /cases/{case_id}/enrolments/{enrolment_id}/plan",
                 "POST /cases/{case_id}/enrolments/{enrolment_id}/sessions",
             }
         ),

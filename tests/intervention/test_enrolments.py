@@ -249,3 +249,118 @@ async def test_overdue_modules_and_the_caseload_of_a_team(
     assert outsider.json() == []
     mine = await client.get("/caseload", headers=as_(world.specialist))
     assert enrolment["id"] in [item["enrolment_id"] for item in mine.json()]
+
+
+async def test_a_plan_changes_order_workers_and_modules_and_keeps_the_work_done(
+    client: httpx.AsyncClient, as_: Headers, make_principal: MakePrincipal
+) -> None:
+    world = await case_world(client, as_, make_principal)
+    enrolment = await enrol(
+        client,
+        as_,
+        world,
+        plan=[{"module_code": "module_1"}, {"module_code": "module_2"}],
+    )
+    base = f"/cases/{world.case_id}/enrolments/{enrolment['id']}"
+    headers = as_(world.social_worker)
+    logged = await client.post(
+        f"{base}/sessions",
+        json={
+            "held_on": local_date(datetime.now(UTC)).isoformat(),
+            "attendance": "attended",
+            "engagement": 3,
+            "modules": ["module_1"],
+            "summary": "First module begun.",
+        },
+        headers=headers,
+    )
+    assert logged.status_code == 201, logged.text
+    etag = (await client.get(base, headers=headers)).headers["ETag"]
+    specialist = str(world.specialist.practitioner_id)
+    new_plan = {
+        "plan": [
+            {"module_code": "module_3", "due_within_working_days": 5},
+            {"module_code": "module_1", "worker_id": specialist},
+        ]
+    }
+
+    assert (await client.post(f"{base}/plan", json=new_plan, headers=headers)).status_code == 428
+    changed = await client.post(
+        f"{base}/plan", json=new_plan, headers={**headers, "If-Match": etag}
+    )
+
+    assert changed.status_code == 200, changed.text
+    modules = changed.json()["modules"]
+    assert [(m["module_code"], m["position"]) for m in modules] == [
+        ("module_3", 1),
+        ("module_1", 2),
+    ]
+    assert (
+        modules[0]["due_on"]
+        == ENGLAND.deadline(datetime.fromisoformat(enrolment["enrolled_at"]), 5).isoformat()
+    )
+    assert (modules[1]["worker_id"], modules[1]["status"]) == (specialist, "in_progress")
+    assert modules[1]["sessions_attended"] == 1
+
+    etag = changed.headers["ETag"]
+    dropping_work = {"plan": [{"module_code": "module_3"}]}
+    refused = await client.post(
+        f"{base}/plan", json=dropping_work, headers={**headers, "If-Match": etag}
+    )
+    assert refused.status_code == 409
+    assert refused.json()["type"].endswith("/module-has-progress")
+    unknown = {"plan": [{"module_code": "module_1"}, {"module_code": "module_9"}]}
+    assert (
+        await client.post(f"{base}/plan", json=unknown, headers={**headers, "If-Match": etag})
+    ).status_code == 422
+    stranger = await client.post(
+        f"{base}/plan", json=new_plan, headers={**as_(world.outsider), "If-Match": etag}
+    )
+    assert stranger.status_code == 404
+    auditor = await client.post(
+        f"{base}/plan", json=new_plan, headers={**as_(world.auditor), "If-Match": etag}
+    )
+    assert auditor.status_code == 403
+
+
+async def test_an_ended_enrolment_is_kept_read_only_and_the_parent_may_enrol_again(
+    client: httpx.AsyncClient, as_: Headers, make_principal: MakePrincipal
+) -> None:
+    world = await case_world(client, as_, make_principal)
+    body = enrolment_body(world)
+    first = await enrol(client, as_, world, person_id=body["person_id"])
+    base = f"/cases/{world.case_id}/enrolments/{first['id']}"
+    headers = as_(world.manager)
+    etag = (await client.get(base, headers=headers)).headers["ETag"]
+
+    ended = await client.post(
+        f"{base}/end",
+        json={"reason": "Moved out of the area."},
+        headers={**headers, "If-Match": etag},
+    )
+
+    assert ended.status_code == 200, ended.text
+    assert (ended.json()["status"], ended.json()["end_reason"]) == (
+        "ended",
+        "Moved out of the area.",
+    )
+    again = await client.post(
+        f"{base}/end", json={"reason": "Twice."}, headers={**headers, "If-Match": "*"}
+    )
+    assert again.status_code == 409
+    session = await client.post(
+        f"{base}/sessions",
+        json={
+            "held_on": local_date(datetime.now(UTC)).isoformat(),
+            "attendance": "cancelled",
+            "summary": "Cancelled.",
+        },
+        headers=headers,
+    )
+    assert session.status_code == 409
+    re_enrolled = await client.post(
+        f"/cases/{world.case_id}/enrolments", json=body, headers=headers
+    )
+    assert re_enrolled.status_code == 201, re_enrolled.text
+    family = (await client.get(f"/cases/{world.case_id}/enrolments", headers=headers)).json()
+    assert [e["status"] for e in family["enrolments"]] == ["ended", "active"]
