@@ -31,4 +31,5 @@ def summarise(codings: Sequence[miti.Coding]) -> MitiSummary:
         ),
         total_mi_adherent=_against(m.total_mi_adherent, None),
         total_mi_non_adherent=_against(m.total_mi_non_adherent, None),
+        percent_mi_adherent=_against(m.percent_mi_adherent, None),
     )

@@ -7,8 +7,9 @@ Moyers, Manuel and Ernst, Motivational Interviewing Treatment Integrity Coding M
 - % complex reflections = complex / (simple + complex): fair 40%, good 50%;
 - reflection-to-question ratio = (simple + complex) / questions: fair 1, good 2;
 - total MI-adherent = seeking collaboration + affirm + emphasizing autonomy, and total
-  MI-non-adherent = confront + persuade (persuade with permission is neither). MITI 4 publishes
-  no thresholds for these two; they are shown as counts, with none.
+  MI-non-adherent = confront + persuade (persuade with permission is neither), and the
+  MI-adherent share = adherent / (adherent + non-adherent). MITI 4 publishes no thresholds for
+  these three (MITI 3's "% MI-adherent" ones do not carry over); they are shown with none.
 Over several codings (a worker's month, a team's), counts are summed before the ratios are
 taken (a session with many utterances weighs more, as pooled coding does) and global scores
 are averaged per coding.
@@ -77,6 +78,8 @@ class Measures:
     reflection_to_question_ratio: float | None
     total_mi_adherent: int
     total_mi_non_adherent: int
+    # None when neither kind of behaviour was coded.
+    percent_mi_adherent: float | None
 
 
 def measure(codings: Sequence[Coding]) -> Measures:
@@ -90,6 +93,8 @@ def measure(codings: Sequence[Coding]) -> Measures:
     complex_ = sum(c.complex_reflection for c in codings)
     questions = sum(c.question for c in codings)
     reflections = simple + complex_
+    adherent = sum(c.seeking_collaboration + c.affirm + c.emphasizing_autonomy for c in codings)
+    non_adherent = sum(c.confront + c.persuade for c in codings)
     return Measures(
         codings=n,
         technical_global=round(technical, 3),
@@ -98,8 +103,11 @@ def measure(codings: Sequence[Coding]) -> Measures:
             round(100 * complex_ / reflections, 1) if reflections else None
         ),
         reflection_to_question_ratio=round(reflections / questions, 2) if questions else None,
-        total_mi_adherent=sum(
-            c.seeking_collaboration + c.affirm + c.emphasizing_autonomy for c in codings
+        total_mi_adherent=adherent,
+        total_mi_non_adherent=non_adherent,
+        percent_mi_adherent=(
+            round(100 * adherent / (adherent + non_adherent), 1)
+            if adherent + non_adherent
+            else None
         ),
-        total_mi_non_adherent=sum(c.confront + c.persuade for c in codings),
     )

@@ -57,6 +57,7 @@ class MitiSummary(ReadModel):
     reflection_to_question_ratio: Measure
     total_mi_adherent: Measure
     total_mi_non_adherent: Measure
+    percent_mi_adherent: Measure
 
 
 class MitiCodingRead(MitiScores, ReadModel):

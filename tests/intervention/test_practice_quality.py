@@ -4,10 +4,12 @@ thresholds, by the worker or an observer, per worker and per team by month."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 
+from intervention_api.practice import miti
 from intervention_api.practice.service import months_back
 from services.event_contracts import TeamSnapshot
 from services.working_days import local_date
@@ -21,6 +23,7 @@ from tests.projection.factories import announce
 #   % complex reflections = 7 / (8 + 7) = 46.7%   fair (40 <= x < 50)
 #   reflection-to-question = (8 + 7) / 10 = 1.5   fair (1 <= x < 2)
 #   MI-adherent = seek 2 + affirm 3 + autonomy 1 = 6; non-adherent = confront 1 + persuade 2 = 3
+#   MI-adherent share = 6 / (6 + 3) = 66.7%       (MITI 4 publishes no threshold)
 WORKER_CODING = {
     "cultivating_change_talk": 4,
     "softening_sustain_talk": 3,
@@ -86,11 +89,14 @@ async def test_a_coded_session_shows_its_measures_against_the_thresholds(
     assert measure(summary, "reflection_to_question_ratio") == (1.5, 1.0, 2.0, "fair")
     assert measure(summary, "total_mi_adherent") == (6, None, None, None)
     assert measure(summary, "total_mi_non_adherent") == (3, None, None, None)
+    assert measure(summary, "percent_mi_adherent") == (66.7, None, None, None)
 
     observed = await client.post(url, json=OBSERVER_CODING, headers=as_(world.manager))
     assert observed.status_code == 201, observed.text
     assert observed.json()["coder_role"] == "observer"
     assert measure(observed.json()["summary"], "percent_complex_reflections")[3] == "below_fair"
+    # The observer coded neither kind of behaviour: no share to speak of.
+    assert measure(observed.json()["summary"], "percent_mi_adherent")[0] is None
     twice = await client.post(url, json=WORKER_CODING, headers=as_(world.social_worker))
     assert twice.status_code == 409
     read = await client.get(url.removesuffix("/codings"), headers=as_(world.specialist))
@@ -168,3 +174,17 @@ def test_months_back_counts_calendar_months() -> None:
     today = datetime(2026, 3, 15, tzinfo=UTC).date()
     assert months_back(today, 1).isoformat() == "2026-03-01"
     assert months_back(today, 4).isoformat() == "2025-12-01"
+
+
+def test_ratios_without_their_denominator_are_none_not_zero() -> None:
+    silent = SimpleNamespace(**{name: 0 for name in WORKER_CODING})
+    silent.cultivating_change_talk = silent.softening_sustain_talk = 1
+    silent.partnership = silent.empathy = 1
+    measures = miti.measure([silent])
+    assert measures.percent_complex_reflections is None
+    assert measures.reflection_to_question_ratio is None
+    assert measures.percent_mi_adherent is None
+    assert (measures.technical_global, measures.relational_global) == (1.0, 1.0)
+    assert miti.TECHNICAL.rate(measures.technical_global) == "below_fair"
+    assert miti.RELATIONAL.rate(4.0) == "good"
+    assert miti.RELATIONAL.rate(3.5) == "fair"
