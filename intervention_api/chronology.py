@@ -25,6 +25,7 @@ SOURCE = "/interventions"
 ENROLLED = f"{PREFIX}.intervention.enrolment.created"
 SESSION_LOGGED = f"{PREFIX}.intervention.session.logged"
 MODULE_COMPLETED = f"{PREFIX}.intervention.module.completed"
+SESSION_WITHDRAWN = f"{PREFIX}.intervention.session.withdrawn"
 CHRONOLOGY = chronology_type(INTERVENTION.name)
 
 

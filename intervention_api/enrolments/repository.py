@@ -21,7 +21,8 @@ from services.principal import Principal
 
 @dataclass
 class Tally:
-    """An enrolment's sessions: by attendance, attended by module, the last one held."""
+    """An enrolment's sessions: by attendance, attended by module, the last one held (sessions
+    withdrawn as entered in error count nowhere)."""
 
     by_attendance: dict[str, int] = field(default_factory=dict)
     attended_by_module: dict[str, int] = field(default_factory=dict)
@@ -81,7 +82,7 @@ async def tallies(session: AsyncSession, enrolment_ids: Sequence[UUID]) -> dict[
     s = ProgrammeSession
     rows = await session.execute(
         select(s.enrolment_id, s.attendance, func.count(), func.max(s.held_on))
-        .where(s.enrolment_id.in_(enrolment_ids))
+        .where(s.enrolment_id.in_(enrolment_ids), s.withdrawn_at.is_(None))
         .group_by(s.enrolment_id, s.attendance)
     )
     for enrolment_id, attendance, count, last in rows:
@@ -92,7 +93,11 @@ async def tallies(session: AsyncSession, enrolment_ids: Sequence[UUID]) -> dict[
     module = func.unnest(s.module_codes).label("module_code")
     per_module = (
         select(s.enrolment_id, module)
-        .where(s.enrolment_id.in_(enrolment_ids), s.attendance == "attended")
+        .where(
+            s.enrolment_id.in_(enrolment_ids),
+            s.attendance == "attended",
+            s.withdrawn_at.is_(None),
+        )
         .subquery()
     )
     counted = await session.execute(

@@ -82,6 +82,7 @@ async def codings_in_sight(
         .where(
             s.held_on >= since,
             s.held_on <= until,
+            s.withdrawn_at.is_(None),
             or_(mine, managed) if managed is not None else mine,
         )
         .order_by(s.held_on, MitiCoding.id)

@@ -30,8 +30,12 @@ async def code_session(
     session_id: UUID,
     session_worker_id: UUID,
     body: MitiCodingCreate,
+    *,
+    withdrawn: bool,
 ) -> MitiCoding:
     """Record the caller's coding of a session: the worker's own, or an observer's."""
+    if withdrawn:
+        raise ProblemError(409, "session-withdrawn", "The session was withdrawn as in error.")
     if await repository.exists(session, session_id, principal.practitioner_id):
         raise ProblemError(
             409, "already-coded", "You have coded this session already; codings are not edited."

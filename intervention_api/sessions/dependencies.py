@@ -17,10 +17,10 @@ SessionId = Annotated[UUID, Path(description="The session")]
 
 
 async def load_session_row(
-    session: DbSession, target: EnrolmentOnCase, session_id: UUID
+    session: DbSession, target: EnrolmentOnCase, session_id: UUID, *, lock: bool = False
 ) -> Row[Any]:
     """The session row with its detail as the caller may see it, or 404."""
-    row = await repository.load(session, target.case, target.enrolment.id, session_id)
+    row = await repository.load(session, target.case, target.enrolment.id, session_id, lock=lock)
     if row is None:
         raise NotFound("session")
     return row

@@ -37,6 +37,9 @@ class ProgrammeSession(Base):
             "(attendance = 'attended') = (engagement IS NOT NULL)", name="engagement_when_held"
         ),
         CheckConstraint("engagement BETWEEN 1 AND 5", name="engagement_range"),
+        CheckConstraint(
+            "(withdrawn_at IS NULL) = (withdrawal_reason IS NULL)", name="reason_when_withdrawn"
+        ),
         Index("ix_programme_session_enrolment_id_held_on", "enrolment_id", "held_on"),
         Index("ix_programme_session_worker_id_held_on", "worker_id", "held_on"),
     )
@@ -58,3 +61,7 @@ class ProgrammeSession(Base):
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # Withdrawn as entered in error: kept, shown as withdrawn, counted nowhere.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[uuid.UUID | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)

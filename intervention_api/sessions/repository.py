@@ -43,12 +43,20 @@ def _columns(case: ProjectedCase) -> list[Any]:
 
 
 async def load(
-    session: AsyncSession, case: ProjectedCase, enrolment_id: UUID, session_id: UUID
+    session: AsyncSession,
+    case: ProjectedCase,
+    enrolment_id: UUID,
+    session_id: UUID,
+    *,
+    lock: bool = False,
 ) -> Row[Any] | None:
-    """A session of the enrolment, with its detail as the caller may see it."""
+    """A session of the enrolment, with its detail as the caller may see it (locked, and read
+    afresh, for a change)."""
     query = select(*_columns(case)).where(
         S.id == session_id, S.enrolment_id == enrolment_id, S.case_id == case.id
     )
+    if lock:
+        query = query.with_for_update(of=S).execution_options(populate_existing=True)
     return (await session.execute(query)).one_or_none()
 
 

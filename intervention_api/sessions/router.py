@@ -9,7 +9,7 @@ from intervention_api.practice import service as practice
 from intervention_api.practice.schemas import MitiCodingCreate, MitiCodingRead
 from intervention_api.sessions import repository, service
 from intervention_api.sessions.dependencies import SessionId, load_session_row
-from intervention_api.sessions.schemas import SessionCreate, SessionRead
+from intervention_api.sessions.schemas import SessionCreate, SessionRead, SessionWithdrawal
 from services.auditing import Audit, audited
 from services.auth import CurrentPrincipal
 from services.errors import raises
@@ -83,7 +83,33 @@ async def code_session(
     """Code the session with MITI 4.2.1, as its worker or as an observer; the answer carries
     the summary measures against the published thresholds."""
     row = await load_session_row(session, target, session_id)
-    coding = await practice.code_session(session, principal, session_id, row[0].worker_id, body)
+    logged = row[0]
+    coding = await practice.code_session(
+        session,
+        principal,
+        session_id,
+        logged.worker_id,
+        body,
+        withdrawn=logged.withdrawn_at is not None,
+    )
     path = f"/cases/{target.case.id}/enrolments/{target.enrolment.id}/sessions/{session_id}"
     created(response, path, coding.id, None)
     return practice.coding_read(coding)
+
+
+@router.post(f"{BASE}/{{session_id}}/withdraw", summary="Withdraw a session logged in error")
+@audited("withdraw", "programme_session")
+@raises(403, 404, 409)
+async def withdraw_session(
+    session_id: SessionId,
+    body: SessionWithdrawal,
+    target: WorkingEnrolment,
+    principal: CurrentPrincipal,
+    session: DbSession,
+) -> SessionRead:
+    """Withdraw a session as entered in error, with the reason (its recorder or a manager). It
+    is kept and shown withdrawn, and counts in no attendance or practice figure."""
+    row = await load_session_row(session, target, session_id, lock=True)
+    await service.withdraw_session(session, target.case, principal, row[0], body.reason)
+    row = await load_session_row(session, target, session_id)
+    return (await service.views(session, [row]))[0]

@@ -72,4 +72,13 @@ class SessionRead(ReadModel):
     detail_withheld: bool
     recorded_by: UUID
     recorded_at: datetime
+    withdrawn_at: datetime | None
+    withdrawn_by: UUID | None
+    withdrawal_reason: str | None
     codings: list[MitiCodingRead]
+
+
+class SessionWithdrawal(Input):
+    """Withdraw a session logged in error (the wrong family, day or enrolment)."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

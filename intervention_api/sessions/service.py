@@ -11,7 +11,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intervention_api.access import allocated_now
-from intervention_api.chronology import SESSION_LOGGED, announce
+from intervention_api.chronology import SESSION_LOGGED, SESSION_WITHDRAWN, announce
 from intervention_api.enrolments.models import Enrolment
 from intervention_api.enrolments.service import start_modules
 from intervention_api.practice import repository as codings
@@ -20,7 +20,7 @@ from intervention_api.programmes import repository as programmes
 from intervention_api.programmes.service import definition_of
 from intervention_api.sessions.models import ProgrammeSession
 from intervention_api.sessions.schemas import SessionCreate, SessionRead
-from services.errors import ProblemError, invalid
+from services.errors import Forbidden, ProblemError, invalid
 from services.principal import Principal
 from services.projection import ProjectedCase
 from services.working_days import local_date
@@ -117,6 +117,36 @@ async def log_session(
         summary=logged.summary,
     )
     return logged
+
+
+async def withdraw_session(
+    session: AsyncSession,
+    case: ProjectedCase,
+    principal: Principal,
+    logged: ProgrammeSession,
+    reason: str,
+) -> None:
+    """Withdraw a session as entered in error: its recorder or the case's managers. It is kept
+    and shown as withdrawn; attendance, progress tallies and practice reports leave it out (a
+    module it started stays in progress: say so with the module's progress if it should not)."""
+    if logged.recorded_by != principal.practitioner_id and not case.manages:
+        raise Forbidden("Only the worker who logged the session, or a manager, can withdraw it.")
+    if logged.withdrawn_at is not None:
+        raise ProblemError(409, "session-withdrawn", "The session is already withdrawn.")
+    logged.withdrawn_at = case.now
+    logged.withdrawn_by = principal.practitioner_id
+    logged.withdrawal_reason = reason
+    await session.flush()
+    await announce(
+        session,
+        case,
+        type_=SESSION_WITHDRAWN,
+        subject=f"cases/{case.id}/enrolments/{logged.enrolment_id}/sessions/{logged.id}",
+        data={"enrolment_id": logged.enrolment_id, "session_id": logged.id},
+        occurred_at=case.now,
+        title=f"Programme session of {logged.held_on.isoformat()} withdrawn (entered in error)",
+        summary=reason,
+    )
 
 
 async def views(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[SessionRead]:

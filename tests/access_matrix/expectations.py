@@ -126,6 +126,10 @@ WRITERS.update(
         f"POST {_ENROLMENT}/end": _PROGRAMME_WORK,
         f"POST {_ENROLMENT}/sessions": _PROGRAMME_WORK,
         f"POST {_ENROLMENT}/sessions/{{session_id}}/codings": _PROGRAMME_WORK,
+        # The specialist logs the scratch sessions; their recorder or a manager withdraws one.
+        f"POST {_ENROLMENT}/sessions/{{session_id}}/withdraw": frozenset(
+            {p.SPECIALIST, p.TEAM_MANAGER}
+        ),
     }
 )
 # --- end intervention ---------------------------------------------------------------------

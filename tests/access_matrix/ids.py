@@ -240,7 +240,11 @@ async def scratch_enrolment_id(scratch: Scratch, op: Operation) -> IdChoice:
 
 
 async def scratch_programme_session_id(scratch: Scratch, op: Operation) -> IdChoice:
-    return IdChoice(await scratch_session(scratch), p.PROJECTED_CASE_A, "scratch session")
+    # Withdrawing a session uses it up: each request withdraws one of its own.
+    fresh = op.path.endswith("/withdraw")
+    return IdChoice(
+        await scratch_session(scratch, fresh=fresh), p.PROJECTED_CASE_A, "scratch session"
+    )
 
 
 async def new_programme(scratch: Scratch, op: Operation) -> IdChoice:

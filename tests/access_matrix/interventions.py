@@ -140,10 +140,14 @@ async def scratch_enrolment(scratch: Scratch, *, fresh: bool) -> str:
         return _enrolments[scratch]
 
 
-async def scratch_session(scratch: Scratch) -> str:
-    """A session of the operation's scratch enrolment."""
+async def scratch_session(scratch: Scratch, *, fresh: bool = False) -> str:
+    """A session of the operation's scratch enrolment (its own, or a new one each call)."""
     enrolment = await scratch_enrolment(scratch, fresh=False)
     case_id = (await scratch.case()).case_id
+    if fresh:
+        return await log_session(
+            scratch.stack, case_id, enrolment, summary="Scratch session.", detail=None
+        )
     async with _lock(scratch):
         if scratch not in _sessions:
             _sessions[scratch] = await log_session(

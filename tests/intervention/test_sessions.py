@@ -177,3 +177,65 @@ async def test_what_a_session_must_say_and_who_may_log_it(
     missing = f"/cases/{world.case_id}/enrolments/{uuid.uuid4()}/sessions"
     assert (await client.post(missing, json=session_body(), headers=headers)).status_code == 404
     assert (await client.get(f"{url}/{uuid.uuid4()}", headers=headers)).status_code == 404
+
+
+async def test_a_session_logged_in_error_is_withdrawn_kept_and_counted_nowhere(
+    client: httpx.AsyncClient, as_: Headers, make_principal: MakePrincipal, db_engine: AsyncEngine
+) -> None:
+    world, url = await _setup(client, as_, make_principal)
+    mine = await _log(client, as_(world.social_worker), url, session_body(modules=["module_1"]))
+    theirs = await _log(client, as_(world.specialist), url, session_body())
+    reason = {"reason": "Logged on the wrong family."}
+
+    colleague = await client.post(
+        f"{url}/{mine['id']}/withdraw", json=reason, headers=as_(world.specialist)
+    )
+    assert colleague.status_code == 403
+    withdrawn = await client.post(
+        f"{url}/{mine['id']}/withdraw", json=reason, headers=as_(world.social_worker)
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["withdrawal_reason"] == "Logged on the wrong family."
+    assert withdrawn.json()["withdrawn_by"] == str(world.social_worker.practitioner_id)
+    again = await client.post(
+        f"{url}/{mine['id']}/withdraw", json=reason, headers=as_(world.social_worker)
+    )
+    assert again.status_code == 409
+    by_manager = await client.post(
+        f"{url}/{theirs['id']}/withdraw", json=reason, headers=as_(world.manager)
+    )
+    assert by_manager.status_code == 200, by_manager.text
+
+    listed = (await client.get(url, headers=as_(world.social_worker))).json()["items"]
+    assert {item["id"] for item in listed} == {mine["id"], theirs["id"]}
+    view = (await client.get(url.removesuffix("/sessions"), headers=as_(world.manager))).json()
+    assert (view["sessions_attended"], view["attendance_rate"]) == (0, None)
+    assert view["modules"][0]["sessions_attended"] == 0
+    coding = await client.post(
+        f"{url}/{mine['id']}/codings",
+        json={
+            "cultivating_change_talk": 3,
+            "softening_sustain_talk": 3,
+            "partnership": 3,
+            "empathy": 3,
+            **{
+                name: 0
+                for name in (
+                    "giving_information",
+                    "persuade",
+                    "persuade_with_permission",
+                    "question",
+                    "simple_reflection",
+                    "complex_reflection",
+                    "affirm",
+                    "seeking_collaboration",
+                    "emphasizing_autonomy",
+                    "confront",
+                )
+            },
+        },
+        headers=as_(world.social_worker),
+    )
+    assert coding.status_code == 409
+    titles = [d.get("title") for t, d in await outbox(db_engine, world.case_id) if t == CHRONOLOGY]
+    assert f"Programme session of {today()} withdrawn (entered in error)" in titles
