@@ -22,15 +22,22 @@ KEYSET = Keyset((S.held_on, date.fromisoformat), (S.id, uuid_value))
 def detail_admitted(case: ProjectedCase) -> ColumnElement[bool]:
     """The workbook's rule for restricted detail, on this case for this caller: the author,
     workers of the author's discipline allocated now, the allocated social worker and the
-    owning team's managers (never auditors, the system of record, nor break-glass)."""
-    if case.manages or case.allocated_social_worker:
+    owning team's managers (never auditors, the system of record, nor break-glass).
+
+    As in the workbook, an allocation gives detail only when its discipline is the caller's
+    in the directory: the allocation's is typed by a manager, the directory's is authoritative,
+    so a mis-recorded allocation never widens access.
+    """
+    principal = case.principal
+    if case.manages:
+        return literal(True)
+    borne_out = case.allocation_discipline == principal.discipline
+    if borne_out and case.allocated_social_worker:
         return literal(True)
     same_discipline: ColumnElement[bool] = (
-        S.recorded_by_discipline == case.allocation_discipline
-        if case.allocation_discipline is not None
-        else false()
+        S.recorded_by_discipline == principal.discipline if borne_out else false()
     )
-    return or_(S.recorded_by == case.principal.practitioner_id, same_discipline)
+    return or_(S.recorded_by == principal.practitioner_id, same_discipline)
 
 
 def _columns(case: ProjectedCase) -> list[Any]:

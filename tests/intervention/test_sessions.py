@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.principal import Principal
 from services.working_days import local_date
 from tests.intervention.conftest import Headers, MakePrincipal
-from tests.intervention.world import CaseWorld, case_world, enrol, outbox
+from tests.intervention.world import SPECIALIST, CaseWorld, case_world, enrol, outbox
 from tests.projection.factories import allocation_snapshot, announce
 
 CHRONOLOGY = "uk.gov.fsm.intervention.chronology.recorded"
@@ -88,6 +88,12 @@ async def test_the_summary_goes_to_the_chronology_and_the_restricted_detail_neve
             world.case, other_discipline.practitioner_id, discipline="mental_health_worker"
         ),
     )
+    # Allocated as a specialist by mistake: the directory says social worker.
+    mis_recorded = make_principal(teams=(world.team,))
+    await announce(
+        client,
+        allocation_snapshot(world.case, mis_recorded.practitioner_id, discipline=SPECIALIST),
+    )
     secret = f"Disclosed relapse {uuid.uuid4().hex}"
     made = await _log(client, as_(world.specialist), url, session_body(restricted_detail=secret))
 
@@ -97,6 +103,7 @@ async def test_the_summary_goes_to_the_chronology_and_the_restricted_detail_neve
         "allocated social worker": (world.social_worker, True),
         "team manager": (world.manager, True),
         "another discipline": (other_discipline, False),
+        "allocated in a discipline not theirs": (mis_recorded, False),
         "auditor": (world.auditor, False),
     }
     for who, (principal, sees) in readers.items():
