@@ -1,4 +1,4 @@
-"""HTTP endpoints for enrolments: enrol with a plan, read, record progress, end; the family
+"""HTTP endpoints for enrolments: enrol with a plan, read, record progress, change the plan, end;
 view of a case and the caseload view."""
 
 from __future__ import annotations
