@@ -1,5 +1,5 @@
 """HTTP endpoints for enrolments: enrol with a plan, read, record progress, change the plan, end;
-view of a case and the caseload view."""
+the family view of a case and the caseload view."""
 
 from __future__ import annotations
 
