@@ -2,7 +2,11 @@
 
 from fastapi import FastAPI
 
+from intervention_api.enrolments.router import router as enrolments_router
 from intervention_api.models import kernel, projection
+from intervention_api.practice.router import router as practice_router
+from intervention_api.programmes.router import router as programmes_router
+from intervention_api.sessions.router import router as sessions_router
 from services.app import create_service_app
 from services.inbox import Inbox
 from services.registry import INTERVENTION
@@ -15,7 +19,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=INTERVENTION,
         settings=settings or KernelSettings(),
         kernel=kernel,
-        routers=[],
+        routers=[programmes_router, enrolments_router, sessions_router, practice_router],
         inbox=projection.register(Inbox()),
         title="Intervention Programme",
         description="The eight module intervention programme and the parenting assessment.",

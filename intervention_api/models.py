@@ -19,3 +19,12 @@ kernel = define_kernel_tables(Base.metadata)
 # Cases, allocations, practitioners and teams, learned from the workbook's and the directory's
 # events; the access rule on them is `projection.visible_case` and its kin.
 projection = CaseProjection(Base.metadata)
+
+# Every domain's models, imported so their tables register on Base.metadata (and so Alembic
+# sees them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
+from intervention_api.enrolments import models as enrolments_models  # noqa: E402
+from intervention_api.practice import models as practice_models  # noqa: E402
+from intervention_api.programmes import models as programmes_models  # noqa: E402
+from intervention_api.sessions import models as sessions_models  # noqa: E402
+
+DOMAIN_MODELS = (enrolments_models, practice_models, programmes_models, sessions_models)

@@ -78,6 +78,14 @@ def _uuid_or_none(value: Any) -> UUID | None:
         return None
 
 
+def _path_text(value: Any) -> str | None:
+    # A path parameter is the client's text, read before the route validates it: one with a
+    # control character (the audit chain's field separator among them) names no record, and
+    # must not stop the request, or its refusal, being audited.
+    text = str(value)
+    return None if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text) else text
+
+
 class RequestAudit:
     """The audit record of one request, built by the kit's route around its handler."""
 
@@ -88,7 +96,7 @@ class RequestAudit:
         params = request.path_params
         name = spec.resource if spec.resource is not None else next(reversed(params), "")
         self.note = AuditNote(
-            resource_id=str(params[name]) if name and name in params else None,
+            resource_id=_path_text(params[name]) if name and name in params else None,
             case_id=_uuid_or_none(params.get("case_id")),
         )
 

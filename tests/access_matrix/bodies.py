@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.access_matrix import personas as p
+from tests.access_matrix.interventions import MODULES, catalogue
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.scratch import NARRATIVE, Scratch
 from tests.access_matrix.world import PROBE_EVENT_TYPE, PROBE_TARGET, World
@@ -150,6 +151,50 @@ async def reject(fill: Fill, siblings: dict[str, Any]) -> Any:
     return "reject"
 
 
+# --- intervention (issue 9) -------------------------------------------------------------------
+async def world_programme(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return fill.world.interventions["programme"]
+
+
+async def new_person(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # A parent not yet enrolled: the same parent twice on one programme is a 409.
+    return str(uuid.uuid4())
+
+
+async def allocated_social_worker(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # The plan's and the session's worker must be allocated to the case; the default (the
+    # caller) is not, for a manager.
+    return str(fill.scratch.stack.principals[p.SOCIAL_WORKER].practitioner_id)
+
+
+async def planned_modules(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return [{"module_code": MODULES[0]}]
+
+
+async def planned_module(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return MODULES[0]
+
+
+async def engagement(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return 3
+
+
+async def matrix_catalogue(fill: Fill) -> RawBody:
+    return RawBody("application/yaml", catalogue(f"matrix_{uuid.uuid4().hex[:12]}"))
+
+
+INTERVENTION_VALUES: dict[str, Value] = {
+    "EnrolmentCreate.programme_id": world_programme,
+    "EnrolmentCreate.person_id": new_person,
+    "EnrolmentCreate.lead_worker_id": allocated_social_worker,
+    "EnrolmentCreate.plan": planned_modules,
+    "ProgressUpdate.module_code": planned_module,
+    "PlanUpdate.plan": planned_modules,
+    "SessionCreate.worker_id": allocated_social_worker,
+    "SessionCreate.engagement": engagement,
+}
+# --- end intervention ---------------------------------------------------------------------
+
 # Values by "Schema.member" or by member name alone; the first match wins.
 BODY_VALUES: dict[str, Value] = {
     "owning_team_id": team_a,
@@ -175,6 +220,7 @@ BODY_VALUES: dict[str, Value] = {
     "AllocationRecord.case_external_id": keyed_case,
     "AllocationRecord.practitioner_id": bystander_practitioner,
     "MatchReviewDecision.decision": reject,
+    **INTERVENTION_VALUES,
 }
 
 
@@ -196,6 +242,7 @@ async def families_extract(fill: Fill) -> RawBody:
 # Operations whose body is a file, by operation key.
 RAW_BODIES: dict[str, Callable[[Fill], Awaitable[RawBody]]] = {
     "POST /workbook/imports": families_extract,
+    "POST /interventions/programmes": matrix_catalogue,
 }
 # Query strings writes need (required parameters), by operation key.
 WRITE_QUERIES: dict[str, dict[str, str]] = {

@@ -113,6 +113,27 @@ for _unit in BACKENDS:
         }
     )
 
+# --- intervention (issue 9) -------------------------------------------------------------------
+# Administrators load catalogues; workers allocated to the case and its managers do the work.
+_PROGRAMME_WORK = ALLOCATED | CASE_MANAGER
+_ENROLMENT = "/interventions/cases/{case_id}/enrolments/{enrolment_id}"
+WRITERS.update(
+    {
+        "POST /interventions/programmes": ADMINISTRATORS,
+        "POST /interventions/cases/{case_id}/enrolments": _PROGRAMME_WORK,
+        f"POST {_ENROLMENT}/progress": _PROGRAMME_WORK,
+        f"POST {_ENROLMENT}/plan": _PROGRAMME_WORK,
+        f"POST {_ENROLMENT}/end": _PROGRAMME_WORK,
+        f"POST {_ENROLMENT}/sessions": _PROGRAMME_WORK,
+        f"POST {_ENROLMENT}/sessions/{{session_id}}/codings": _PROGRAMME_WORK,
+        # The specialist logs the scratch sessions; their recorder or a manager withdraws one.
+        f"POST {_ENROLMENT}/sessions/{{session_id}}/withdraw": frozenset(
+            {p.SPECIALIST, p.TEAM_MANAGER}
+        ),
+    }
+)
+# --- end intervention ---------------------------------------------------------------------
+
 # Reads of collections (no record in the path) that a role gates: these personas get a 2xx,
 # everyone else a refusal. Collections not listed answer every signed-in caller.
 READERS: dict[str, frozenset[str]] = {
@@ -128,6 +149,8 @@ READERS: dict[str, frozenset[str]] = {
     "GET /workbook/changes": p.AUTHENTICATED - ADMINISTRATORS,
     "GET /workbook/sync/pull": p.PRACTITIONERS,
     **{f"GET {unit.route_prefix}{_HOOKS}": ADMINISTRATORS for unit in BACKENDS},
+    # --- intervention (issue 9): MI practice quality is for those who practise and manage.
+    "GET /interventions/practice/miti": p.PRACTITIONERS,
 }
 
 # Whatever else they may read, these never change anything (a documented exception is listed

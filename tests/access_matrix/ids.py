@@ -11,7 +11,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from services.registry import INTERVENTION
 from tests.access_matrix import personas as p
+from tests.access_matrix.interventions import (
+    load_programme,
+    scratch_case,
+    scratch_enrolment,
+    scratch_session,
+)
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.scratch import Scratch
 from tests.access_matrix.world import World
@@ -201,14 +208,67 @@ def scim_ids(world: World, op: Operation) -> list[IdChoice]:
     return one(new_uuid(), p.EVERYONE, "SCIM resource (needs the SCIM credential)")
 
 
+# --- intervention (issue 9) -------------------------------------------------------------------
+# Its case records are case A's less break-glass; its scratch cases are relayed to it first.
+
+
+def case_a_ids(world: World, op: Operation) -> list[IdChoice]:
+    if op.unit is INTERVENTION:
+        return one(world.case_a, p.PROJECTED_CASE_A, "case A (as the unit projects it)")
+    return one(world.case_a, p.CASE_A, "case A")
+
+
+async def case_id_for(scratch: Scratch, op: Operation) -> IdChoice:
+    if op.unit is INTERVENTION:
+        return IdChoice(await scratch_case(scratch), p.PROJECTED_CASE_A, "scratch case")
+    return await scratch_case_id(scratch, op)
+
+
+def intervention_record(kind: str) -> ReadIds:
+    def read(world: World, op: Operation) -> list[IdChoice]:
+        return one(world.interventions[kind], p.PROJECTED_CASE_A, f"{kind} on case A")
+
+    return read
+
+
+async def scratch_enrolment_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # Ending an enrolment uses it up: each request ends one of its own.
+    fresh = op.path.endswith("/end")
+    return IdChoice(
+        await scratch_enrolment(scratch, fresh=fresh), p.PROJECTED_CASE_A, "scratch enrolment"
+    )
+
+
+async def scratch_programme_session_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # Withdrawing a session uses it up: each request withdraws one of its own.
+    fresh = op.path.endswith("/withdraw")
+    return IdChoice(
+        await scratch_session(scratch, fresh=fresh), p.PROJECTED_CASE_A, "scratch session"
+    )
+
+
+async def new_programme(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await load_programme(scratch.stack), p.AUTHENTICATED, "new programme")
+
+
+INTERVENTION_IDS: dict[str, IdSource] = {
+    "enrolment_id": IdSource(read=intervention_record("enrolment"), write=scratch_enrolment_id),
+    "session_id": IdSource(read=intervention_record("session"), write=scratch_programme_session_id),
+    "programme_id": IdSource(
+        read=lambda w, op: one(w.interventions["programme"], p.AUTHENTICATED, "programme"),
+        write=new_programme,
+    ),
+}
+# --- end intervention ---------------------------------------------------------------------
+
+
 PATH_IDS: dict[str, IdSource] = {
+    **INTERVENTION_IDS,
     "user_id": IdSource(read=scim_ids, write=scim_id),
     "group_id": IdSource(read=scim_ids, write=scim_id),
     "name": IdSource(read=scim_ids, write=scim_id),
     "schema_id": IdSource(read=scim_ids, write=scim_id),
-    "case_id": IdSource(
-        read=lambda w, op: one(w.case_a, p.CASE_A, "case A"), write=scratch_case_id
-    ),
+    "case_id": IdSource(read=case_a_ids, write=case_id_for),
     "entry_id": IdSource(read=entry_ids, write=scratch_entry_id),
     "summary_id": IdSource(read=summary_ids, write=scratch_summary_id),
     "number": IdSource(

@@ -144,3 +144,9 @@ DIRECTORY_A: Audience = frozenset({ADMINISTRATOR, TEAM_MANAGER})
 WEBHOOKS: Audience = frozenset({ADMINISTRATOR})
 # Team B's name: administrators, its manager, and its member (through /me).
 TEAM_B_NAME: Audience = frozenset({ADMINISTRATOR, OTHER_TEAM_MANAGER, OTHER_TEAM})
+
+# --- intervention (issue 9) -------------------------------------------------------------------
+# Case A's records in a workflow unit: the projection applies the workbook's rule without
+# break-glass, which stays a workbook matter (services/projection/access.py).
+PROJECTED_CASE_A: Audience = CASE_A - {BREAK_GLASS}
+# --- end intervention ---------------------------------------------------------------------

@@ -110,6 +110,8 @@ class World:
     # A webhook subscription of each unit, and a (dead) delivery of it, by unit name.
     subscriptions: dict[str, str] = field(default_factory=dict)
     deliveries: dict[str, str] = field(default_factory=dict)
+    # The intervention unit's records on case A (tests/access_matrix/interventions.py).
+    interventions: dict[str, str] = field(default_factory=dict)
 
     @property
     def specialist_discipline(self) -> str:

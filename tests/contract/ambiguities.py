@@ -76,6 +76,14 @@ UNPREDICTABLE = (
         _always,
         "a code or id must name a directory record that exists and is active",
     ),
+    # --- intervention (issue 9)
+    Unpredictable(
+        422,
+        frozenset({"invalid-catalogue"}),
+        _always,
+        "a catalogue file is YAML text whose layout (a programme of modules) no string schema "
+        "states; the README shows it, and each fault is named by line and field",
+    ),
 )
 
 
@@ -138,6 +146,23 @@ class UnpredictableError:
     def excuses(self, case: Any, error: Error) -> bool:
         where = self.operations is None or case.operation.label in self.operations
         return where and self.applies(case, error)
+
+
+# --- intervention (issue 9) -------------------------------------------------------------------
+_PROGRAMME_RECORDS = frozenset(
+    {"unknown_programme", "unknown_module", "unknown_tool", "unknown_worker"}
+)
+
+
+def _programme_record_that_is_not_there(case: Any, error: Error) -> bool:
+    return error.get("code") in _PROGRAMME_RECORDS
+
+
+def _session_in_the_future(case: Any, error: Error) -> bool:
+    return error.get("code") == "future" and error.get("location") == ["body", "held_on"]
+
+
+# --- end intervention ---------------------------------------------------------------------
 
 
 UNPREDICTABLE_ERRORS = (
@@ -205,6 +230,25 @@ UNPREDICTABLE_ERRORS = (
         None,
         _trimmed,
         "text is trimmed before its length is checked (services/schemas.py Input)",
+    ),
+    # --- intervention (issue 9)
+    UnpredictableError(
+        frozenset(
+            {
+                "POST /cases/{case_id}/enrolments",
+                "POST /cases/{case_id}/enrolments/{enrolment_id}/progress",
+                "POST /cases/{case_id}/enrolments/{enrolment_id}/plan",
+                "POST /cases/{case_id}/enrolments/{enrolment_id}/sessions",
+            }
+        ),
+        _programme_record_that_is_not_there,
+        "a programme version must be loaded, a module in it (and in the plan), a tool in it, "
+        "and a worker allocated to the case now",
+    ),
+    UnpredictableError(
+        frozenset({"POST /cases/{case_id}/enrolments/{enrolment_id}/sessions"}),
+        _session_in_the_future,
+        "a session is held on or before today (Europe/London): JSON Schema bounds no dates",
     ),
 )
 

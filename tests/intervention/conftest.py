@@ -1,0 +1,42 @@
+"""Fixtures for intervention tests: the real intervention app over ASGI on the migrated database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from intervention_api.app import create_app
+from services.principal import Principal
+from services.settings import KernelSettings, async_database_url
+from tests.conftest import running
+
+Headers = Callable[[Principal], dict[str, str]]
+MakePrincipal = Callable[..., Principal]
+
+
+@pytest.fixture(scope="session")
+async def client(kernel_settings: KernelSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for the intervention app, running its real lifespan once for the session."""
+    async with running(create_app(kernel_settings)) as app_client:
+        yield app_client
+
+
+@pytest.fixture(scope="session")
+def as_(internal_headers: Callable[[Principal, str], dict[str, str]]) -> Headers:
+    """Headers carrying the gateway's internal token for a principal, for this unit."""
+
+    def headers(principal: Principal) -> dict[str, str]:
+        return internal_headers(principal, "intervention")
+
+    return headers
+
+
+@pytest.fixture(scope="session")
+async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A direct engine for assertions on what was stored (outbox events)."""
+    engine = create_async_engine(async_database_url(database_url))
+    yield engine
+    await engine.dispose()
