@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from intervention_api.assessments.router import router as assessments
 from intervention_api.models import kernel, projection
 from services.app import create_service_app
 from services.inbox import Inbox
@@ -15,7 +16,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=INTERVENTION,
         settings=settings or KernelSettings(),
         kernel=kernel,
-        routers=[],
+        routers=[assessments],
         inbox=projection.register(Inbox()),
         title="Intervention Programme",
         description="The eight module intervention programme and the parenting assessment.",

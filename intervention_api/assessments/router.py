@@ -1,0 +1,171 @@
+"""HTTP endpoints for parenting assessments: start, list, read, edit, submit, decide, revise."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Query, Response
+
+from intervention_api.assessments import service
+from intervention_api.assessments.dependencies import (
+    DecidableAssessment,
+    ReadableAssessment,
+    Reader,
+    WorkableAssessment,
+    Writer,
+    case_closed,
+    load_case,
+)
+from intervention_api.assessments.schemas import (
+    AssessmentCreate,
+    AssessmentOut,
+    AssessmentSummary,
+    AssessmentUpdate,
+    ReturnDecision,
+    SignOffDecision,
+)
+from services.auditing import Audit, audited
+from services.errors import Forbidden, NotFound, raises
+from services.pagination import Page, PageQuery
+from services.projection import ProjectedCaseNotFound
+from services.responses import created
+from services.routing import kit_router
+from services.unit_calls import CallerCalls
+from services.unit_of_work import DbSession
+
+router = kit_router(tags=["assessments"])
+
+
+def assessment_location(assessment_id: UUID) -> str:
+    """The version's path as this service mounts it (the gateway adds its prefix)."""
+    return f"/assessments/{assessment_id}"
+
+
+def respond(response: Response, view: AssessmentOut) -> AssessmentOut:
+    """Send a version with its ETag."""
+    response.headers["ETag"] = view.etag
+    return view
+
+
+@router.post("/assessments", status_code=201, summary="Start a parenting assessment")
+@audited("create", "parenting_assessment", resource="")
+@raises(403, 404, 409)
+async def create_assessment(
+    body: AssessmentCreate,
+    principal: Writer,
+    response: Response,
+    session: DbSession,
+    note: Audit,
+) -> AssessmentOut:
+    """Start a case's parenting assessment: version 1, a draft with the sections asked for."""
+    note.case_id = body.case_id
+    try:
+        case = await load_case(session, principal, body.case_id)
+    except ProjectedCaseNotFound:
+        raise NotFound("case") from None
+    if not case.may_work:
+        raise Forbidden("Only workers allocated to the case and its managers write assessments.")
+    if not case.is_open:
+        raise case_closed()
+    assessment = await service.start(session, case, body)
+    note.resource_id = str(assessment.id)
+    view = await service.view(session, assessment)
+    created(response, assessment_location(assessment.id), assessment.id, assessment.version)
+    return view
+
+
+@router.get("/assessments", summary="List parenting assessments")
+@audited("list", "parenting_assessment", resource="")
+async def list_assessments(
+    principal: Reader,
+    session: DbSession,
+    page: PageQuery,
+    note: Audit,
+    case_id: Annotated[UUID | None, Query(description="Only this case's")] = None,
+) -> Page[AssessmentSummary]:
+    """Every version of every assessment the caller may see (of one case if asked), newest first."""
+    note.case_id = case_id
+    items, next_cursor = await service.list_versions(session, principal, case_id, page)
+    note.details["count"] = len(items)
+    return Page[AssessmentSummary](items=items, next_cursor=next_cursor)
+
+
+@router.get("/assessments/{assessment_id}", summary="Read a parenting assessment")
+@audited("read", "parenting_assessment")
+async def get_assessment(
+    target: ReadableAssessment, response: Response, session: DbSession
+) -> AssessmentOut:
+    """A version whole: its sections, their evidence, its history, and what superseded it."""
+    return respond(response, await service.view(session, target.assessment))
+
+
+@router.patch("/assessments/{assessment_id}", summary="Edit a draft parenting assessment")
+@audited("update", "parenting_assessment")
+@raises(409, 422)
+async def update_assessment(
+    body: AssessmentUpdate,
+    target: WorkableAssessment,
+    calls: CallerCalls,
+    response: Response,
+    session: DbSession,
+    note: Audit,
+) -> AssessmentOut:
+    """Change sections' analysis and evidence (send If-Match); new evidence is checked with the
+    workbook as you: each must be a final entry of this case that you may read."""
+    note.details["sections"] = await service.update(session, target, body, calls)
+    return respond(response, await service.view(session, target.assessment))
+
+
+@router.post("/assessments/{assessment_id}/submit", summary="Submit a parenting assessment")
+@audited("submit", "parenting_assessment")
+@raises(409)
+async def submit_assessment(
+    target: WorkableAssessment, response: Response, session: DbSession
+) -> AssessmentOut:
+    """Send the draft to the team's managers for sign-off (send If-Match); every section needs
+    its analysis."""
+    await service.submit(session, target)
+    return respond(response, await service.view(session, target.assessment))
+
+
+@router.post("/assessments/{assessment_id}/return", summary="Return a parenting assessment")
+@audited("return", "parenting_assessment")
+@raises(409)
+async def return_assessment(
+    body: ReturnDecision, target: DecidableAssessment, response: Response, session: DbSession
+) -> AssessmentOut:
+    """Send a submitted assessment back to draft with comments (managers; send If-Match)."""
+    await service.return_to_author(session, target, body.comments)
+    return respond(response, await service.view(session, target.assessment))
+
+
+@router.post("/assessments/{assessment_id}/sign-off", summary="Sign off a parenting assessment")
+@audited("sign_off", "parenting_assessment")
+@raises(403, 409)
+async def sign_off_assessment(
+    body: SignOffDecision, target: DecidableAssessment, response: Response, session: DbSession
+) -> AssessmentOut:
+    """Sign a submitted assessment off (managers other than its author; send If-Match): it
+    never changes again, and goes on the case's chronology."""
+    await service.sign_off(session, target, body.comment)
+    return respond(response, await service.view(session, target.assessment))
+
+
+@router.post(
+    "/assessments/{assessment_id}/versions",
+    status_code=201,
+    summary="Start a new version of a signed-off parenting assessment",
+)
+@audited("revise", "parenting_assessment")
+@raises(409)
+async def revise_assessment(
+    target: WorkableAssessment, response: Response, session: DbSession, note: Audit
+) -> AssessmentOut:
+    """A new draft copying the signed-off version (send its If-Match); once signed off, it
+    supersedes it. The signed-off version stays as it is, and readable."""
+    assessment = await service.new_version(session, target)
+    note.details["new_version_id"] = str(assessment.id)
+    view = await service.view(session, assessment)
+    created(response, assessment_location(assessment.id), assessment.id, assessment.version)
+    return view
