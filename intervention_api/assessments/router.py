@@ -1,13 +1,14 @@
-"""HTTP endpoints for parenting assessments: start, list, read, edit, submit, decide, revise."""
+"""HTTP endpoints for parenting assessments: start, list, read, edit, decide, revise, print."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Query, Response
 
-from intervention_api.assessments import service
+from intervention_api.assessments import document, service
 from intervention_api.assessments.dependencies import (
     DecidableAssessment,
     ReadableAssessment,
@@ -26,7 +27,8 @@ from intervention_api.assessments.schemas import (
     SignOffDecision,
 )
 from services.auditing import Audit, audited
-from services.errors import Forbidden, NotFound, raises
+from services.clock import transaction_now
+from services.errors import Forbidden, NotFound, ProblemError, raises
 from services.pagination import Page, PageQuery
 from services.projection import ProjectedCaseNotFound
 from services.responses import created
@@ -169,3 +171,47 @@ async def revise_assessment(
     view = await service.view(session, assessment)
     created(response, assessment_location(assessment.id), assessment.id, assessment.version)
     return view
+
+
+PDF_MEDIA_TYPE = "application/pdf"
+
+
+class PdfResponse(Response):
+    """A PDF document."""
+
+    media_type = PDF_MEDIA_TYPE
+
+
+@router.get(
+    "/assessments/{assessment_id}/document",
+    response_class=PdfResponse,
+    responses={
+        200: {
+            "content": {PDF_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The signed-off version as a PDF, for a court bundle",
+        }
+    },
+    summary="Print a signed-off parenting assessment",
+)
+@audited("export", "parenting_assessment")
+@raises(409)
+async def get_assessment_document(
+    target: ReadableAssessment, session: DbSession, note: Audit
+) -> PdfResponse:
+    """The signed-off version as a PDF: its sections, evidence, sign-off and page numbers."""
+    if target.assessment.status != "signed_off":
+        raise ProblemError(
+            409,
+            "assessment-not-signed-off",
+            "Only a signed-off assessment is printed for a bundle; this one is "
+            f"{target.assessment.status.replace('_', ' ')}.",
+        )
+    view = await service.view(session, target.assessment)
+    now = await transaction_now(session)
+    # Laying out pages is CPU work: off the event loop, so other requests keep moving.
+    content = await asyncio.to_thread(document.render, view, generated_at=now)
+    note.details["bytes"] = len(content)
+    filename = f"parenting-assessment-{view.series_id}-v{view.number}.pdf"
+    return PdfResponse(
+        content, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

@@ -27,6 +27,7 @@ def calls(assessment_id: str, case_id: str) -> list[Call]:
         ("POST", f"{base}/return", {"comments": "More, please."}),
         ("POST", f"{base}/sign-off", {}),
         ("POST", f"{base}/versions", None),
+        ("GET", f"{base}/document", None),
     ]
 
 
