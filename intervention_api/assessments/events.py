@@ -7,13 +7,14 @@ the analysis (that is read here, or in the PDF, by those who may).
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intervention_api.assessments.models import Assessment
 from intervention_api.models import kernel
 from services.event_contracts import ChronologyContribution, chronology_type
 from services.outbox import publish
-from services.projection import ProjectedCase
 from services.registry import INTERVENTION
 
 SOURCE = f"/{INTERVENTION.name}"
@@ -36,9 +37,7 @@ def signed_off_item(assessment: Assessment) -> ChronologyContribution:
     )
 
 
-async def publish_signed_off(
-    session: AsyncSession, assessment: Assessment, case: ProjectedCase
-) -> None:
+async def publish_signed_off(session: AsyncSession, assessment: Assessment, team_id: UUID) -> None:
     """Write the sign-off's chronology item in the sign-off's transaction."""
     await publish(
         session,
@@ -47,5 +46,5 @@ async def publish_signed_off(
         source=SOURCE,
         subject=f"assessments/{assessment.id}",
         data=signed_off_item(assessment).model_dump(mode="json"),
-        team_id=case.owning_team_id,
+        team_id=team_id,
     )

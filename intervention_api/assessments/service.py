@@ -229,7 +229,7 @@ async def sign_off(session: AsyncSession, target: AssessmentTarget, comment: str
         previous.superseded_at = now
         await _record(session, previous, "superseded", manager)
     await session.flush()
-    await publish_signed_off(session, assessment, target.case)
+    await publish_signed_off(session, assessment, target.case.owning_team_id)
 
 
 async def new_version(session: AsyncSession, target: AssessmentTarget) -> Assessment:
