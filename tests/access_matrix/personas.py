@@ -144,3 +144,6 @@ DIRECTORY_A: Audience = frozenset({ADMINISTRATOR, TEAM_MANAGER})
 WEBHOOKS: Audience = frozenset({ADMINISTRATOR})
 # Team B's name: administrators, its manager, and its member (through /me).
 TEAM_B_NAME: Audience = frozenset({ADMINISTRATOR, OTHER_TEAM_MANAGER, OTHER_TEAM})
+# A parenting assessment of case A (intervention): the case's allocated workers, its team's
+# manager and auditor; never break-glass (a workbook matter), nor the system of record.
+ASSESSMENT_A: Audience = frozenset({*ALLOCATED_ON_CASE_A, TEAM_MANAGER, AUDITOR})
