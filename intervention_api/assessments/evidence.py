@@ -12,6 +12,7 @@ will take once they exist in this unit; they will be checked here, against its o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,11 @@ from uuid import UUID
 from intervention_api.assessments.models import LABEL_MAX
 from services.errors import FieldError
 from services.registry import WORKBOOK
-from services.unit_calls import AsCaller
+from services.unit_calls import AsCaller, UnitAnswer
+
+# Reads in flight at once per request: enough to keep a long evidence list quick, few enough
+# not to crowd the workbook on behalf of one caller.
+CONCURRENT_READS = 8
 
 
 @dataclass(frozen=True)
@@ -48,35 +53,67 @@ def _entry_label(body: dict[str, Any]) -> str | None:
     return f"Workbook entry: {entry_type} by {discipline}"[:LABEL_MAX]
 
 
+async def _read_all(calls: AsCaller, case_id: UUID, ref_ids: Sequence[UUID]) -> list[UnitAnswer]:
+    slots = asyncio.Semaphore(CONCURRENT_READS)
+
+    async def read(ref_id: UUID) -> UnitAnswer:
+        async with slots:
+            return await calls.get(WORKBOOK, f"/cases/{case_id}/entries/{ref_id}")
+
+    return list(await asyncio.gather(*(read(ref_id) for ref_id in ref_ids)))
+
+
+def _judge(case_id: UUID, answer: UnitAnswer) -> CheckedRecord | tuple[str, str]:
+    """What the entry is, or why it is not evidence: (code, message)."""
+    body = answer.body if answer.ok and isinstance(answer.body, dict) else None
+    label = _entry_label(body) if body is not None else None
+    if body is None or label is None or str(body.get("case_id")) != str(case_id):
+        return ("unknown_evidence", "No such workbook entry on this case, or not one you may read.")
+    if body.get("status") != "final":
+        return (
+            "evidence_not_final",
+            "Only final workbook entries are evidence (not drafts or withdrawn ones).",
+        )
+    return CheckedRecord(label, datetime.fromisoformat(str(body["event_at"])))
+
+
 async def check(
     calls: AsCaller, case_id: UUID, wanted: Sequence[Wanted]
 ) -> tuple[dict[tuple[str, UUID], CheckedRecord], list[FieldError]]:
     """What each wanted record is, or why it cannot be evidence (one error per record)."""
     found: dict[tuple[str, UUID], CheckedRecord] = {}
     errors: list[FieldError] = []
-    for item in wanted:
-        answer = await calls.get(WORKBOOK, f"/cases/{case_id}/entries/{item.ref_id}")
-        body = answer.body if answer.ok and isinstance(answer.body, dict) else None
-        label = _entry_label(body) if body is not None else None
-        if body is None or label is None or str(body.get("case_id")) != str(case_id):
-            errors.append(
-                FieldError(
-                    item.location,
-                    "No such workbook entry on this case, or not one you may read.",
-                    "unknown_evidence",
-                )
-            )
-            continue
-        if body.get("status") != "final":
-            errors.append(
-                FieldError(
-                    item.location,
-                    "Only final workbook entries are evidence (not drafts or withdrawn ones).",
-                    "evidence_not_final",
-                )
-            )
-            continue
-        found[(item.kind, item.ref_id)] = CheckedRecord(
-            label, datetime.fromisoformat(str(body["event_at"]))
-        )
+    answers = await _read_all(calls, case_id, [item.ref_id for item in wanted])
+    for item, answer in zip(wanted, answers, strict=True):
+        judged = _judge(case_id, answer)
+        if isinstance(judged, CheckedRecord):
+            found[(item.kind, item.ref_id)] = judged
+        else:
+            errors.append(FieldError(item.location, judged[1], judged[0]))
     return found, errors
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Evidence that is no longer what it was when linked (withdrawn, or out of sight)."""
+
+    section: str
+    kind: str
+    ref_id: UUID
+    code: str
+
+
+async def still_current(
+    calls: AsCaller, case_id: UUID, linked: Sequence[tuple[str, str, UUID]]
+) -> list[Stale]:
+    """Of the (section key, kind, id) linked, those the caller can no longer rely on.
+
+    Checked again before a version goes to a manager and before it is signed off: an entry
+    withdrawn as entered in error since it was linked must not reach a court bundle.
+    """
+    answers = await _read_all(calls, case_id, [ref_id for _, _, ref_id in linked])
+    return [
+        Stale(section, kind, ref_id, judged[0])
+        for (section, kind, ref_id), answer in zip(linked, answers, strict=True)
+        if not isinstance(judged := _judge(case_id, answer), CheckedRecord)
+    ]

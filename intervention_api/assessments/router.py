@@ -123,11 +123,11 @@ async def update_assessment(
 @audited("submit", "parenting_assessment")
 @raises(409)
 async def submit_assessment(
-    target: WorkableAssessment, response: Response, session: DbSession
+    target: WorkableAssessment, calls: CallerCalls, response: Response, session: DbSession
 ) -> AssessmentOut:
     """Send the draft to the team's managers for sign-off (send If-Match); every section needs
-    its analysis."""
-    await service.submit(session, target)
+    its analysis, and its evidence must still be final entries you may read."""
+    await service.submit(session, target, calls)
     return respond(response, await service.view(session, target.assessment))
 
 
@@ -146,11 +146,15 @@ async def return_assessment(
 @audited("sign_off", "parenting_assessment")
 @raises(403, 409)
 async def sign_off_assessment(
-    body: SignOffDecision, target: DecidableAssessment, response: Response, session: DbSession
+    body: SignOffDecision,
+    target: DecidableAssessment,
+    calls: CallerCalls,
+    response: Response,
+    session: DbSession,
 ) -> AssessmentOut:
     """Sign a submitted assessment off (managers other than its author; send If-Match): it
-    never changes again, and goes on the case's chronology."""
-    await service.sign_off(session, target, body.comment)
+    never changes again, and goes on the case's chronology. Its evidence is checked again."""
+    await service.sign_off(session, target, body.comment, calls)
     return respond(response, await service.view(session, target.assessment))
 
 

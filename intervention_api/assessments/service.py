@@ -180,8 +180,31 @@ async def update(
     return list(body.sections)
 
 
-async def submit(session: AsyncSession, target: AssessmentTarget) -> None:
-    """Send a draft to the team's managers; every section needs its analysis first."""
+async def _require_current_evidence(
+    session: AsyncSession, assessment: Assessment, calls: AsCaller
+) -> None:
+    """Refuse to go on while any evidence is withdrawn or out of the caller's sight."""
+    sections = await repository.sections_of(session, assessment.id)
+    keys = {s.id: s.key for s in sections}
+    held = await repository.evidence_of(session, list(keys))
+    linked = [(keys[item.section_id], item.kind, item.ref_id) for item in held]
+    stale = await evidence.still_current(calls, assessment.case_id, linked)
+    if stale:
+        raise ProblemError(
+            409,
+            "evidence-not-current",
+            "Some evidence is no longer a final entry you may read (withdrawn as entered in "
+            "error, say); take it out of its section or link what replaced it.",
+            evidence=[
+                {"section": s.section, "kind": s.kind, "ref_id": str(s.ref_id), "code": s.code}
+                for s in stale
+            ],
+        )
+
+
+async def submit(session: AsyncSession, target: AssessmentTarget, calls: AsCaller) -> None:
+    """Send a draft to the team's managers; every section needs its analysis first, and its
+    evidence must still be final entries the author may read."""
     assessment = target.assessment
     _require_status(assessment, "draft", "submitted")
     sections = await repository.sections_of(session, assessment.id)
@@ -193,6 +216,7 @@ async def submit(session: AsyncSession, target: AssessmentTarget) -> None:
             "Every section needs its analysis before the assessment is submitted.",
             sections=missing,
         )
+    await _require_current_evidence(session, assessment, calls)
     now = await transaction_now(session)
     assessment.status, assessment.submitted_at, assessment.updated_at = "submitted", now, now
     await _record(session, assessment, "submitted", target.case.principal)
@@ -209,15 +233,20 @@ async def return_to_author(session: AsyncSession, target: AssessmentTarget, comm
     await session.flush()
 
 
-async def sign_off(session: AsyncSession, target: AssessmentTarget, comment: str | None) -> None:
+async def sign_off(
+    session: AsyncSession, target: AssessmentTarget, comment: str | None, calls: AsCaller
+) -> None:
     """A manager signs a submitted version off: it is final, and on the case's chronology.
 
-    The previous version it supersedes is marked so in the same transaction.
+    Its evidence is checked once more, as the manager: nothing withdrawn since submission goes
+    into a signed-off version. The previous version it supersedes is marked so in the same
+    transaction.
     """
     assessment, manager = target.assessment, target.case.principal
     _require_status(assessment, "submitted", "signed off")
     if assessment.author_id == manager.practitioner_id:
         raise Forbidden("An assessment is signed off by a manager other than its author.")
+    await _require_current_evidence(session, assessment, calls)
     now = await transaction_now(session)
     assessment.status, assessment.updated_at = "signed_off", now
     assessment.signed_off_at, assessment.signed_off_by_id = now, manager.practitioner_id

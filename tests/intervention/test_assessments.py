@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -341,3 +342,41 @@ async def test_the_sign_off_goes_on_the_case_chronology(
     assert item["source"] == "intervention"
     assert "version 1" in item["summary"]
     assert world.case.manager.display_name in item["summary"]
+
+
+async def _withdraw(world: AssessmentWorld, entry: dict[str, Any]) -> None:
+    response = await world.workbook.post(
+        f"/cases/{world.case_id}/entries/{entry['id']}/withdraw",
+        json={"reason": "Recorded on the wrong family"},
+        headers={**world.as_wb(world.case.social_worker), "If-Match": entry["etag"]},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_evidence_withdrawn_since_it_was_linked_stops_submission_and_sign_off(
+    world: AssessmentWorld,
+) -> None:
+    worker, manager = world.case.social_worker, world.case.manager
+    first = await record_entry(world.workbook, world.as_wb(worker), world.case_id)
+    second = await record_entry(world.workbook, world.as_wb(worker), world.case_id)
+    draft = await completed(world, await start(world))
+    cites = {"kind": "workbook_entry", "ref_id": first["id"]}
+    also = {"kind": "workbook_entry", "ref_id": second["id"]}
+    draft = ok(await change(world, worker, draft, stimulation={"evidence": [cites, also]}))
+    await _withdraw(world, first)
+
+    stale = problem(await step(world, worker, draft, "submit"), 409, "evidence-not-current")
+    assert stale["evidence"] == [
+        {
+            "section": "stimulation",
+            "kind": "workbook_entry",
+            "ref_id": first["id"],
+            "code": "evidence_not_final",
+        }
+    ]
+    draft = ok(await change(world, worker, draft, stimulation={"evidence": [also]}))
+    submitted = ok(await step(world, worker, draft, "submit"))
+    await _withdraw(world, second)
+
+    refused = await step(world, manager, submitted, "sign-off", {})
+    assert problem(refused, 409, "evidence-not-current")["evidence"][0]["ref_id"] == second["id"]
