@@ -88,8 +88,8 @@ def _evidence_line(item: EvidenceOut) -> str:
     return f"{item.label}, {london_day(item.occurred_at)} (reference {item.ref_id})"
 
 
-def render(view: AssessmentOut, *, generated_at: datetime) -> bytes:
-    """The signed-off version `view` as a PDF."""
+def render(view: AssessmentOut, *, generated_at: datetime, family_name: str | None) -> bytes:
+    """The signed-off version `view` as a PDF (naming the family when the workbook did)."""
     if view.status != "signed_off" or view.signed_off_at is None:
         raise ValueError("only a signed-off assessment is rendered for a bundle")
     reference = f"Parenting assessment {view.series_id} v{view.number}"
@@ -102,7 +102,8 @@ def render(view: AssessmentOut, *, generated_at: datetime) -> bytes:
 
     _heading(pdf, "Parenting assessment", 18)
     _heading(pdf, view.title, 13)
-    facts = [
+    facts = [("Family", family_name)] if family_name else []
+    facts += [
         ("Case", str(view.case_id)),
         ("Assessment", str(view.series_id)),
         ("Version", f"{view.number} ({view.id})"),

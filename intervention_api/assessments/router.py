@@ -200,9 +200,10 @@ class PdfResponse(Response):
 @audited("export", "parenting_assessment")
 @raises(409)
 async def get_assessment_document(
-    target: ReadableAssessment, session: DbSession, note: Audit
+    target: ReadableAssessment, calls: CallerCalls, session: DbSession, note: Audit
 ) -> PdfResponse:
-    """The signed-off version as a PDF: its sections, evidence, sign-off and page numbers."""
+    """The signed-off version as a PDF: the family, its sections, evidence, sign-off and page
+    numbers."""
     if target.assessment.status != "signed_off":
         raise ProblemError(
             409,
@@ -212,8 +213,11 @@ async def get_assessment_document(
         )
     view = await service.view(session, target.assessment)
     now = await transaction_now(session)
+    family_name = await service.family_name(calls, view.case_id)
     # Laying out pages is CPU work: off the event loop, so other requests keep moving.
-    content = await asyncio.to_thread(document.render, view, generated_at=now)
+    content = await asyncio.to_thread(
+        document.render, view, generated_at=now, family_name=family_name
+    )
     note.details["bytes"] = len(content)
     filename = f"parenting-assessment-{view.series_id}-v{view.number}.pdf"
     return PdfResponse(

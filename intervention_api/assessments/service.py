@@ -38,6 +38,7 @@ from services.errors import FieldError, Forbidden, ProblemError, ValidationProbl
 from services.pagination import PageRequest
 from services.principal import Principal
 from services.projection import ProjectedCase
+from services.registry import WORKBOOK
 from services.unit_calls import AsCaller
 
 
@@ -341,3 +342,10 @@ async def list_versions(
     """A page of the versions the caller may see, newest first."""
     rows, cursor = await repository.list_visible(session, principal, case_id, page)
     return [AssessmentSummary.of(a, superseded_by_id=s) for a, s in rows], cursor
+
+
+async def family_name(calls: AsCaller, case_id: UUID) -> str | None:
+    """The case's family name as the workbook tells the caller (None when it does not)."""
+    answer = await calls.get(WORKBOOK, f"/cases/{case_id}")
+    name = answer.body.get("family_name") if answer.ok and isinstance(answer.body, dict) else None
+    return name if isinstance(name, str) and name.strip() else None

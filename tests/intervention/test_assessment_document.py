@@ -64,6 +64,7 @@ async def test_the_signed_off_pdf_has_every_section_its_evidence_sign_off_and_pa
     for number, heading in enumerate(DEFAULT_SECTIONS.values(), start=1):
         assert f"{number}. {heading}" in text
     assert "Parenting assessment of Zofia Łukasiewicz" in text
+    assert f"Family {world.case.family['name']}" in flat
     assert "Evidence relied on" in text
     assert f"reference {visit['id']}" in flat
     assert "Workbook entry: home_visit by social_worker" in flat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -11,9 +12,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from intervention_api.assessments.sections import DEFAULT_SECTIONS
+from services.events import CloudEvent
 from tests.intervention.conftest import AssessmentWorld
 from tests.intervention.helpers import change, completed, ok, problem, signed_off, start, step
-from tests.workbook.factories import record_entry
+from tests.support.events import deliver
+from tests.workbook.factories import create_family, open_case, record_entry
 
 
 async def test_an_allocated_worker_starts_an_assessment_with_the_default_sections(
@@ -143,8 +146,6 @@ async def test_an_entry_of_another_case_is_not_evidence(world: AssessmentWorld) 
 
 
 async def _another_case_of_the_team(world: AssessmentWorld) -> str:
-    from tests.workbook.factories import create_family, open_case
-
     headers = world.as_wb(world.case.manager)
     family = await create_family(world.workbook, headers, team_id=world.case.team_id)
     case = await open_case(
@@ -303,9 +304,6 @@ async def test_a_manager_does_not_sign_off_their_own_assessment(world: Assessmen
 async def test_the_sign_off_goes_on_the_case_chronology(
     world: AssessmentWorld, db_engine: AsyncEngine
 ) -> None:
-    from services.events import CloudEvent
-    from tests.support.events import deliver
-
     final = await signed_off(world)
     async with db_engine.connect() as connection:
         [row] = (
@@ -380,3 +378,20 @@ async def test_evidence_withdrawn_since_it_was_linked_stops_submission_and_sign_
 
     refused = await step(world, manager, submitted, "sign-off", {})
     assert problem(refused, 409, "evidence-not-current")["evidence"][0]["ref_id"] == second["id"]
+
+
+async def test_two_changes_from_one_version_one_wins_the_other_is_told_it_is_stale(
+    world: AssessmentWorld,
+) -> None:
+    draft = await start(world)
+    worker, specialist = world.case.social_worker, world.case.specialists["recovery_worker"]
+
+    answers = await asyncio.gather(
+        change(world, worker, draft, stability={"analysis": "The worker's reading."}),
+        change(world, specialist, draft, stability={"analysis": "The specialist's reading."}),
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 412]
+    [won] = [a.json() for a in answers if a.status_code == 200]
+    now = ok(await world.intervention.get(f"/assessments/{draft['id']}", headers=world.as_(worker)))
+    assert now["sections"][5]["analysis"] == won["sections"][5]["analysis"]
