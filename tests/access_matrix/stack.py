@@ -34,6 +34,7 @@ from services.subscriptions import DIRECTORY_EVENTS, SUBSCRIPTIONS
 from services.webhooks.settings import WebhookSettings
 from tests.access_matrix.operations import unit_app_factory
 from tests.access_matrix.personas import ANONYMOUS, Persona
+from tests.gateway.upstreams import serve
 from tests.support.events import TEST_INBOX_SECRET
 
 InternalHeaders = Callable[[Principal, str], dict[str, str]]
@@ -191,6 +192,11 @@ async def running_stack(
             app = build_app(unit, kernel)
             await stack.enter_async_context(app.router.lifespan_context(app))
             apps[unit.name] = app
+            if unit is WORKBOOK:
+                # Units that read the workbook as their caller (services/unit_calls.py) call it
+                # over HTTP: it listens on a loopback port as well, for them.
+                url = await stack.enter_async_context(serve(app))
+                kernel = kernel.model_copy(update={"unit_urls": {WORKBOOK.name: url}})
             clients[unit.name] = await stack.enter_async_context(
                 httpx.AsyncClient(
                     # A 500 is an answer the matrix judges, not an exception that stops it.
