@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from intervention_api.assessments.models import (
     ANALYSIS_MAX,
@@ -33,6 +33,13 @@ def _not_blank(value: str) -> str:
         raise ValueError("must not be blank")
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _not_null(value: Any) -> Any:
+    # Members that may be left out are never sent as null: the document says so (not_nullable).
+    if value is None:
+        raise ValueError("must not be null; leave the member out instead")
     return value
 
 
@@ -68,6 +75,8 @@ class AssessmentCreate(Input):
 
     model_config = {"json_schema_extra": not_nullable("sections")}
 
+    _sections_not_null = field_validator("sections", mode="before")(_not_null)
+
 
 class EvidenceRef(Input):
     """A record a section rests on."""
@@ -93,6 +102,8 @@ class SectionChange(Input):
     model_config = {
         "json_schema_extra": lambda schema, model: _section_change_schema(schema),
     }
+
+    _members_not_null = field_validator("analysis", "evidence", mode="before")(_not_null)
 
     @model_validator(mode="after")
     def _changes_something(self) -> SectionChange:
@@ -131,6 +142,8 @@ class SignOffDecision(Input):
     comment: Comment | None = Field(default=None, description="The manager's note, if any.")
 
     model_config = {"json_schema_extra": not_nullable("comment")}
+
+    _comment_not_null = field_validator("comment", mode="before")(_not_null)
 
 
 class EvidenceOut(ReadModel):

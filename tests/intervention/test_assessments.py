@@ -395,3 +395,19 @@ async def test_two_changes_from_one_version_one_wins_the_other_is_told_it_is_sta
     [won] = [a.json() for a in answers if a.status_code == 200]
     now = ok(await world.intervention.get(f"/assessments/{draft['id']}", headers=world.as_(worker)))
     assert now["sections"][5]["analysis"] == won["sections"][5]["analysis"]
+
+
+async def test_members_that_may_be_left_out_are_never_null(world: AssessmentWorld) -> None:
+    draft = await start(world)
+    worker = world.case.social_worker
+
+    for section in ({"analysis": None}, {"evidence": None}):
+        refused = await change(world, worker, draft, stability=section)
+        [error] = problem(refused, 422, "validation")["errors"]
+        assert error["location"] == ["body", "sections", "stability", next(iter(section))]
+    created = await world.intervention.post(
+        "/assessments",
+        json={"case_id": world.case_id, "title": "Null sections", "sections": None},
+        headers=world.as_(worker),
+    )
+    problem(created, 422, "validation")
