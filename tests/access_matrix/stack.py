@@ -18,6 +18,7 @@ from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from pydantic import AnyHttpUrl
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from gateway.directory import events as directory_events
@@ -196,7 +197,7 @@ async def running_stack(
                 # Units that read the workbook as their caller (services/unit_calls.py) call it
                 # over HTTP: it listens on a loopback port as well, for them.
                 url = await stack.enter_async_context(serve(app))
-                kernel = kernel.model_copy(update={"unit_urls": {WORKBOOK.name: url}})
+                kernel = kernel.model_copy(update={"unit_urls": {WORKBOOK.name: AnyHttpUrl(url)}})
             clients[unit.name] = await stack.enter_async_context(
                 httpx.AsyncClient(
                     # A 500 is an answer the matrix judges, not an exception that stops it.

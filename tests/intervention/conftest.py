@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from pydantic import AnyHttpUrl
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -49,7 +50,9 @@ async def client(
     kernel_settings: KernelSettings, workbook_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The intervention app over ASGI, calling the served workbook as its callers."""
-    settings = kernel_settings.model_copy(update={"unit_urls": {"workbook": workbook_url}})
+    settings = kernel_settings.model_copy(
+        update={"unit_urls": {"workbook": AnyHttpUrl(workbook_url)}}
+    )
     async with running(create_app(settings)) as intervention:
         yield intervention
 
