@@ -102,6 +102,9 @@ def render(view: AssessmentOut, *, generated_at: datetime, family_name: str | No
 
     _heading(pdf, "Parenting assessment", 18)
     _heading(pdf, view.title, 13)
+    if view.superseded_by_id is not None:
+        # A reader of a bundle must not mistake a replaced version for the current one.
+        _heading(pdf, f"Superseded: version {view.number + 1} replaces this version.", 11)
     facts = [("Family", family_name)] if family_name else []
     facts += [
         ("Case", str(view.case_id)),

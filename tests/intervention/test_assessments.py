@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -265,6 +267,12 @@ async def test_a_signed_off_version_never_changes_and_a_new_one_supersedes_it(
     assert again["superseded_at"] is not None
     assert again["sections"] == first["sections"]
     assert again["transitions"][-1]["action"] == "superseded"
+    printed = await world.intervention.get(
+        f"/assessments/{first['id']}/document", headers=world.as_(worker)
+    )
+    assert printed.status_code == 200, printed.text
+    pages = PdfReader(io.BytesIO(printed.content)).pages
+    assert "Superseded: version 2 replaces this version." in pages[0].extract_text()
     listed = ok(
         await world.intervention.get(
             "/assessments", params={"case_id": world.case_id}, headers=world.as_(worker)
