@@ -113,9 +113,9 @@ async def update_assessment(
     session: DbSession,
     note: Audit,
 ) -> AssessmentOut:
-    """Change sections' analysis and evidence (send If-Match); new evidence is checked with the
-    workbook as you: each must be a final entry of this case that you may read."""
-    note.details["sections"] = await service.update(session, target, body, calls)
+    """Change the title, and sections' analysis and evidence (send If-Match); new evidence is
+    checked with the workbook as you: each must be a final entry of this case you may read."""
+    note.details["changed"] = await service.update(session, target, body, calls)
     return respond(response, await service.view(session, target.assessment))
 
 

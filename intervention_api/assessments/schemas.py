@@ -123,11 +123,29 @@ def _section_change_schema(schema: dict[str, Any]) -> None:
 
 
 class AssessmentUpdate(Input):
-    """Changes to a draft's sections, by section key."""
+    """Changes to a draft: its title, its sections by section key, or both."""
 
-    sections: dict[SectionKey, SectionChange] = Field(
-        min_length=1, max_length=MAX_SECTIONS, json_schema_extra=ONLY_SECTION_KEYS
+    title: Title | None = Field(default=None, description="A corrected title.")
+    sections: dict[SectionKey, SectionChange] | None = Field(
+        default=None, min_length=1, max_length=MAX_SECTIONS, json_schema_extra=ONLY_SECTION_KEYS
     )
+
+    model_config = {
+        "json_schema_extra": lambda schema, model: _update_schema(schema),
+    }
+
+    _update_not_null = field_validator("title", "sections", mode="before")(_not_null)
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> AssessmentUpdate:
+        if not self.model_fields_set:
+            raise ValueError("say what changes: title, sections or both")
+        return self
+
+
+def _update_schema(schema: dict[str, Any]) -> None:
+    not_nullable("title", "sections")(schema, AssessmentUpdate)
+    schema["minProperties"] = 1
 
 
 class ReturnDecision(Input):

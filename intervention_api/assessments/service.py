@@ -108,15 +108,16 @@ async def start(session: AsyncSession, case: ProjectedCase, body: AssessmentCrea
 async def update(
     session: AsyncSession, target: AssessmentTarget, body: AssessmentUpdate, calls: AsCaller
 ) -> list[str]:
-    """Apply changes to a draft's sections; the keys of the sections changed.
+    """Apply changes to a draft's title and sections; what changed (`title`, section keys).
 
     Evidence newly linked is checked with the workbook as the caller; evidence the section
     already had is kept as linked (its label and who linked it).
     """
     assessment = target.assessment
     _require_status(assessment, "draft", "edited")
+    changes = body.sections or {}
     sections = {s.key: s for s in await repository.sections_of(session, assessment.id)}
-    unknown = [key for key in body.sections if key not in sections]
+    unknown = [key for key in changes if key not in sections]
     if unknown:
         raise ValidationProblem(
             [
@@ -128,12 +129,12 @@ async def update(
                 for key in unknown
             ]
         )
-    held = await repository.evidence_of(session, [sections[key].id for key in body.sections])
+    held = await repository.evidence_of(session, [sections[key].id for key in changes])
     held_by_section: dict[UUID, dict[tuple[str, UUID], AssessmentEvidence]] = {}
     for item in held:
         held_by_section.setdefault(item.section_id, {})[(item.kind, item.ref_id)] = item
     wanted: list[evidence.Wanted] = []
-    for key, change in body.sections.items():
+    for key, change in changes.items():
         have = held_by_section.get(sections[key].id, {})
         for index, ref in enumerate(change.evidence or []):
             if (ref.kind, ref.ref_id) not in have:
@@ -144,7 +145,9 @@ async def update(
         raise ValidationProblem(errors)
     now = await transaction_now(session)
     me = target.case.principal.practitioner_id
-    for key, change in body.sections.items():
+    if body.title is not None:
+        assessment.title = body.title
+    for key, change in changes.items():
         section = sections[key]
         if "analysis" in change.model_fields_set:
             section.analysis = change.analysis
@@ -178,7 +181,7 @@ async def update(
             )
     assessment.updated_at = now
     await session.flush()
-    return list(body.sections)
+    return (["title"] if body.title is not None else []) + list(changes)
 
 
 async def _require_current_evidence(

@@ -419,3 +419,23 @@ async def test_members_that_may_be_left_out_are_never_null(world: AssessmentWorl
         headers=world.as_(worker),
     )
     problem(created, 422, "validation")
+
+
+async def test_a_draft_s_title_is_corrected_and_a_change_must_say_what_changes(
+    world: AssessmentWorld,
+) -> None:
+    draft = await start(world)
+    response = await world.intervention.patch(
+        f"/assessments/{draft['id']}",
+        json={"title": "Parenting assessment of Ms B"},
+        headers={**world.as_(world.case.social_worker), "If-Match": draft["etag"]},
+    )
+    assert ok(response)["title"] == "Parenting assessment of Ms B"
+    empties: list[dict[str, Any]] = [{}, {"title": None}, {"sections": {}}]
+    for empty in empties:
+        refused = await world.intervention.patch(
+            f"/assessments/{draft['id']}",
+            json=empty,
+            headers={**world.as_(world.case.social_worker), "If-Match": "*"},
+        )
+        problem(refused, 422, "validation")
