@@ -79,8 +79,11 @@ async def successor_id(session: AsyncSession, assessment_id: UUID) -> UUID | Non
     return found
 
 
-def visible_versions(principal: Principal, case_id: UUID | None) -> Select[Assessment, UUID]:
-    """Every version the caller may see (of one case when given), with its successor's id."""
+def visible_versions(
+    principal: Principal, case_id: UUID | None, status: str | None
+) -> Select[Assessment, UUID]:
+    """Every version the caller may see (of one case, in one state, when given), with its
+    successor's id."""
     successor = aliased(Assessment)
     query = (
         select(Assessment, successor.id.label("superseded_by_id"))
@@ -89,14 +92,20 @@ def visible_versions(principal: Principal, case_id: UUID | None) -> Select[Asses
     )
     if case_id is not None:
         query = query.where(Assessment.case_id == case_id)
+    if status is not None:
+        query = query.where(Assessment.status == status)
     return query
 
 
 async def list_visible(
-    session: AsyncSession, principal: Principal, case_id: UUID | None, page: PageRequest
+    session: AsyncSession,
+    principal: Principal,
+    case_id: UUID | None,
+    status: str | None,
+    page: PageRequest,
 ) -> tuple[list[tuple[Assessment, UUID | None]], str | None]:
     """A page of the versions the caller may see, newest first."""
-    query = NEWEST_FIRST.apply(visible_versions(principal, case_id), page)
+    query = NEWEST_FIRST.apply(visible_versions(principal, case_id, status), page)
     rows: list[tuple[Assessment, UUID | None]] = [
         (row[0], row[1]) for row in (await session.execute(query)).all()
     ]

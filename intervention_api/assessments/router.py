@@ -21,6 +21,7 @@ from intervention_api.assessments.dependencies import (
 from intervention_api.assessments.schemas import (
     AssessmentCreate,
     AssessmentOut,
+    AssessmentStatus,
     AssessmentSummary,
     AssessmentUpdate,
     ReturnDecision,
@@ -85,10 +86,15 @@ async def list_assessments(
     page: PageQuery,
     note: Audit,
     case_id: Annotated[UUID | None, Query(description="Only this case's")] = None,
+    status: Annotated[
+        AssessmentStatus | None,
+        Query(description="Only versions in this state (`submitted`: awaiting sign-off)"),
+    ] = None,
 ) -> Page[AssessmentSummary]:
-    """Every version of every assessment the caller may see (of one case if asked), newest first."""
+    """Every version of every assessment the caller may see (of one case, in one state, if
+    asked), newest first."""
     note.case_id = case_id
-    items, next_cursor = await service.list_versions(session, principal, case_id, page)
+    items, next_cursor = await service.list_versions(session, principal, case_id, status, page)
     note.details["count"] = len(items)
     return Page[AssessmentSummary](items=items, next_cursor=next_cursor)
 

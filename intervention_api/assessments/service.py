@@ -340,10 +340,14 @@ async def view(session: AsyncSession, assessment: Assessment) -> AssessmentOut:
 
 
 async def list_versions(
-    session: AsyncSession, principal: Principal, case_id: UUID | None, page: PageRequest
+    session: AsyncSession,
+    principal: Principal,
+    case_id: UUID | None,
+    status: str | None,
+    page: PageRequest,
 ) -> tuple[list[AssessmentSummary], str | None]:
     """A page of the versions the caller may see, newest first."""
-    rows, cursor = await repository.list_visible(session, principal, case_id, page)
+    rows, cursor = await repository.list_visible(session, principal, case_id, status, page)
     return [AssessmentSummary.of(a, superseded_by_id=s) for a, s in rows], cursor
 
 

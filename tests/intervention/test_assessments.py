@@ -439,3 +439,29 @@ async def test_a_draft_s_title_is_corrected_and_a_change_must_say_what_changes(
             headers={**world.as_(world.case.social_worker), "If-Match": "*"},
         )
         problem(refused, 422, "validation")
+
+
+async def test_a_manager_lists_what_awaits_their_sign_off_across_their_cases(
+    world: AssessmentWorld,
+) -> None:
+    waiting = ok(
+        await step(
+            world, world.case.social_worker, await completed(world, await start(world)), "submit"
+        )
+    )
+    await start(world)  # a draft: not waiting for anyone
+
+    listed = ok(
+        await world.intervention.get(
+            "/assessments", params={"status": "submitted"}, headers=world.as_(world.case.manager)
+        )
+    )
+    assert [item["id"] for item in listed["items"]] == [waiting["id"]]
+    elsewhere = ok(
+        await world.intervention.get(
+            "/assessments",
+            params={"status": "submitted"},
+            headers=world.as_(world.case.outsider_manager),
+        )
+    )
+    assert waiting["id"] not in [item["id"] for item in elsewhere["items"]]
