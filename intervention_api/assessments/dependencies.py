@@ -54,6 +54,24 @@ async def load_case(session: DbSession, principal: Principal, case_id: UUID) -> 
     return await projection.rule.load(session, principal, case_id)
 
 
+async def case_to_write_on(
+    session: DbSession, principal: Principal, case_id: UUID
+) -> ProjectedCase:
+    """A case named in a body (a new assessment's) that the caller works on and is open.
+
+    The same answers, in the same order, as the dependencies below give for a path's case.
+    """
+    try:
+        case = await load_case(session, principal, case_id)
+    except ProjectedCaseNotFound:
+        raise NotFound("case") from None
+    if not case.may_work:
+        raise Forbidden("Only workers allocated to the case and its managers write assessments.")
+    if not case.is_open:
+        raise case_closed()
+    return case
+
+
 async def _target(
     session: DbSession, principal: Principal, assessment_id: UUID, note: Audit, *, lock: bool
 ) -> AssessmentTarget:

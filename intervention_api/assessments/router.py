@@ -15,8 +15,7 @@ from intervention_api.assessments.dependencies import (
     Reader,
     WorkableAssessment,
     Writer,
-    case_closed,
-    load_case,
+    case_to_write_on,
 )
 from intervention_api.assessments.schemas import (
     AssessmentCreate,
@@ -29,9 +28,8 @@ from intervention_api.assessments.schemas import (
 )
 from services.auditing import Audit, audited
 from services.clock import transaction_now
-from services.errors import Forbidden, NotFound, ProblemError, raises
+from services.errors import ProblemError, raises
 from services.pagination import Page, PageQuery
-from services.projection import ProjectedCaseNotFound
 from services.responses import created
 from services.routing import kit_router
 from services.unit_calls import CallerCalls
@@ -63,14 +61,7 @@ async def create_assessment(
 ) -> AssessmentOut:
     """Start a case's parenting assessment: version 1, a draft with the sections asked for."""
     note.case_id = body.case_id
-    try:
-        case = await load_case(session, principal, body.case_id)
-    except ProjectedCaseNotFound:
-        raise NotFound("case") from None
-    if not case.may_work:
-        raise Forbidden("Only workers allocated to the case and its managers write assessments.")
-    if not case.is_open:
-        raise case_closed()
+    case = await case_to_write_on(session, principal, body.case_id)
     assessment = await service.start(session, case, body)
     note.resource_id = str(assessment.id)
     view = await service.view(session, assessment)
