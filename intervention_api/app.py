@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from intervention_api.assessments.router import router as assessments
 from intervention_api.enrolments.router import router as enrolments_router
 from intervention_api.models import kernel, projection
 from intervention_api.practice.router import router as practice_router
@@ -19,7 +20,13 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=INTERVENTION,
         settings=settings or KernelSettings(),
         kernel=kernel,
-        routers=[programmes_router, enrolments_router, sessions_router, practice_router],
+        routers=[
+            programmes_router,
+            enrolments_router,
+            sessions_router,
+            practice_router,
+            assessments,
+        ],
         inbox=projection.register(Inbox()),
         title="Intervention Programme",
         description="The eight module intervention programme and the parenting assessment.",

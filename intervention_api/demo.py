@@ -7,6 +7,9 @@ case projection fills only once `fsm run` relays the workbook's demo cases, afte
 events a real enrolment, session or completed module would send are published all the same, so
 the workbook's demo chronology shows the programme. Seeding runs on every `fsm run`; once the
 demo programme version is there, nothing is added again.
+
+Each domain seeds its own part in its own function (the Parenting Assessment in
+`intervention_api/assessments/demo.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intervention_api.assessments.demo import seed_demo_assessments
 from intervention_api.catalogue import EXAMPLE_CATALOGUE
 from intervention_api.chronology import (
     CHRONOLOGY,
@@ -233,7 +237,7 @@ def _enrolments(now: datetime, modules: list[str]) -> list[Enrolment]:
     return [ashdown, brightwell]
 
 
-async def seed_demo(session: AsyncSession) -> None:
+async def seed_demo_programme(session: AsyncSession) -> None:
     """The example catalogue, two enrolments, five sessions and four codings, once."""
     if await session.scalar(select(ProgrammeVersion.id).where(ProgrammeVersion.id == PROGRAMME)):
         return
@@ -348,3 +352,9 @@ async def seed_demo(session: AsyncSession) -> None:
             )
         )
     await session.flush()
+
+
+async def seed_demo(session: AsyncSession) -> None:
+    """Seed every domain's demo records that are not there yet."""
+    await seed_demo_programme(session)
+    await seed_demo_assessments(session)

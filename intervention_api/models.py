@@ -22,9 +22,16 @@ projection = CaseProjection(Base.metadata)
 
 # Every domain's models, imported so their tables register on Base.metadata (and so Alembic
 # sees them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
+from intervention_api.assessments import models as assessments_models  # noqa: E402
 from intervention_api.enrolments import models as enrolments_models  # noqa: E402
 from intervention_api.practice import models as practice_models  # noqa: E402
 from intervention_api.programmes import models as programmes_models  # noqa: E402
 from intervention_api.sessions import models as sessions_models  # noqa: E402
 
-DOMAIN_MODELS = (enrolments_models, practice_models, programmes_models, sessions_models)
+DOMAIN_MODELS = (
+    assessments_models,
+    enrolments_models,
+    practice_models,
+    programmes_models,
+    sessions_models,
+)

@@ -195,6 +195,16 @@ INTERVENTION_VALUES: dict[str, Value] = {
 }
 # --- end intervention ---------------------------------------------------------------------
 
+
+async def scratch_case(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return (await fill.scratch.case()).case_id
+
+
+async def section_changes(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # Sections are keyed by the assessment's own section keys (here the default ones).
+    return {"stability": {"analysis": "Changed by the access matrix."}}
+
+
 # Values by "Schema.member" or by member name alone; the first match wins.
 BODY_VALUES: dict[str, Value] = {
     "owning_team_id": team_a,
@@ -221,6 +231,9 @@ BODY_VALUES: dict[str, Value] = {
     "AllocationRecord.practitioner_id": bystander_practitioner,
     "MatchReviewDecision.decision": reject,
     **INTERVENTION_VALUES,
+    # Intervention: parenting assessments.
+    "AssessmentCreate.case_id": scratch_case,
+    "AssessmentUpdate.sections": section_changes,
 }
 
 

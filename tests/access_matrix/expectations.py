@@ -98,6 +98,19 @@ WRITERS: dict[str, frozenset[str]] = {
     # (and which are rejected, inside the 200) is tested in tests/workbook/test_sync.py.
     "POST /workbook/sync/push": p.PRACTITIONERS,
 }
+# Intervention: parenting assessments are written by the case's workers and its manager, and
+# decided (returned, signed off) by its manager alone.
+_ASSESSMENTS = "/interventions/assessments"
+WRITERS.update(
+    {
+        f"POST {_ASSESSMENTS}": ALLOCATED | CASE_MANAGER,
+        f"PATCH {_ASSESSMENTS}/{{assessment_id}}": ALLOCATED | CASE_MANAGER,
+        f"POST {_ASSESSMENTS}/{{assessment_id}}/submit": ALLOCATED | CASE_MANAGER,
+        f"POST {_ASSESSMENTS}/{{assessment_id}}/return": CASE_MANAGER,
+        f"POST {_ASSESSMENTS}/{{assessment_id}}/sign-off": CASE_MANAGER,
+        f"POST {_ASSESSMENTS}/{{assessment_id}}/versions": ALLOCATED | CASE_MANAGER,
+    }
+)
 # Every unit behind the gateway offers administrators subscriptions to its own events.
 _HOOKS = "/webhooks/subscriptions"
 for _unit in BACKENDS:
@@ -151,6 +164,8 @@ READERS: dict[str, frozenset[str]] = {
     **{f"GET {unit.route_prefix}{_HOOKS}": ADMINISTRATORS for unit in BACKENDS},
     # --- intervention (issue 9): MI practice quality is for those who practise and manage.
     "GET /interventions/practice/miti": p.PRACTITIONERS,
+    # Assessments: the roles that read case records in intervention (not the system of record).
+    f"GET {_ASSESSMENTS}": p.AUTHENTICATED - ADMINISTRATORS - p.SYSTEM_ONLY,
 }
 
 # Whatever else they may read, these never change anything (a documented exception is listed

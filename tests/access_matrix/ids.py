@@ -65,6 +65,19 @@ STATES: dict[str, dict[str, str]] = {
 }
 
 
+# Intervention: the state each assessment write needs its version in (assessments.py).
+_ASSESSMENT = "POST /interventions/assessments/{assessment_id}"
+STATES.update(
+    {
+        "PATCH /interventions/assessments/{assessment_id}": {"assessment_id": "draft"},
+        f"{_ASSESSMENT}/submit": {"assessment_id": "complete"},
+        f"{_ASSESSMENT}/return": {"assessment_id": "submitted"},
+        f"{_ASSESSMENT}/sign-off": {"assessment_id": "submitted"},
+        f"{_ASSESSMENT}/versions": {"assessment_id": "signed_off"},
+    }
+)
+
+
 def state(op: Operation, parameter: str) -> str:
     """The state the operation needs the parameter's record in."""
     return STATES.get(op.key, {}).get(parameter, "default")
@@ -142,6 +155,12 @@ async def scratch_subscription_id(scratch: Scratch, op: Operation) -> IdChoice:
 
 async def scratch_delivery_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(await scratch.dead_delivery(op.unit), p.WEBHOOKS, "scratch dead delivery")
+
+
+async def scratch_assessment_id(scratch: Scratch, op: Operation) -> IdChoice:
+    wanted = state(op, "assessment_id")
+    made = await scratch.assessment("signed_off" if wanted == "default" else wanted)
+    return IdChoice(made, p.ASSESSMENT_A, f"{wanted} assessment")
 
 
 async def first_episode(scratch: Scratch, op: Operation) -> IdChoice:
@@ -325,6 +344,10 @@ PATH_IDS: dict[str, IdSource] = {
     "import_id": IdSource(
         read=lambda w, op: one(w.import_a, p.IMPORTERS, "a dry-run import"),
         write=scratch_import_id,
+    ),
+    "assessment_id": IdSource(
+        read=lambda w, op: one(w.assessment_a, p.ASSESSMENT_A, "signed-off assessment of A"),
+        write=scratch_assessment_id,
     ),
     "membership_id": IdSource(
         read=lambda w, op: one(

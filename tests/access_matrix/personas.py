@@ -150,3 +150,6 @@ TEAM_B_NAME: Audience = frozenset({ADMINISTRATOR, OTHER_TEAM_MANAGER, OTHER_TEAM
 # break-glass, which stays a workbook matter (services/projection/access.py).
 PROJECTED_CASE_A: Audience = CASE_A - {BREAK_GLASS}
 # --- end intervention ---------------------------------------------------------------------
+# A parenting assessment of case A (intervention): the case's allocated workers, its team's
+# manager and auditor; never break-glass (a workbook matter), nor the system of record.
+ASSESSMENT_A: Audience = frozenset({*ALLOCATED_ON_CASE_A, TEAM_MANAGER, AUDITOR})

@@ -18,7 +18,8 @@ from typing import Any
 
 from services.registry import GATEWAY, WORKBOOK, Unit
 from tests.access_matrix import personas as p
-from tests.access_matrix.stack import Stack
+from tests.access_matrix.assessments import assessment
+from tests.access_matrix.stack import Stack, relay_case_events
 from tests.access_matrix.world import (
     World,
     allocate_case_a,
@@ -93,6 +94,8 @@ class Scratch:
             reason = {"reason": "Closed so that the matrix can reopen it"}
             path = f"/cases/{case_id}/close"
             await post(self.stack, p.TEAM_MANAGER, path, reason, if_match="*", status=200)
+        # The workflow units (intervention) learn the case from the workbook's events.
+        await relay_case_events(self.stack)
         return ScratchCase(family_id, parent, child, relationship, case_id)
 
     async def _break_glass(self, case_id: str) -> str:
@@ -122,6 +125,10 @@ class Scratch:
                 body = {"narrative": NARRATIVE, "finalise": not draft}
                 self._summaries[draft] = str((await post(self.stack, author, path, body))["id"])
             return self._summaries[draft]
+
+    async def assessment(self, state: str) -> str:
+        """A new parenting assessment of the operation's case, in `state` (each is used up)."""
+        return await assessment(self.stack, (await self.case()).case_id, state)
 
     async def bystander(self) -> str:
         """A practitioner who is none of the personas, announced to the workbook as the

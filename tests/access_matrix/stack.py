@@ -7,6 +7,7 @@ so the matrix sees exactly the identity a request through the gateway would carr
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -17,6 +18,7 @@ from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from pydantic import AnyHttpUrl
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from gateway.directory import events as directory_events
@@ -26,13 +28,14 @@ from gateway.directory.service import london_today
 from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.principal import Principal
-from services.registry import BACKENDS, GATEWAY, UNITS, Unit
+from services.registry import BACKENDS, GATEWAY, UNITS, WORKBOOK, Unit
 from services.relay import OutboxRelay, RelaySettings, Subscriber
 from services.settings import KernelSettings, async_database_url
-from services.subscriptions import DIRECTORY_EVENTS
+from services.subscriptions import DIRECTORY_EVENTS, SUBSCRIPTIONS
 from services.webhooks.settings import WebhookSettings
 from tests.access_matrix.operations import unit_app_factory
 from tests.access_matrix.personas import ANONYMOUS, Persona
+from tests.gateway.upstreams import serve
 from tests.support.events import TEST_INBOX_SECRET
 
 InternalHeaders = Callable[[Principal, str], dict[str, str]]
@@ -190,6 +193,11 @@ async def running_stack(
             app = build_app(unit, kernel)
             await stack.enter_async_context(app.router.lifespan_context(app))
             apps[unit.name] = app
+            if unit is WORKBOOK:
+                # Units that read the workbook as their caller (services/unit_calls.py) call it
+                # over HTTP: it listens on a loopback port as well, for them.
+                url = await stack.enter_async_context(serve(app))
+                kernel = kernel.model_copy(update={"unit_urls": {WORKBOOK.name: AnyHttpUrl(url)}})
             clients[unit.name] = await stack.enter_async_context(
                 httpx.AsyncClient(
                     # A 500 is an answer the matrix judges, not an exception that stops it.
@@ -236,5 +244,45 @@ async def announce_directory(
             ),
             client,
         )
+        while await relay.run_once():
+            pass
+
+
+# --- Workflow units learn cases from the workbook's events (assessments; supervision too) ---
+# One relay at a time: a relay that returns has delivered every event committed before it
+# began, which is what a caller waiting for its case to reach the workflows needs.
+_CASE_RELAY = asyncio.Lock()
+
+
+async def relay_case_events(stack: Stack) -> None:
+    """Deliver the workbook's committed events to the units that subscribe to them (the case
+    projection of supervision and intervention), signed, as the workbook's relay does."""
+    workbook = stack.apps[WORKBOOK.name]
+    subscriptions = [
+        s for s in SUBSCRIPTIONS if s.publisher is WORKBOOK and s.receiver.name in stack.apps
+    ]
+    mounts = {
+        f"http://{s.receiver.name}.test": httpx.ASGITransport(app=stack.apps[s.receiver.name])
+        for s in subscriptions
+    }
+    subscribers = [
+        Subscriber(
+            name=s.receiver.name,
+            url=f"http://{s.receiver.name}.test/events",
+            secret=TEST_INBOX_SECRET,
+            types=list(s.types),
+        )
+        for s in subscriptions
+    ]
+    async with _CASE_RELAY, httpx.AsyncClient(mounts=mounts) as client:
+        relay = OutboxRelay(
+            workbook.state.sessionmaker,
+            workbook.state.kernel,
+            RelaySettings(subscribers=subscribers),
+            client,
+        )
+        # Fan everything out first: a batch of events nobody here takes delivers nothing.
+        while await relay.fan_out():
+            pass
         while await relay.run_once():
             pass

@@ -21,8 +21,9 @@ from services.outbox import publish
 from services.registry import BACKENDS, WORKBOOK, Unit
 from services.webhooks.dispatch import subscriber_key
 from tests.access_matrix import personas as p
+from tests.access_matrix.assessments import SIGNED_OFF, assessment
 from tests.access_matrix.markers import Markers
-from tests.access_matrix.stack import Directory, Stack
+from tests.access_matrix.stack import Directory, Stack, relay_case_events
 from tests.support.events import cloud_event, deliver
 from tests.workbook.factories import random_nhs_number
 from workbook_api.chronology.service import record_external_event
@@ -112,6 +113,8 @@ class World:
     deliveries: dict[str, str] = field(default_factory=dict)
     # The intervention unit's records on case A (tests/access_matrix/interventions.py).
     interventions: dict[str, str] = field(default_factory=dict)
+    # A signed-off parenting assessment of case A (intervention).
+    assessment_a: str = ""
 
     @property
     def specialist_discipline(self) -> str:
@@ -195,6 +198,9 @@ async def build_world(
                 f"matrix-{uuid.uuid4()}",
             )
     await record_system_of_record(stack, world)
+    # Intervention: case A as the workbook's events tell it, and an assessment of it.
+    await relay_case_events(stack)
+    world.assessment_a = await assessment(stack, world.case_a, SIGNED_OFF)
     return world
 
 

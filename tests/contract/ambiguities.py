@@ -135,6 +135,10 @@ def _target_refused(case: Any, error: Error) -> bool:
     return error.get("location") == ["body", "url"] and error.get("code") == "target"
 
 
+def _assessment_state(case: Any, error: Error) -> bool:
+    return error.get("code") in {"unknown_section", "unknown_evidence", "evidence_not_final"}
+
+
 @dataclass(frozen=True)
 class UnpredictableError:
     """One error of a 422 (`errors[]`) that the request's schema could not foretell."""
@@ -199,6 +203,11 @@ UNPREDICTABLE_ERRORS = (
         None,
         _between_members,
         "a rule between members of one object (ends after it starts; one of two, not both)",
+    ),
+    UnpredictableError(
+        frozenset({"PATCH /assessments/{assessment_id}"}),
+        _assessment_state,
+        "an assessment's sections are its own; evidence must be a final entry the caller reads",
     ),
     UnpredictableError(
         None,
