@@ -6,6 +6,7 @@ from services.app import create_service_app
 from services.inbox import Inbox
 from services.registry import SUPERVISION
 from services.settings import KernelSettings
+from supervision_api.cadence.router import router as cadence_router
 from supervision_api.models import kernel, projection
 
 
@@ -15,7 +16,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=SUPERVISION,
         settings=settings or KernelSettings(),
         kernel=kernel,
-        routers=[],
+        routers=[cadence_router],
         inbox=projection.register(Inbox()),
         title="Group Case Supervision",
         description="Monthly group case supervision for every family: cadence, meetings, "
