@@ -23,6 +23,7 @@ from supervision_api.cadence.schemas import (
     TeamCadenceIn,
     TeamCadenceOut,
 )
+from supervision_api.meetings import repository as meetings
 
 DueFilter = Literal["overdue", "due_soon", "attention", "all"]
 
@@ -147,6 +148,9 @@ async def due_list(
         item for item in (_due_case(row, teams, now) for row in rows) if _wanted(item.status, which)
     ]
     items.sort(key=lambda item: (item.due_on, str(item.case_id)))
+    booked = await meetings.next_meetings(session, [item.case_id for item in items])
+    for item in items:
+        item.next_meeting_at = booked.get(item.case_id)
     return DueList(today=now, items=items)
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Row, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.principal import Principal
-from services.settings import KernelSettings
+from services.settings import KernelSettings, async_database_url
 from supervision_api.app import create_app
 from tests.conftest import running
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot
@@ -28,6 +31,27 @@ async def client(kernel_settings: KernelSettings) -> AsyncIterator[httpx.AsyncCl
     """A client for the supervision app, its real lifespan run once for the session."""
     async with running(create_app(kernel_settings)) as supervision:
         yield supervision
+
+
+@pytest.fixture(scope="session")
+async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A direct engine for assertions on what was stored (outbox events)."""
+    engine = create_async_engine(async_database_url(database_url))
+    yield engine
+    await engine.dispose()
+
+
+async def outbox_events(engine: AsyncEngine, subject_prefix: str) -> list[Row[Any]]:
+    """Supervision's outbox events whose subject starts with a prefix, oldest first."""
+    async with engine.connect() as connection:
+        result = await connection.execute(
+            text(
+                "SELECT type, subject, data, team_id FROM supervision.outbox_event"
+                " WHERE subject LIKE :prefix ORDER BY position"
+            ),
+            {"prefix": subject_prefix + "%"},
+        )
+        return list(result)
 
 
 @pytest.fixture(scope="session")
