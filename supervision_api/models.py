@@ -24,5 +24,6 @@ projection = CaseProjection(Base.metadata)
 # sees them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
 from supervision_api.cadence import models as cadence_models  # noqa: E402
 from supervision_api.meetings import models as meetings_models  # noqa: E402
+from supervision_api.records import models as records_models  # noqa: E402
 
-DOMAIN_MODELS = (cadence_models, meetings_models)
+DOMAIN_MODELS = (cadence_models, meetings_models, records_models)

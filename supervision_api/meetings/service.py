@@ -27,6 +27,8 @@ from supervision_api.meetings.schemas import (
     MeetingOut,
     MeetingSummary,
 )
+from supervision_api.records import repository as records
+from supervision_api.records.models import CaseRecord
 
 MAX_LENGTH = timedelta(hours=8)
 MAX_WINDOW = timedelta(days=366)
@@ -88,6 +90,10 @@ async def book(session: AsyncSession, principal: Principal, body: MeetingBooking
     await session.flush()
     for position, case_id in enumerate(body.case_ids, start=1):
         session.add(MeetingCase(meeting_id=meeting.id, case_id=case_id, position=position))
+    await session.flush()
+    # Each case's record starts as a draft at booking, so workers can write ahead of the day.
+    for case_id in body.case_ids:
+        session.add(CaseRecord(meeting_id=meeting.id, case_id=case_id, status="draft"))
     invited = [chair_id] + [
         p for p in await repository.allocated_now(session, body.case_ids) if p != chair_id
     ]
@@ -136,6 +142,8 @@ async def _announce(session: AsyncSession, change: str, meeting: Meeting) -> Non
 async def _refuse_if_settled(session: AsyncSession, meeting: Meeting) -> None:
     if meeting.status == "cancelled":
         raise _conflict("The meeting is cancelled.")
+    if await records.has_final_record(session, meeting.id):
+        raise _conflict("A record of this meeting is final: it was held.")
 
 
 async def reschedule(session: AsyncSession, access: MeetingAccess, body: MeetingMove) -> Meeting:
