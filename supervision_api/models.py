@@ -23,7 +23,8 @@ projection = CaseProjection(Base.metadata)
 # Every domain's models, imported so their tables register on Base.metadata (and so Alembic
 # sees them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
 from supervision_api.cadence import models as cadence_models  # noqa: E402
+from supervision_api.calendar import models as calendar_models  # noqa: E402
 from supervision_api.meetings import models as meetings_models  # noqa: E402
 from supervision_api.records import models as records_models  # noqa: E402
 
-DOMAIN_MODELS = (cadence_models, meetings_models, records_models)
+DOMAIN_MODELS = (cadence_models, meetings_models, records_models, calendar_models)
