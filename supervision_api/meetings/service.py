@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,9 +36,13 @@ MAX_WINDOW = timedelta(days=366)
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise invalid("body", "ends_at", message="A meeting ends after it starts.")
+        raise invalid(
+            "body", "ends_at", message="A meeting ends after it starts.", code="ends_before_start"
+        )
     if ends_at - starts_at > MAX_LENGTH:
-        raise invalid("body", "ends_at", message="A meeting lasts at most 8 hours.")
+        raise invalid(
+            "body", "ends_at", message="A meeting lasts at most 8 hours.", code="too_long"
+        )
 
 
 def _conflict(detail: str) -> ProblemError:
@@ -75,7 +79,12 @@ async def book(session: AsyncSession, principal: Principal, body: MeetingBooking
     if chair_id != principal.practitioner_id and not await repository.is_team_member(
         session, chair_id, body.team_id, today
     ):
-        raise invalid("body", "chair_id", message="The chair must be a member of the team.")
+        raise invalid(
+            "body",
+            "chair_id",
+            message="The chair must be a member of the team.",
+            code="not_team_member",
+        )
     meeting = Meeting(
         team_id=body.team_id,
         starts_at=body.starts_at,
@@ -191,7 +200,9 @@ async def record_attendance(
         raise _conflict("The meeting is cancelled.")
     invitee = await repository.invitee(session, access.meeting.id, body.practitioner_id)
     if invitee is None:
-        raise invalid("body", "practitioner_id", message="Not invited to this meeting.")
+        raise invalid(
+            "body", "practitioner_id", message="Not invited to this meeting.", code="not_invited"
+        )
     invitee.attendance = body.attendance
     invitee.note = body.note
     invitee.recorded_by = access.principal.practitioner_id
@@ -259,11 +270,18 @@ async def list_view(
     """Meetings the caller may see in a window (default: from a week ago, for 90 days)."""
     now = await transaction_now(session)
     start = starts_from or now - timedelta(days=7)
-    end = starts_before or start + timedelta(days=90)
+    try:
+        end = starts_before or start + timedelta(days=90)
+    except OverflowError:
+        end = datetime.max.replace(tzinfo=UTC)
     if end <= start:
-        raise invalid("query", "starts_before", message="The window ends after it starts.")
+        raise invalid(
+            "query", "starts_before", message="The window ends after it starts.", code="window"
+        )
     if end - start > MAX_WINDOW:
-        raise invalid("query", "starts_before", message="The window is at most 366 days.")
+        raise invalid(
+            "query", "starts_before", message="The window is at most 366 days.", code="window"
+        )
     rows = await repository.list_meetings(
         session,
         principal,

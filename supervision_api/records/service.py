@@ -175,7 +175,9 @@ async def add_decision(session: AsyncSession, access: RecordAccess, body: Decisi
     _refuse_unless_draft(access)
     maker = body.decision_maker_id or access.meeting.chair_id
     if not await _invited(session, access, maker):
-        raise invalid("body", "decision_maker_id", message="Not invited to this meeting.")
+        raise invalid(
+            "body", "decision_maker_id", message="Not invited to this meeting.", code="not_invited"
+        )
     decision = Decision(
         record_id=access.record.id,
         decision=body.decision,
@@ -192,9 +194,16 @@ async def add_action(session: AsyncSession, access: RecordAccess, body: ActionIn
     """Record an action with its owner (an invitee) and due date (not before the meeting)."""
     _refuse_unless_draft(access)
     if not await _invited(session, access, body.owner_id):
-        raise invalid("body", "owner_id", message="Not invited to this meeting.")
+        raise invalid(
+            "body", "owner_id", message="Not invited to this meeting.", code="not_invited"
+        )
     if body.due_on < local_date(access.meeting.starts_at):
-        raise invalid("body", "due_on", message="An action is due on or after the meeting.")
+        raise invalid(
+            "body",
+            "due_on",
+            message="An action is due on or after the meeting.",
+            code="before_meeting",
+        )
     action = GcsAction(
         case_id=access.record.case_id,
         record_id=access.record.id,

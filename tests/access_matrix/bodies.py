@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.access_matrix import personas as p
+from tests.access_matrix import supervision
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.scratch import NARRATIVE, Scratch
 from tests.access_matrix.world import PROBE_EVENT_TYPE, PROBE_TARGET, World
@@ -175,6 +176,8 @@ BODY_VALUES: dict[str, Value] = {
     "AllocationRecord.case_external_id": keyed_case,
     "AllocationRecord.practitioner_id": bystander_practitioner,
     "MatchReviewDecision.decision": reject,
+    # Supervision (tests/access_matrix/supervision.py).
+    **supervision.body_values(),
 }
 
 

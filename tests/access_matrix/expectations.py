@@ -16,6 +16,7 @@ from enum import Enum
 
 from services.registry import BACKENDS
 from tests.access_matrix import personas as p
+from tests.access_matrix import supervision
 from tests.access_matrix.operations import Operation
 
 ALLOCATED = frozenset(p.ALLOCATED_ON_CASE_A)
@@ -113,6 +114,9 @@ for _unit in BACKENDS:
         }
     )
 
+# Supervision's writes (tests/access_matrix/supervision.py).
+WRITERS.update(supervision.WRITERS)
+
 # Reads of collections (no record in the path) that a role gates: these personas get a 2xx,
 # everyone else a refusal. Collections not listed answer every signed-in caller.
 READERS: dict[str, frozenset[str]] = {
@@ -128,6 +132,7 @@ READERS: dict[str, frozenset[str]] = {
     "GET /workbook/changes": p.AUTHENTICATED - ADMINISTRATORS,
     "GET /workbook/sync/pull": p.PRACTITIONERS,
     **{f"GET {unit.route_prefix}{_HOOKS}": ADMINISTRATORS for unit in BACKENDS},
+    **supervision.READERS,
 }
 
 # Whatever else they may read, these never change anything (a documented exception is listed
@@ -187,6 +192,10 @@ def expect(op: Operation, persona: str, audience: p.Audience | None) -> Expectat
     """What `persona` must get from `op` on a record with `audience` (None: no record)."""
     if op.public_path().startswith(SCIM_PREFIX):
         return Expectation(Outcome.UNAUTHENTICATED, "SCIM takes its own credential, not a token")
+    if op.is_capability:
+        # Whoever holds the URL may read it; tests/supervision/test_calendar.py tests that a
+        # revoked or unknown secret opens nothing.
+        return Expectation(Outcome.UNCHECKED, "a capability URL: its secret is its credential")
     writers = WRITERS.get(op.key)
     if op.is_public and op.is_read:
         return Expectation(Outcome.ALLOWED, "public endpoint")

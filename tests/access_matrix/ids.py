@@ -11,7 +11,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from services.registry import SUPERVISION
 from tests.access_matrix import personas as p
+from tests.access_matrix import supervision
+from tests.access_matrix.bodies import BuildError
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.scratch import Scratch
 from tests.access_matrix.world import World
@@ -201,14 +204,70 @@ def scim_ids(world: World, op: Operation) -> list[IdChoice]:
     return one(new_uuid(), p.EVERYONE, "SCIM resource (needs the SCIM credential)")
 
 
+# Supervision (tests/access_matrix/supervision.py) ------------------------------------------
+
+
+def case_a(world: World, op: Operation) -> list[IdChoice]:
+    """Case A, with its audience in the unit that is asked (no break-glass beyond the workbook)."""
+    audience = supervision.CASE_A if op.unit is SUPERVISION else p.CASE_A
+    return one(world.case_a, audience, "case A")
+
+
+async def scratch_case_id_anywhere(scratch: Scratch, op: Operation) -> IdChoice:
+    """The operation's scratch case, known to supervision first when it is supervision's."""
+    choice = await scratch_case_id(scratch, op)
+    if op.unit is SUPERVISION:
+        await supervision.project(scratch.stack, choice.value)
+        return IdChoice(choice.value, supervision.CASE_A, choice.label)
+    return choice
+
+
+def team_a(world: World, op: Operation) -> list[IdChoice]:
+    """Team A: its directory record, or (in supervision) its managers' views."""
+    if op.unit is SUPERVISION:
+        return one(directory_id(world, "team"), supervision.TEAM_A_MANAGERS, "team A")
+    return one(directory_id(world, "team"), p.DIRECTORY_A, "team A")
+
+
+async def scratch_team(scratch: Scratch, op: Operation) -> IdChoice:
+    if op.unit is SUPERVISION:
+        # Supervision never changes a team, only its cadence: team A's, by its manager.
+        team = directory_id(scratch.world, "team")
+        return IdChoice(team, supervision.TEAM_A_MANAGERS, "team A")
+    return await scratch_team_id(scratch, op)
+
+
+async def scratch_meeting_id(scratch: Scratch, op: Operation) -> IdChoice:
+    """A meeting on the operation's scratch case, afresh for every request (they move, are
+    cancelled, finalised): held already when the write needs it, its record final for an
+    amendment."""
+    case = (await scratch.case()).case_id
+    held = op.key in supervision.HELD or op.key in supervision.FINAL
+    meeting = await supervision.book(scratch.stack, case, held=held)
+    if op.key in supervision.FINAL:
+        await supervision.finalise(scratch.stack, meeting, case)
+    return IdChoice(meeting, supervision.CASE_A, "scratch meeting")
+
+
+async def scratch_action_id(scratch: Scratch, op: Operation) -> IdChoice:
+    action = await supervision.action(scratch.stack, (await scratch.case()).case_id)
+    return IdChoice(action, supervision.CASE_A, "scratch action")
+
+
+def no_reads(world: World, op: Operation) -> list[IdChoice]:
+    raise BuildError(f"{op.label}: the matrix has no record to read for this parameter")
+
+
+async def no_writes(scratch: Scratch, op: Operation) -> IdChoice:
+    raise BuildError(f"{op.label}: the matrix has no record to write for this parameter")
+
+
 PATH_IDS: dict[str, IdSource] = {
     "user_id": IdSource(read=scim_ids, write=scim_id),
     "group_id": IdSource(read=scim_ids, write=scim_id),
     "name": IdSource(read=scim_ids, write=scim_id),
     "schema_id": IdSource(read=scim_ids, write=scim_id),
-    "case_id": IdSource(
-        read=lambda w, op: one(w.case_a, p.CASE_A, "case A"), write=scratch_case_id
-    ),
+    "case_id": IdSource(read=case_a, write=scratch_case_id_anywhere),
     "entry_id": IdSource(read=entry_ids, write=scratch_entry_id),
     "summary_id": IdSource(read=summary_ids, write=scratch_summary_id),
     "number": IdSource(
@@ -233,10 +292,7 @@ PATH_IDS: dict[str, IdSource] = {
         read=lambda w, op: one(w.relationship_a, p.CASE_A, "relationship in family A"),
         write=scratch_relationship_id,
     ),
-    "team_id": IdSource(
-        read=lambda w, op: one(directory_id(w, "team"), p.DIRECTORY_A, "team A"),
-        write=scratch_team_id,
-    ),
+    "team_id": IdSource(read=team_a, write=scratch_team),
     "practitioner_id": IdSource(
         read=lambda w, op: one(
             directory_id(w, "practitioner"), p.DIRECTORY_A, "team A social worker"
@@ -271,5 +327,16 @@ PATH_IDS: dict[str, IdSource] = {
             directory_id(w, "membership"), p.DIRECTORY_A, "social worker's membership"
         ),
         write=scratch_membership_id,
+    ),
+    # Supervision.
+    "meeting_id": IdSource(
+        read=lambda w, op: one(w.supervision_meeting_a, supervision.CASE_A, "case A's meeting"),
+        write=scratch_meeting_id,
+    ),
+    "action_id": IdSource(read=no_reads, write=scratch_action_id),
+    supervision.CAPABILITY_PATH_PARAMETER: IdSource(
+        read=lambda w, op: one(w.supervision_feed, p.EVERYONE, "the social worker's feed"),
+        write=no_writes,
+        missing=lambda: "A" * 43,
     ),
 }

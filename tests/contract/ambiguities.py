@@ -109,6 +109,29 @@ def _trimmed(case: Any, error: Error) -> bool:
     return isinstance(sent, str) and sent != sent.strip()
 
 
+# Supervision: rules on the records a request names or between its times (supervision_api/
+# meetings and records): an agenda's cases must be the team's open cases, each once; a chair a
+# member of the team; attendees, decision makers and action owners invited; a meeting ends after
+# it starts, within 8 hours; an action falls due on or after its meeting; a window of meetings
+# ends after it starts, within a year.
+SUPERVISION_CODES = frozenset(
+    {
+        "unknown_case",
+        "duplicate",
+        "not_team_member",
+        "not_invited",
+        "ends_before_start",
+        "too_long",
+        "before_meeting",
+        "window",
+    }
+)
+
+
+def _supervision_rule(case: Any, error: Error) -> bool:
+    return error.get("code") in SUPERVISION_CODES
+
+
 @dataclass(frozen=True)
 class UnpredictableError:
     """One error of a 422 (`errors[]`) that the request's schema could not foretell."""
@@ -161,6 +184,11 @@ UNPREDICTABLE_ERRORS = (
         None,
         _trimmed,
         "text is trimmed before its length is checked (services/schemas.py Input)",
+    ),
+    UnpredictableError(
+        None,
+        _supervision_rule,
+        "supervision's rules on the records a request names and between its times",
     ),
 )
 
