@@ -3,7 +3,7 @@
 Decisions belong on the child's record, so each goes to the workbook as a chronology
 contribution (services/event_contracts.py) through the outbox, in the finalising transaction;
 the workbook puts it on the chronology once per event id, under the record's access rules. The
-`record.finalised` event carries ids and times only.
+`record.finalised` event (ids and times only) has the workbook open the case's next episode.
 """
 
 from __future__ import annotations
@@ -12,7 +12,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.event_contracts import PREFIX, ChronologyContribution, chronology_type
+from services.event_contracts import (
+    GCS_RECORD_FINALISED,
+    ChronologyContribution,
+    GcsRecordFinalised,
+    chronology_type,
+)
 from services.outbox import publish
 from services.registry import SUPERVISION
 from supervision_api.meetings.models import Meeting
@@ -20,7 +25,6 @@ from supervision_api.models import kernel
 from supervision_api.records.models import CaseRecord, Decision
 
 SOURCE = "/supervision"
-RECORD_FINALISED = f"{PREFIX}.supervision.record.finalised"
 TITLE_MAX = 300
 
 
@@ -49,20 +53,20 @@ async def publish_finalised(
             data=item.model_dump(mode="json"),
             team_id=meeting.team_id,
         )
+    assert record.finalised_at is not None
+    finalised = GcsRecordFinalised(
+        record_id=record.id,
+        meeting_id=meeting.id,
+        case_id=record.case_id,
+        held_at=meeting.starts_at,
+        finalised_at=record.finalised_at,
+    )
     await publish(
         session,
         kernel.outbox_event,
-        type=RECORD_FINALISED,
+        type=GCS_RECORD_FINALISED,
         source=SOURCE,
         subject=f"cases/{record.case_id}/records/{record.id}",
-        data={
-            "record_id": record.id,
-            "meeting_id": meeting.id,
-            "case_id": record.case_id,
-            "held_at": meeting.starts_at,
-            "finalised_at": record.finalised_at,
-            "decision_count": len(decisions),
-            "scaling": record.scaling,
-        },
+        data=finalised.model_dump(mode="json"),
         team_id=meeting.team_id,
     )
