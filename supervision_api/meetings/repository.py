@@ -210,3 +210,9 @@ async def next_meetings(session: AsyncSession, case_ids: Iterable[UUID]) -> dict
         .group_by(MeetingCase.case_id)
     )
     return {row[0]: row[1] for row in (await session.execute(query)).all()}
+
+
+async def episode_numbers(session: AsyncSession, case_ids: Iterable[UUID]) -> dict[UUID, int]:
+    """Each case's current workbook episode, as the projection has it."""
+    query = select(cases.c.id, cases.c.episode_number).where(cases.c.id.in_(list(case_ids)))
+    return {row[0]: row[1] for row in (await session.execute(query)).all()}

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Query, Response
-from pydantic import AwareDatetime
 
 from services.auditing import Audit, audited
 from services.auth import CurrentPrincipal
 from services.concurrency import set_etag
-from services.errors import raises
+from services.errors import invalid, raises
 from services.responses import created
 from services.routing import kit_router
+from services.unit_calls import CallerCalls
 from services.unit_of_work import DbSession
 from supervision_api.meetings import service
+from supervision_api.meetings.agenda import Agenda
 from supervision_api.meetings.dependencies import (
     AttendedMeeting,
     MeetingAccess,
@@ -33,6 +35,20 @@ from supervision_api.meetings.schemas import (
 from supervision_api.teams.dependencies import Manager
 
 router = kit_router(tags=["meetings"])
+
+
+# RFC 3339 with its offset; pydantic alone would also read "1700000000" as a Unix time.
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|z|[+-]\d{2}:\d{2})$"
+
+
+def instant(name: str, value: str | None) -> datetime | None:
+    """A query's date-time, or a 422 naming it."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise invalid("query", name, message="Not a date-time.", code="date_time") from None
 
 
 async def respond(session: DbSession, access: MeetingAccess, response: Response) -> MeetingOut:
@@ -66,9 +82,16 @@ async def list_meetings(
     principal: CurrentPrincipal,
     session: DbSession,
     note: Audit,
-    starts_from: Annotated[AwareDatetime | None, Query(description="Default: a week ago")] = None,
+    starts_from: Annotated[
+        str | None,
+        Query(pattern=RFC3339, description="A date-time (RFC 3339); default: a week ago"),
+    ] = None,
     starts_before: Annotated[
-        AwareDatetime | None, Query(description="Default: 90 days after `starts_from`")
+        str | None,
+        Query(
+            pattern=RFC3339,
+            description="A date-time (RFC 3339); default: 90 days after `starts_from`",
+        ),
     ] = None,
     team_id: UUID | None = None,
     case_id: UUID | None = None,
@@ -78,8 +101,8 @@ async def list_meetings(
     found = await service.list_view(
         session,
         principal,
-        starts_from=starts_from,
-        starts_before=starts_before,
+        starts_from=instant("starts_from", starts_from),
+        starts_before=instant("starts_before", starts_before),
         team_id=team_id,
         case_id=case_id,
         limit=limit,
@@ -93,6 +116,16 @@ async def list_meetings(
 async def get_meeting(access: VisibleMeeting, session: DbSession, response: Response) -> MeetingOut:
     """The meeting, its agenda's cases you may see, its invitees and its history."""
     return await respond(session, access, response)
+
+
+@router.get("/meetings/{meeting_id}/agenda", summary="Read a GCS meeting's agenda")
+@audited("read", "meeting_agenda")
+async def get_meeting_agenda(
+    access: VisibleMeeting, session: DbSession, calls: CallerCalls
+) -> Agenda:
+    """The cases you may see on the agenda, each with its workers' latest role summaries, read
+    from the workbook as you (restricted detail it withholds from you stays withheld)."""
+    return await service.agenda_view(session, access, calls)
 
 
 @router.post("/meetings/{meeting_id}/reschedule", summary="Move a GCS meeting")

@@ -254,10 +254,6 @@ async def scratch_action_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(action, supervision.CASE_A, "scratch action")
 
 
-def no_reads(world: World, op: Operation) -> list[IdChoice]:
-    raise BuildError(f"{op.label}: the matrix has no record to read for this parameter")
-
-
 async def no_writes(scratch: Scratch, op: Operation) -> IdChoice:
     raise BuildError(f"{op.label}: the matrix has no record to write for this parameter")
 
@@ -333,7 +329,10 @@ PATH_IDS: dict[str, IdSource] = {
         read=lambda w, op: one(w.supervision_meeting_a, supervision.CASE_A, "case A's meeting"),
         write=scratch_meeting_id,
     ),
-    "action_id": IdSource(read=no_reads, write=scratch_action_id),
+    "action_id": IdSource(
+        read=lambda w, op: one(w.supervision_action_a, supervision.CASE_A, "case A's action"),
+        write=scratch_action_id,
+    ),
     supervision.CAPABILITY_PATH_PARAMETER: IdSource(
         read=lambda w, op: one(w.supervision_feed, p.EVERYONE, "the social worker's feed"),
         write=no_writes,

@@ -24,6 +24,7 @@ from gateway.directory.lookup import load_principal
 from gateway.directory.models import Practitioner, Team, TeamMembership
 from gateway.directory.service import london_today
 from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
+from services.delegation import DELEGATED_CALLS
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.principal import Principal
 from services.registry import BACKENDS, GATEWAY, UNITS, Unit
@@ -33,6 +34,7 @@ from services.subscriptions import DIRECTORY_EVENTS
 from services.webhooks.settings import WebhookSettings
 from tests.access_matrix.operations import unit_app_factory
 from tests.access_matrix.personas import ANONYMOUS, Persona
+from tests.gateway.upstreams import serve
 from tests.support.events import TEST_INBOX_SECRET
 
 InternalHeaders = Callable[[Principal, str], dict[str, str]]
@@ -186,9 +188,15 @@ async def running_stack(
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         apps: dict[str, FastAPI] = {}
+        # Units another reads as its caller (services/delegation.py) listen on a loopback port
+        # too, as they do in production, so that those reads are part of what is replayed.
+        called = {call.callee.name for call in DELEGATED_CALLS}
+        urls: dict[str, str] = {}
         for unit in UNITS:
-            app = build_app(unit, kernel)
+            app = build_app(unit, kernel.model_copy(update={"unit_urls": dict(urls)}))
             await stack.enter_async_context(app.router.lifespan_context(app))
+            if unit.name in called:
+                urls[unit.name] = await stack.enter_async_context(serve(app))
             apps[unit.name] = app
             clients[unit.name] = await stack.enter_async_context(
                 httpx.AsyncClient(

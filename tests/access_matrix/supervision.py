@@ -69,15 +69,16 @@ async def project(
     """Make sure supervision holds the case and its allocations before anyone asks it."""
     sessions = stack.apps[SUPERVISION.name].state.sessionmaker
     projected = projection.tables.allocations
-    for _ in range(200):
-        await relay_workbook(stack)
+    for attempt in range(200):
         async with sessions() as session:
             held = await session.scalar(
                 select(func.count()).where(projected.c.case_id == UUID(case_id))
             )
         if held and held >= allocations:
             return
-        await asyncio.sleep(0.05)
+        if attempt:
+            await asyncio.sleep(0.05)
+        await relay_workbook(stack)
     raise AssertionError(f"supervision never learned case {case_id}")
 
 
@@ -123,8 +124,9 @@ async def action(stack: Stack, case_id: str) -> str:
 
 
 async def record_world(stack: Stack, world: World) -> None:
-    """Case A's meeting, and the social worker's calendar feed."""
+    """Case A's meeting and an action on it, and the social worker's calendar feed."""
     world.supervision_meeting_a = await book(stack, world.case_a)
+    world.supervision_action_a = await action(stack, world.case_a)
     await project(stack, world.case_b, len(p.ALLOCATED_ON_CASE_B))
     feed = ok(await stack.call(p.SOCIAL_WORKER, SUPERVISION, "POST", "/calendar/feed"))
     world.supervision_feed = str(feed["url"]).rsplit("/", 1)[-1]

@@ -110,9 +110,10 @@ class World:
     # A webhook subscription of each unit, and a (dead) delivery of it, by unit name.
     subscriptions: dict[str, str] = field(default_factory=dict)
     deliveries: dict[str, str] = field(default_factory=dict)
-    # Supervision: case A's meeting, and the secret of the social worker's calendar feed.
+    # Supervision: case A's meeting and an action on it, the social worker's calendar feed.
     supervision_meeting_a: str = ""
     supervision_feed: str = ""
+    supervision_action_a: str = ""
 
     @property
     def specialist_discipline(self) -> str:

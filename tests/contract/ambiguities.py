@@ -124,6 +124,7 @@ SUPERVISION_CODES = frozenset(
         "too_long",
         "before_meeting",
         "window",
+        "date_time",
     }
 )
 

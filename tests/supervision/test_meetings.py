@@ -104,6 +104,9 @@ async def test_a_meeting_exists_for_each_worker_with_only_their_own_cases(
     assert [m["id"] for m in listed.json()["items"]] == [meeting["id"]]
     assert listed.json()["items"][0]["case_count"] == 1
     assert (await client.get("/meetings", headers=as_(stranger))).json()["items"] == []
+    for window in ({"starts_from": "0.5"}, {"starts_before": "2020-01-01T00:00:00Z"}):
+        refused = await client.get("/meetings", params=window, headers=as_(team.social_worker))
+        assert refused.status_code == 422, window
     due = await client.get(
         f"/teams/{team.id}/due", params={"which": "all"}, headers=as_(team.manager)
     )
