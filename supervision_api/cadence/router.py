@@ -9,6 +9,7 @@ from fastapi import Depends, Query
 
 from services.auditing import Audit, audited
 from services.auth import CurrentPrincipal
+from services.errors import Forbidden, raises
 from services.projection import ProjectedCase
 from services.routing import kit_router
 from services.unit_of_work import DbSession
@@ -27,7 +28,6 @@ from supervision_api.teams.dependencies import ManagedTeamDep
 router = kit_router(tags=["cadence"])
 
 VisibleCase = Annotated[ProjectedCase, Depends(projection.visible_case)]
-ManagedCase = Annotated[ProjectedCase, Depends(projection.managed_case)]
 Which = Annotated[
     DueFilter,
     Query(description="`attention` (the default): overdue and due soon; or one of them, or `all`"),
@@ -90,8 +90,12 @@ async def get_case_cadence(case: VisibleCase, session: DbSession) -> CaseCadence
 
 @router.put("/cases/{case_id}/cadence", summary="Set a case's own GCS cadence")
 @audited("update", "case_cadence")
+@raises(403)
 async def put_case_cadence(
-    body: CaseCadenceIn, case: ManagedCase, session: DbSession
+    body: CaseCadenceIn, case: VisibleCase, session: DbSession
 ) -> CaseCadenceOut:
-    """Set the case's own interval or first-GCS timescale; null follows the team's."""
+    """Set the case's own interval or first-GCS timescale (its team's managers); null follows
+    the team's."""
+    if not case.manages:
+        raise Forbidden("Only a manager of the team that owns this case sets its cadence.")
     return await service.set_case(session, case, body)

@@ -182,8 +182,7 @@ RECORD = f"{MEETINGS}/cases/{{case_id}}/record"
 # Who must succeed at each of supervision's writes (expectations.py).
 WRITERS: dict[str, frozenset[str]] = {
     "PUT /supervision/teams/{team_id}/cadence": TEAM_A_MANAGERS,
-    # The system of record takes a manager's decisions on any case (projection.managed_case).
-    "PUT /supervision/cases/{case_id}/cadence": TEAM_A_MANAGERS | p.SYSTEM_ONLY,
+    "PUT /supervision/cases/{case_id}/cadence": TEAM_A_MANAGERS,
     "POST /supervision/meetings": TEAM_A_MANAGERS,
     f"POST {MEETINGS}/reschedule": TEAM_A_MANAGERS,
     f"POST {MEETINGS}/cancel": TEAM_A_MANAGERS,

@@ -9,7 +9,7 @@ import httpx
 
 from services.working_days import ENGLAND
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot
-from tests.supervision.conftest import Headers, Team, open_case
+from tests.supervision.conftest import Headers, MakePrincipal, Team, open_case
 
 TEAM_SETTING = {"interval_days": 21, "first_due_working_days": 5, "due_soon_working_days": 3}
 
@@ -52,7 +52,7 @@ async def test_a_cadence_out_of_range_is_a_validation_problem(
 
 
 async def test_a_case_s_own_cadence_overrides_its_team_s_and_only_managers_set_it(
-    client: httpx.AsyncClient, as_: Headers, team: Team
+    client: httpx.AsyncClient, as_: Headers, team: Team, make_principal: MakePrincipal
 ) -> None:
     opened = datetime.now(UTC) - timedelta(days=2)
     case_id = await open_case(client, team, opened_at=opened)
@@ -66,6 +66,8 @@ async def test_a_case_s_own_cadence_overrides_its_team_s_and_only_managers_set_i
 
     own = {"interval_days": 14, "first_due_working_days": 2}
     assert (await client.put(url, json=own, headers=as_(team.social_worker))).status_code == 403
+    system = make_principal(discipline="business_support", roles=("system",))
+    assert (await client.put(url, json=own, headers=as_(system))).status_code == 403
     changed = await client.put(url, json=own, headers=as_(team.manager))
     assert changed.status_code == 200, changed.text
     body = changed.json()
