@@ -17,6 +17,7 @@ from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from pydantic import AnyHttpUrl
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from gateway.directory import events as directory_events
@@ -191,12 +192,12 @@ async def running_stack(
         # Units another reads as its caller (services/delegation.py) listen on a loopback port
         # too, as they do in production, so that those reads are part of what is replayed.
         called = {call.callee.name for call in DELEGATED_CALLS}
-        urls: dict[str, str] = {}
+        urls: dict[str, AnyHttpUrl] = {}
         for unit in UNITS:
             app = build_app(unit, kernel.model_copy(update={"unit_urls": dict(urls)}))
             await stack.enter_async_context(app.router.lifespan_context(app))
             if unit.name in called:
-                urls[unit.name] = await stack.enter_async_context(serve(app))
+                urls[unit.name] = AnyHttpUrl(await stack.enter_async_context(serve(app)))
             apps[unit.name] = app
             clients[unit.name] = await stack.enter_async_context(
                 httpx.AsyncClient(

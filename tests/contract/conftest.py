@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from pydantic import AnyHttpUrl
 from schemathesis.python import asgi
 
+from services.delegation import DELEGATED_CALLS
 from services.dev_keys import dev_scim_credential, load_dev_keys
 from services.principal import Principal
 from services.registry import UNITS, unit_named
@@ -18,6 +21,7 @@ from tests.access_matrix.conftest import MatrixEnv, open_matrix_env
 from tests.access_matrix.stack import build_app
 from tests.contract.coverage import SUMMARY_LINES, Tally
 from tests.contract.target import FuzzTarget, load_target
+from tests.support.threaded_server import served_in_thread
 
 
 @pytest.fixture(scope="session")
@@ -36,9 +40,19 @@ async def contract_world(
 @pytest.fixture(scope="session")
 def fuzzed_apps(kernel_settings: KernelSettings) -> Iterator[dict[str, FastAPI]]:
     """Every unit's app, built by its own `create_app`; Schemathesis starts each one's lifespan
-    in its event loop at the first request, and they stop here at the end."""
-    yield {unit.name: build_app(unit, kernel_settings) for unit in UNITS}
-    asgi.shutdown_lifespans()
+    in its event loop at the first request, and they stop here at the end. A unit that reads
+    another as its caller (services/delegation.py) reaches a copy of it on a loopback port."""
+    called = sorted({call.callee.name for call in DELEGATED_CALLS})
+    with ExitStack() as served:
+        urls = {
+            name: AnyHttpUrl(
+                served.enter_context(served_in_thread(build_app(unit_named(name), kernel_settings)))
+            )
+            for name in called
+        }
+        settings = kernel_settings.model_copy(update={"unit_urls": urls})
+        yield {unit.name: build_app(unit, settings) for unit in UNITS}
+        asgi.shutdown_lifespans()
 
 
 @pytest.fixture(scope="session")
