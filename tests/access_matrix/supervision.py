@@ -31,7 +31,8 @@ CASE_A: p.Audience = p.CASE_A - {p.BREAK_GLASS}
 # A team's cadence and due list: its managers.
 TEAM_A_MANAGERS: p.Audience = frozenset({p.TEAM_MANAGER})
 ALLOCATED: frozenset[str] = frozenset(p.ALLOCATED_ON_CASE_A)
-_relaying = asyncio.Lock()
+# One relay at a time per stack (a lock made in the stack's own event loop).
+_RELAY_LOCKS: dict[int, asyncio.Lock] = {}
 
 
 async def relay_workbook(stack: Stack) -> None:
@@ -42,7 +43,8 @@ async def relay_workbook(stack: Stack) -> None:
         for s in receivers
     }
     workbook = stack.apps[WORKBOOK.name]
-    async with _relaying, httpx.AsyncClient(mounts=mounts) as client:
+    lock = _RELAY_LOCKS.setdefault(id(stack), asyncio.Lock())
+    async with lock, httpx.AsyncClient(mounts=mounts) as client:
         relay = OutboxRelay(
             workbook.state.sessionmaker,
             workbook.state.kernel,
