@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.principal import Principal
 from supervision_api.cadence.models import CaseCadence
 from supervision_api.meetings.models import Meeting
+from supervision_api.models import projection
 from supervision_api.records.models import (
     CaseRecord,
     Decision,
@@ -19,6 +21,9 @@ from supervision_api.records.models import (
     RecordAmendment,
     WorkerUpdate,
 )
+
+# The action's case column as a Core column, for the projection's rule.
+ACTION_CASE: ColumnElement[UUID] = GcsAction.__table__.c.case_id
 
 
 async def load_record(
@@ -134,3 +139,16 @@ async def move_last_gcs(session: AsyncSession, case_id: UUID, held_at: datetime)
             },
         )
     )
+
+
+async def actions_owned_by(
+    session: AsyncSession, principal: Principal, *, only_open: bool
+) -> Sequence[GcsAction]:
+    """The caller's own actions on cases they may still see, earliest due first."""
+    query = select(GcsAction).where(
+        GcsAction.owner_id == principal.practitioner_id,
+        projection.case_visible(principal, ACTION_CASE),
+    )
+    if only_open:
+        query = query.where(GcsAction.status == "open")
+    return (await session.scalars(query.order_by(GcsAction.due_on, GcsAction.id))).all()

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import Depends, Path, Query, Response
 
 from services.auditing import Audit, audited
+from services.auth import CurrentPrincipal
 from services.concurrency import set_etag
 from services.errors import raises
 from services.projection import ProjectedCase
@@ -143,6 +144,22 @@ async def list_actions(
 ) -> ActionList:
     """The case's actions from every GCS, earliest due first."""
     return await service.list_actions(session, case, only_open=status == "open")
+
+
+@router.get("/actions", summary="List your GCS actions")
+@audited("list", "gcs_action", resource="")
+async def list_my_actions(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    note: Audit,
+    status: Annotated[
+        Literal["open", "all"], Query(description="`open` (the default) or `all`")
+    ] = "open",
+) -> ActionList:
+    """The actions you own from every GCS of the cases you may see, earliest due first."""
+    found = await service.my_actions(session, principal, only_open=status == "open")
+    note.details["count"] = len(found.items)
+    return found
 
 
 @router.post("/cases/{case_id}/actions/{action_id}/close", summary="Close a GCS action")

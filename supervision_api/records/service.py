@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clock import transaction_now
 from services.errors import Forbidden, NotFound, ProblemError, invalid
+from services.principal import Principal
 from services.projection import ProjectedCase
 from services.working_days import local_date
 from supervision_api.meetings import repository as meetings
@@ -266,6 +267,12 @@ async def list_actions(
 ) -> ActionList:
     """The case's actions, earliest due first."""
     found = await repository.case_actions(session, case.id, only_open=only_open)
+    return ActionList(items=[action_view(a) for a in found])
+
+
+async def my_actions(session: AsyncSession, principal: Principal, *, only_open: bool) -> ActionList:
+    """The caller's own actions across the cases they may see."""
+    found = await repository.actions_owned_by(session, principal, only_open=only_open)
     return ActionList(items=[action_view(a) for a in found])
 
 

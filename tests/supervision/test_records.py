@@ -195,6 +195,10 @@ async def test_unfinished_actions_carry_forward_until_done_or_dropped(
     referral = next(a for a in carried if a["description"].startswith("Refer"))
     meeting_action = next(a for a in carried if a["description"].startswith("Book"))
 
+    mine = await client.get("/actions", headers=as_(team.social_worker))
+    assert {a["id"] for a in mine.json()["items"]} == {referral["id"], meeting_action["id"]}
+    assert (await client.get("/actions", headers=as_(team.specialist))).json()["items"] == []
+
     close = f"/cases/{case_id}/actions/{referral['id']}/close"
     assert (
         await client.post(close, json={"outcome": "done"}, headers=as_(team.specialist))
@@ -215,6 +219,12 @@ async def test_unfinished_actions_carry_forward_until_done_or_dropped(
 
     record = await client.get(second_url, headers=chair)
     assert [a["id"] for a in record.json()["carried_forward"]] == [meeting_action["id"]]
+    still = await client.get("/actions", headers=as_(team.social_worker))
+    assert [a["id"] for a in still.json()["items"]] == [meeting_action["id"]]
+    every_of_mine = await client.get(
+        "/actions", params={"status": "all"}, headers=as_(team.social_worker)
+    )
+    assert len(every_of_mine.json()["items"]) == 2
     assert (
         await client.post(f"{second_url}/finalise", headers=with_etag(chair, record))
     ).status_code == 200
