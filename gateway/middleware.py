@@ -43,6 +43,11 @@ class GatewayMiddleware:
             # routes check (gateway/scim/credentials.py); no practitioner token is involved.
             await self._own_route(scope, receive, send, runtime.settings.max_own_body_bytes)
             return
+        capability = runtime.proxy.capability_route(scope)
+        if capability is not None:
+            scope["route"] = capability.logged
+            await runtime.proxy.forward(capability, None, scope, receive, send)
+            return
         try:
             principal = await runtime.admit(scope)
         except ProblemError as error:

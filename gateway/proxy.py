@@ -25,7 +25,7 @@ from gateway.proxy_headers import (
 )
 from gateway.settings import GatewaySettings
 from services.asgi import send_problem
-from services.internal_auth import SIGNED_PATHS
+from services.internal_auth import SIGNED_PATHS, is_capability_request
 from services.internal_token import InternalTokenIssuer
 from services.principal import Principal
 from services.registry import Unit
@@ -156,12 +156,28 @@ class Proxy:
                 return route
         return None
 
+    def capability_route(self, scope: Scope) -> Route | None:
+        """The route of a capability URL's GET (services/internal_auth.py), if it is one: its
+        secret is its credential, checked by the backend, so it is forwarded without a token."""
+        route = self.match(scope["path"])
+        if route is None or not is_capability_request(
+            scope["method"], scope["path"][len(route.prefix) :]
+        ):
+            return None
+        return route
+
     async def forward(
-        self, route: Route, principal: Principal, scope: Scope, receive: Receive, send: Send
+        self,
+        route: Route,
+        principal: Principal | None,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
-        """Send the request to the route's backend and stream its answer back."""
+        """Send the request to the route's backend and stream its answer back (as `principal`;
+        None only for a capability URL)."""
         method: str = scope["method"]
-        if method in _REFUSED_METHODS:
+        if method in _REFUSED_METHODS and principal is not None:
             await self._refuse_method(route, principal, scope, send)
             return
         client_headers: list[tuple[bytes, bytes]] = scope["headers"]
@@ -271,13 +287,14 @@ class Proxy:
     def _request_headers(
         self,
         route: Route,
-        principal: Principal,
+        principal: Principal | None,
         scope: Scope,
         client_headers: Sequence[tuple[bytes, bytes]],
     ) -> list[tuple[str, str]]:
         headers, forwarded_host = forwardable_request_headers(client_headers)
-        token = self._issuer.token_for(principal, route.unit.name)
-        headers.append(("authorization", "Bearer " + token))
+        if principal is not None:
+            token = self._issuer.token_for(principal, route.unit.name)
+            headers.append(("authorization", "Bearer " + token))
         headers.append(("x-request-id", current_request_id()))
         client = scope.get("client")
         if client:

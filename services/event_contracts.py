@@ -124,3 +124,19 @@ class ChronologyContribution(_Contract):
     occurred_at: AwareDatetime
     title: str = Field(min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=4000)
+
+
+# `uk.gov.fsm.supervision.record.finalised`: a case's Group Case Supervision was held and its
+# record finalised. The workbook opens the case's next episode from it, so role summaries are
+# written per GCS cycle.
+GCS_RECORD_FINALISED = f"{PREFIX}.supervision.record.finalised"
+
+
+class GcsRecordFinalised(_Contract):
+    """A case's GCS record finalised: ids and times only."""
+
+    record_id: UUID
+    meeting_id: UUID
+    case_id: UUID
+    held_at: AwareDatetime
+    finalised_at: AwareDatetime

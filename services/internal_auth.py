@@ -18,6 +18,16 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json"})
 # Authenticated by their own means (a signed webhook), not by the gateway's internal token.
 SIGNED_PATHS = frozenset({"/events"})
 _UNCHECKED = PUBLIC_PATHS | SIGNED_PATHS
+# Capability URLs: GETs whose path holds a long random secret that the handler checks (a
+# calendar feed for programs that cannot sign in). The gateway forwards them without a token.
+CAPABILITY_PREFIX = "/feeds/"
+_CAPABILITY_METHODS = frozenset({"GET", "HEAD"})
+
+
+def is_capability_request(method: str, path: str) -> bool:
+    """Whether a request (path as the service sees it) is a capability URL's GET."""
+    return method in _CAPABILITY_METHODS and path.startswith(CAPABILITY_PREFIX)
+
 
 # Headers that carry identity in other stacks; a service never accepts them from anyone.
 IDENTITY_HEADER_PREFIXES = (
@@ -56,7 +66,11 @@ class InternalAuthMiddleware:
         self.verifier_attr = verifier_attr
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _UNCHECKED:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in _UNCHECKED
+            or is_capability_request(scope["method"], scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
         token: str | None = None

@@ -19,3 +19,12 @@ kernel = define_kernel_tables(Base.metadata)
 # Cases, allocations, practitioners and teams, learned from the workbook's and the directory's
 # events; the access rule on them is `projection.visible_case` and its kin.
 projection = CaseProjection(Base.metadata)
+
+# Every domain's models, imported so their tables register on Base.metadata (and so Alembic
+# sees them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
+from supervision_api.cadence import models as cadence_models  # noqa: E402
+from supervision_api.calendar import models as calendar_models  # noqa: E402
+from supervision_api.meetings import models as meetings_models  # noqa: E402
+from supervision_api.records import models as records_models  # noqa: E402
+
+DOMAIN_MODELS = (cadence_models, meetings_models, records_models, calendar_models)

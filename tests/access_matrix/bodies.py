@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.access_matrix import personas as p
+from tests.access_matrix import supervision
 from tests.access_matrix.interventions import MODULES, catalogue
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.scratch import NARRATIVE, Scratch
@@ -234,6 +235,8 @@ BODY_VALUES: dict[str, Value] = {
     # Intervention: parenting assessments.
     "AssessmentCreate.case_id": scratch_case,
     "AssessmentUpdate.sections": section_changes,
+    # Supervision (tests/access_matrix/supervision.py).
+    **supervision.body_values(),
 }
 
 

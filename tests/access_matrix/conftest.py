@@ -14,6 +14,7 @@ from services.principal import Principal
 from services.registry import WORKBOOK
 from services.settings import KernelSettings
 from tests.access_matrix import personas as p
+from tests.access_matrix import supervision
 from tests.access_matrix.interventions import build_intervention_world
 from tests.access_matrix.markers import new_markers
 from tests.access_matrix.operations import Operation, all_operations
@@ -70,6 +71,7 @@ async def open_matrix_env(
             stack.apps[WORKBOOK.name].state.sessionmaker,
         )
         await build_intervention_world(stack, world)
+        await supervision.record_world(stack, world)
         yield MatrixEnv(stack, world, operations, list(cast))
 
 

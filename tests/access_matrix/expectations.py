@@ -16,6 +16,7 @@ from enum import Enum
 
 from services.registry import BACKENDS
 from tests.access_matrix import personas as p
+from tests.access_matrix import supervision
 from tests.access_matrix.operations import Operation
 
 ALLOCATED = frozenset(p.ALLOCATED_ON_CASE_A)
@@ -146,6 +147,8 @@ WRITERS.update(
     }
 )
 # --- end intervention ---------------------------------------------------------------------
+# Supervision's writes (tests/access_matrix/supervision.py).
+WRITERS.update(supervision.WRITERS)
 
 # Reads of collections (no record in the path) that a role gates: these personas get a 2xx,
 # everyone else a refusal. Collections not listed answer every signed-in caller.
@@ -166,6 +169,7 @@ READERS: dict[str, frozenset[str]] = {
     "GET /interventions/practice/miti": p.PRACTITIONERS,
     # Assessments: the roles that read case records in intervention (not the system of record).
     f"GET {_ASSESSMENTS}": p.AUTHENTICATED - ADMINISTRATORS - p.SYSTEM_ONLY,
+    **supervision.READERS,
 }
 
 # Whatever else they may read, these never change anything (a documented exception is listed
@@ -225,6 +229,10 @@ def expect(op: Operation, persona: str, audience: p.Audience | None) -> Expectat
     """What `persona` must get from `op` on a record with `audience` (None: no record)."""
     if op.public_path().startswith(SCIM_PREFIX):
         return Expectation(Outcome.UNAUTHENTICATED, "SCIM takes its own credential, not a token")
+    if op.is_capability:
+        # Whoever holds the URL may read it; tests/supervision/test_calendar.py tests that a
+        # revoked or unknown secret opens nothing.
+        return Expectation(Outcome.UNCHECKED, "a capability URL: its secret is its credential")
     writers = WRITERS.get(op.key)
     if op.is_public and op.is_read:
         return Expectation(Outcome.ALLOWED, "public endpoint")

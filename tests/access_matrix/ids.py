@@ -11,8 +11,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from services.registry import INTERVENTION
+from services.registry import INTERVENTION, SUPERVISION
 from tests.access_matrix import personas as p
+from tests.access_matrix import supervision
+from tests.access_matrix.bodies import BuildError
 from tests.access_matrix.interventions import (
     load_programme,
     scratch_case,
@@ -234,13 +236,15 @@ def scim_ids(world: World, op: Operation) -> list[IdChoice]:
 def case_a_ids(world: World, op: Operation) -> list[IdChoice]:
     if op.unit is INTERVENTION:
         return one(world.case_a, p.PROJECTED_CASE_A, "case A (as the unit projects it)")
+    if op.unit is SUPERVISION:
+        return one(world.case_a, supervision.CASE_A, "case A (as the unit projects it)")
     return one(world.case_a, p.CASE_A, "case A")
 
 
 async def case_id_for(scratch: Scratch, op: Operation) -> IdChoice:
     if op.unit is INTERVENTION:
         return IdChoice(await scratch_case(scratch), p.PROJECTED_CASE_A, "scratch case")
-    return await scratch_case_id(scratch, op)
+    return await scratch_case_id_anywhere(scratch, op)
 
 
 def intervention_record(kind: str) -> ReadIds:
@@ -281,6 +285,54 @@ INTERVENTION_IDS: dict[str, IdSource] = {
 # --- end intervention ---------------------------------------------------------------------
 
 
+# Supervision (tests/access_matrix/supervision.py) ------------------------------------------
+
+
+async def scratch_case_id_anywhere(scratch: Scratch, op: Operation) -> IdChoice:
+    """The operation's scratch case, known to supervision first when it is supervision's."""
+    choice = await scratch_case_id(scratch, op)
+    if op.unit is SUPERVISION:
+        await supervision.project(scratch.stack, choice.value)
+        return IdChoice(choice.value, supervision.CASE_A, choice.label)
+    return choice
+
+
+def team_a(world: World, op: Operation) -> list[IdChoice]:
+    """Team A: its directory record, or (in supervision) its managers' views."""
+    if op.unit is SUPERVISION:
+        return one(directory_id(world, "team"), supervision.TEAM_A_MANAGERS, "team A")
+    return one(directory_id(world, "team"), p.DIRECTORY_A, "team A")
+
+
+async def scratch_team(scratch: Scratch, op: Operation) -> IdChoice:
+    if op.unit is SUPERVISION:
+        # Supervision never changes a team, only its cadence: team A's, by its manager.
+        team = directory_id(scratch.world, "team")
+        return IdChoice(team, supervision.TEAM_A_MANAGERS, "team A")
+    return await scratch_team_id(scratch, op)
+
+
+async def scratch_meeting_id(scratch: Scratch, op: Operation) -> IdChoice:
+    """A meeting on the operation's scratch case, afresh for every request (they move, are
+    cancelled, finalised): held already when the write needs it, its record final for an
+    amendment."""
+    case = (await scratch.case()).case_id
+    held = op.key in supervision.HELD or op.key in supervision.FINAL
+    meeting = await supervision.book(scratch.stack, case, held=held)
+    if op.key in supervision.FINAL:
+        await supervision.finalise(scratch.stack, meeting, case)
+    return IdChoice(meeting, supervision.CASE_A, "scratch meeting")
+
+
+async def scratch_action_id(scratch: Scratch, op: Operation) -> IdChoice:
+    action = await supervision.action(scratch.stack, (await scratch.case()).case_id)
+    return IdChoice(action, supervision.CASE_A, "scratch action")
+
+
+async def no_writes(scratch: Scratch, op: Operation) -> IdChoice:
+    raise BuildError(f"{op.label}: the matrix has no record to write for this parameter")
+
+
 PATH_IDS: dict[str, IdSource] = {
     **INTERVENTION_IDS,
     "user_id": IdSource(read=scim_ids, write=scim_id),
@@ -312,10 +364,7 @@ PATH_IDS: dict[str, IdSource] = {
         read=lambda w, op: one(w.relationship_a, p.CASE_A, "relationship in family A"),
         write=scratch_relationship_id,
     ),
-    "team_id": IdSource(
-        read=lambda w, op: one(directory_id(w, "team"), p.DIRECTORY_A, "team A"),
-        write=scratch_team_id,
-    ),
+    "team_id": IdSource(read=team_a, write=scratch_team),
     "practitioner_id": IdSource(
         read=lambda w, op: one(
             directory_id(w, "practitioner"), p.DIRECTORY_A, "team A social worker"
@@ -354,5 +403,19 @@ PATH_IDS: dict[str, IdSource] = {
             directory_id(w, "membership"), p.DIRECTORY_A, "social worker's membership"
         ),
         write=scratch_membership_id,
+    ),
+    # Supervision.
+    "meeting_id": IdSource(
+        read=lambda w, op: one(w.supervision_meeting_a, supervision.CASE_A, "case A's meeting"),
+        write=scratch_meeting_id,
+    ),
+    "action_id": IdSource(
+        read=lambda w, op: one(w.supervision_action_a, supervision.CASE_A, "case A's action"),
+        write=scratch_action_id,
+    ),
+    supervision.CAPABILITY_PATH_PARAMETER: IdSource(
+        read=lambda w, op: one(w.supervision_feed, p.EVERYONE, "the social worker's feed"),
+        write=no_writes,
+        missing=lambda: "A" * 43,
     ),
 }

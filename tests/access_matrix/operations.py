@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.internal_auth import PUBLIC_PATHS
+from services.internal_auth import PUBLIC_PATHS, is_capability_request
 from services.registry import UNITS, Unit
 
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
@@ -44,6 +44,11 @@ class Operation:
     @property
     def is_public(self) -> bool:
         return self.path in PUBLIC_PATHS
+
+    @property
+    def is_capability(self) -> bool:
+        """A capability URL: the secret in its path is its credential, not a token."""
+        return is_capability_request(self.method, self.path)
 
     def parameters(self, where: str) -> list[dict[str, Any]]:
         """The operation's parameters in `path`, `query` or `header`, references resolved."""

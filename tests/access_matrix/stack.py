@@ -26,6 +26,7 @@ from gateway.directory.lookup import load_principal
 from gateway.directory.models import Practitioner, Team, TeamMembership
 from gateway.directory.service import london_today
 from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
+from services.delegation import DELEGATED_CALLS
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.principal import Principal
 from services.registry import BACKENDS, GATEWAY, UNITS, WORKBOOK, Unit
@@ -189,9 +190,15 @@ async def running_stack(
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         apps: dict[str, FastAPI] = {}
+        # Units another reads as its caller (services/delegation.py) listen on a loopback port
+        # too, as they do in production, so that those reads are part of what is replayed.
+        called = {call.callee.name for call in DELEGATED_CALLS}
+        urls: dict[str, AnyHttpUrl] = {}
         for unit in UNITS:
-            app = build_app(unit, kernel)
+            app = build_app(unit, kernel.model_copy(update={"unit_urls": dict(urls)}))
             await stack.enter_async_context(app.router.lifespan_context(app))
+            if unit.name in called:
+                urls[unit.name] = AnyHttpUrl(await stack.enter_async_context(serve(app)))
             apps[unit.name] = app
             if unit is WORKBOOK:
                 # Units that read the workbook as their caller (services/unit_calls.py) call it

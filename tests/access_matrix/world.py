@@ -115,6 +115,10 @@ class World:
     interventions: dict[str, str] = field(default_factory=dict)
     # A signed-off parenting assessment of case A (intervention).
     assessment_a: str = ""
+    # Supervision: case A's meeting and an action on it, the social worker's calendar feed.
+    supervision_meeting_a: str = ""
+    supervision_feed: str = ""
+    supervision_action_a: str = ""
 
     @property
     def specialist_discipline(self) -> str:

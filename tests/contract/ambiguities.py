@@ -139,6 +139,30 @@ def _assessment_state(case: Any, error: Error) -> bool:
     return error.get("code") in {"unknown_section", "unknown_evidence", "evidence_not_final"}
 
 
+# Supervision: rules on the records a request names or between its times (supervision_api/
+# meetings and records): an agenda's cases must be the team's open cases, each once; a chair a
+# member of the team; attendees, decision makers and action owners invited; a meeting ends after
+# it starts, within 8 hours; an action falls due on or after its meeting; a window of meetings
+# ends after it starts, within a year.
+SUPERVISION_CODES = frozenset(
+    {
+        "unknown_case",
+        "duplicate",
+        "not_team_member",
+        "not_invited",
+        "ends_before_start",
+        "too_long",
+        "before_meeting",
+        "window",
+        "date_time",
+    }
+)
+
+
+def _supervision_rule(case: Any, error: Error) -> bool:
+    return error.get("code") in SUPERVISION_CODES
+
+
 @dataclass(frozen=True)
 class UnpredictableError:
     """One error of a 422 (`errors[]`) that the request's schema could not foretell."""
@@ -258,6 +282,11 @@ UNPREDICTABLE_ERRORS = (
         frozenset({"POST /cases/{case_id}/enrolments/{enrolment_id}/sessions"}),
         _session_in_the_future,
         "a session is held on or before today (Europe/London): JSON Schema bounds no dates",
+    ),
+    UnpredictableError(
+        None,
+        _supervision_rule,
+        "supervision's rules on the records a request names and between its times",
     ),
 )
 

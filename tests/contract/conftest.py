@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from pydantic import AnyHttpUrl
 from schemathesis.python import asgi
 
+from services.delegation import DELEGATED_CALLS
 from services.dev_keys import dev_scim_credential, load_dev_keys
 from services.principal import Principal
-from services.registry import UNITS, WORKBOOK, unit_named
+from services.registry import UNITS, unit_named
 from services.settings import KernelSettings
 from tests.access_matrix.conftest import MatrixEnv, open_matrix_env
 from tests.access_matrix.stack import build_app
 from tests.contract.coverage import SUMMARY_LINES, Tally
 from tests.contract.target import FuzzTarget, load_target
-from tests.support.tcp_proxy import free_port
+from tests.support.threaded_server import served_in_thread
 
 
 @pytest.fixture(scope="session")
@@ -39,42 +38,21 @@ async def contract_world(
 
 
 @pytest.fixture(scope="session")
-def workbook_for_callers(kernel_settings: KernelSettings) -> Iterator[str]:
-    """A workbook listening on a loopback port, for units that read it as their caller
-    (services/unit_calls.py). It runs in a thread of its own: the fuzz's requests run outside
-    the test session's event loop, which is idle while they do."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            build_app(WORKBOOK, kernel_settings),
-            host="127.0.0.1",
-            port=free_port(),
-            log_level="warning",
-            lifespan="on",
-        )
-    )
-    thread = threading.Thread(target=server.run, name="fuzz-workbook", daemon=True)
-    thread.start()
-    for _ in range(1000):
-        if server.started or not thread.is_alive():
-            break
-        time.sleep(0.01)
-    assert server.started, "the workbook for callers did not start"
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(timeout=15)
-
-
-@pytest.fixture(scope="session")
-def fuzzed_apps(
-    kernel_settings: KernelSettings, workbook_for_callers: str
-) -> Iterator[dict[str, FastAPI]]:
+def fuzzed_apps(kernel_settings: KernelSettings) -> Iterator[dict[str, FastAPI]]:
     """Every unit's app, built by its own `create_app`; Schemathesis starts each one's lifespan
-    in its event loop at the first request, and they stop here at the end."""
-    settings = kernel_settings.model_copy(
-        update={"unit_urls": {WORKBOOK.name: AnyHttpUrl(workbook_for_callers)}}
-    )
-    yield {unit.name: build_app(unit, settings) for unit in UNITS}
-    asgi.shutdown_lifespans()
+    in its event loop at the first request, and they stop here at the end. A unit that reads
+    another as its caller (services/delegation.py) reaches a copy of it on a loopback port."""
+    called = sorted({call.callee.name for call in DELEGATED_CALLS})
+    with ExitStack() as served:
+        urls = {
+            name: AnyHttpUrl(
+                served.enter_context(served_in_thread(build_app(unit_named(name), kernel_settings)))
+            )
+            for name in called
+        }
+        settings = kernel_settings.model_copy(update={"unit_urls": urls})
+        yield {unit.name: build_app(unit, settings) for unit in UNITS}
+        asgi.shutdown_lifespans()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,213 @@
+"""Supervision's part of the matrix: its records in the world and in scratch, ids and bodies.
+
+Supervision knows cases from the workbook's events, so every case the matrix uses there is first
+delivered to it, signed, as production's relay would (`project`). Its meetings are booked by
+team A's manager, who chairs them; a record to finalise needs a meeting already held, and one
+to amend a final record. Audiences: supervision applies the workbook's rule without break-glass
+(services/projection/access.py), and its team views are for the team's managers alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+from sqlalchemy import func, select
+
+from services.registry import SUPERVISION, WORKBOOK
+from services.relay import OutboxRelay, RelaySettings, Subscriber
+from services.subscriptions import SUBSCRIPTIONS
+from supervision_api.models import projection
+from tests.access_matrix import personas as p
+from tests.access_matrix.stack import Stack
+from tests.access_matrix.world import World, ok
+from tests.support.events import TEST_INBOX_SECRET
+
+# Case A's audience in supervision: the workbook's less the break-glass holder.
+CASE_A: p.Audience = p.CASE_A - {p.BREAK_GLASS}
+# A team's cadence and due list: its managers.
+TEAM_A_MANAGERS: p.Audience = frozenset({p.TEAM_MANAGER})
+ALLOCATED: frozenset[str] = frozenset(p.ALLOCATED_ON_CASE_A)
+# One relay at a time per stack (a lock made in the stack's own event loop).
+_RELAY_LOCKS: dict[int, asyncio.Lock] = {}
+
+
+async def relay_workbook(stack: Stack) -> None:
+    """Deliver the workbook's undelivered events to the units that take them (its relay)."""
+    receivers = [s for s in SUBSCRIPTIONS if s.publisher is WORKBOOK]
+    mounts = {
+        f"http://{s.receiver.name}.test": httpx.ASGITransport(app=stack.apps[s.receiver.name])
+        for s in receivers
+    }
+    workbook = stack.apps[WORKBOOK.name]
+    lock = _RELAY_LOCKS.setdefault(id(stack), asyncio.Lock())
+    async with lock, httpx.AsyncClient(mounts=mounts) as client:
+        relay = OutboxRelay(
+            workbook.state.sessionmaker,
+            workbook.state.kernel,
+            RelaySettings(
+                subscribers=[
+                    Subscriber(
+                        name=s.receiver.name,
+                        url=f"http://{s.receiver.name}.test/events",
+                        secret=TEST_INBOX_SECRET,
+                        types=list(s.types),
+                    )
+                    for s in receivers
+                ]
+            ),
+            client,
+        )
+        while await relay.run_once():
+            pass
+
+
+async def project(
+    stack: Stack, case_id: str, allocations: int = len(p.ALLOCATED_ON_CASE_A)
+) -> None:
+    """Make sure supervision holds the case and its allocations before anyone asks it."""
+    sessions = stack.apps[SUPERVISION.name].state.sessionmaker
+    projected = projection.tables.allocations
+    for attempt in range(200):
+        async with sessions() as session:
+            held = await session.scalar(
+                select(func.count()).where(projected.c.case_id == UUID(case_id))
+            )
+        if held and held >= allocations:
+            return
+        if attempt:
+            await asyncio.sleep(0.05)
+        await relay_workbook(stack)
+    raise AssertionError(f"supervision never learned case {case_id}")
+
+
+def _hour(days: int) -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=days)
+
+
+async def book(stack: Stack, case_id: str, *, held: bool = False) -> str:
+    """A meeting about the case, chaired by team A's manager: next week, or an hour ago."""
+    await project(stack, case_id)
+    start = _hour(0) - timedelta(hours=2) if held else _hour(7)
+    body = {
+        "team_id": str(next(iter(stack.principals[p.TEAM_MANAGER].managed_team_ids))),
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "place": "Matrix room",
+        "case_ids": [case_id],
+    }
+    response = await stack.call(p.TEAM_MANAGER, SUPERVISION, "POST", "/meetings", json=body)
+    return str(ok(response)["id"])
+
+
+async def finalise(stack: Stack, meeting_id: str, case_id: str) -> None:
+    """The chair finalises the case's record at a held meeting."""
+    path = f"/meetings/{meeting_id}/cases/{case_id}/record/finalise"
+    response = await stack.call(
+        p.TEAM_MANAGER, SUPERVISION, "POST", path, headers={"If-Match": "*"}
+    )
+    ok(response, 200)
+
+
+async def action(stack: Stack, case_id: str) -> str:
+    """An open action on the case, owned by its social worker, from a held meeting."""
+    meeting_id = await book(stack, case_id, held=True)
+    path = f"/meetings/{meeting_id}/cases/{case_id}/record/actions"
+    body = {
+        "description": "Matrix action",
+        "owner_id": str(stack.principals[p.SOCIAL_WORKER].practitioner_id),
+        "due_on": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(),
+    }
+    made = ok(await stack.call(p.TEAM_MANAGER, SUPERVISION, "POST", path, json=body), 200)
+    return str(made["actions"][0]["id"])
+
+
+async def record_world(stack: Stack, world: World) -> None:
+    """Case A's meeting and an action on it, and the social worker's calendar feed."""
+    world.supervision_meeting_a = await book(stack, world.case_a)
+    world.supervision_action_a = await action(stack, world.case_a)
+    await project(stack, world.case_b, len(p.ALLOCATED_ON_CASE_B))
+    feed = ok(await stack.call(p.SOCIAL_WORKER, SUPERVISION, "POST", "/calendar/feed"))
+    world.supervision_feed = str(feed["url"]).rsplit("/", 1)[-1]
+
+
+def future_day(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
+
+
+def body_values() -> dict[str, Any]:
+    """Members of supervision's bodies the generator cannot choose alone (bodies.py)."""
+
+    async def starts(fill: Any, siblings: dict[str, Any]) -> Any:
+        return _hour(10).isoformat()
+
+    async def ends(fill: Any, siblings: dict[str, Any]) -> Any:
+        return (_hour(10) + timedelta(hours=1)).isoformat()
+
+    async def team(fill: Any, siblings: dict[str, Any]) -> Any:
+        return str(fill.world.team(p.TEAM_A))
+
+    async def agenda(fill: Any, siblings: dict[str, Any]) -> Any:
+        case = await fill.scratch.case()
+        await project(fill.scratch.stack, case.case_id)
+        return [case.case_id]
+
+    async def social_worker(fill: Any, siblings: dict[str, Any]) -> Any:
+        return str(fill.scratch.stack.principals[p.SOCIAL_WORKER].practitioner_id)
+
+    async def month_ahead(fill: Any, siblings: dict[str, Any]) -> Any:
+        return future_day(30)
+
+    async def scaling(fill: Any, siblings: dict[str, Any]) -> Any:
+        return 5
+
+    return {
+        "MeetingBooking.team_id": team,
+        "MeetingBooking.case_ids": agenda,
+        "MeetingBooking.starts_at": starts,
+        "MeetingBooking.ends_at": ends,
+        "MeetingMove.starts_at": starts,
+        "MeetingMove.ends_at": ends,
+        "AttendanceIn.practitioner_id": social_worker,
+        "ActionIn.owner_id": social_worker,
+        "ActionIn.due_on": month_ahead,
+        # An amendment changes something.
+        "RecordAmendmentIn.scaling": scaling,
+    }
+
+
+MEETINGS = "/supervision/meetings/{meeting_id}"
+RECORD = f"{MEETINGS}/cases/{{case_id}}/record"
+# Who must succeed at each of supervision's writes (expectations.py).
+WRITERS: dict[str, frozenset[str]] = {
+    "PUT /supervision/teams/{team_id}/cadence": TEAM_A_MANAGERS,
+    "PUT /supervision/cases/{case_id}/cadence": TEAM_A_MANAGERS,
+    "POST /supervision/meetings": TEAM_A_MANAGERS,
+    f"POST {MEETINGS}/reschedule": TEAM_A_MANAGERS,
+    f"POST {MEETINGS}/cancel": TEAM_A_MANAGERS,
+    f"POST {MEETINGS}/attendance": TEAM_A_MANAGERS,
+    f"PATCH {RECORD}": TEAM_A_MANAGERS,
+    f"POST {RECORD}/updates": ALLOCATED,
+    f"POST {RECORD}/decisions": TEAM_A_MANAGERS,
+    f"POST {RECORD}/actions": TEAM_A_MANAGERS,
+    f"POST {RECORD}/finalise": TEAM_A_MANAGERS,
+    f"POST {RECORD}/amendments": TEAM_A_MANAGERS,
+    # The action's owner (the social worker) and the team's manager.
+    "POST /supervision/cases/{case_id}/actions/{action_id}/close": TEAM_A_MANAGERS
+    | {p.SOCIAL_WORKER},
+    # Everyone who is invited to meetings keeps a calendar feed (break-glass holders too:
+    # it is their own, not a case's).
+    "POST /supervision/calendar/feed": p.PRACTITIONERS,
+    "DELETE /supervision/calendar/feed": p.PRACTITIONERS,
+}
+READERS: dict[str, frozenset[str]] = {
+    "GET /supervision/calendar/feed": p.PRACTITIONERS,
+}
+# The record's state each write needs (meetings are made afresh for every request).
+HELD = frozenset({f"POST {RECORD}/finalise"})
+FINAL = frozenset({f"POST {RECORD}/amendments"})
+# A capability URL: the secret in its path is its credential (tests/supervision).
+CAPABILITY_PATH_PARAMETER = "secret"
