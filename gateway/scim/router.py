@@ -8,7 +8,6 @@ same directory events the admin API publishes, in one transaction with the chang
 from __future__ import annotations
 
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from scim2_models import Context, ListResponse, ResourceType, Schema
 
 from gateway.scim import groups_router, users_router
@@ -17,7 +16,7 @@ from gateway.scim.documented import ScimListBody, ScimResourceBody, answers
 from gateway.scim.errors import ScimError, error_responses, not_found, scim_response
 from gateway.scim.http import PREFIX, base_url, dump, scim_router
 from gateway.scim.resources import RESOURCE_TYPES, schemas, service_provider_config
-from services.allowed_methods import fallback
+from services.allowed_methods import allowed_methods, fallback
 
 # Users and Groups are included below, under this prefix and tag.
 router = scim_router(PREFIX, tags=["scim"])
@@ -102,14 +101,8 @@ async def search_everything(caller: Caller) -> Response:
 @fallback
 async def no_such_endpoint(anything: str, request: Request) -> Response:
     """Anything else under /scim/v2 is a SCIM 404, or 405 for a path served otherwise."""
-    allowed: set[str] = set()
-    for route in router.routes:
-        if (
-            isinstance(route, APIRoute)
-            and "{anything" not in route.path
-            and route.path_regex.match(request.url.path)
-        ):
-            allowed |= route.methods or set()
+    # Asked of the routes as the router matches them (Users and Groups are included routers).
+    allowed = allowed_methods(router.routes, request.scope)
     if allowed:
-        raise ScimError(405, "Method not allowed.", headers={"Allow": ", ".join(sorted(allowed))})
+        raise ScimError(405, "Method not allowed.", headers={"Allow": ", ".join(allowed)})
     raise ScimError(404, "No such SCIM endpoint.")
