@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from services.event_contracts import PREFIX, WORKBOOK_ALLOCATION_EVENTS, WORKBOOK_CASE_EVENTS
 from services.inbox import INBOX_PATH
-from services.registry import BACKENDS, GATEWAY, INTERVENTION, SUPERVISION, WORKBOOK, Unit
+from services.registry import (
+    BACKENDS,
+    GATEWAY,
+    INTERVENTION,
+    PATHWAY,
+    SUPERVISION,
+    WORKBOOK,
+    Unit,
+)
 
 DIRECTORY_EVENTS = f"{PREFIX}.directory."
 # Case and allocation snapshots: every workflow service keeps the case projection from them
@@ -34,9 +42,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # Supervision schedules group supervision for cases; intervention runs the programme on them.
     Subscription(WORKBOOK, SUPERVISION, CASE_EVENTS),
     Subscription(WORKBOOK, INTERVENTION, CASE_EVENTS),
+    # The pathway runs early help's plan-do-review on early help cases.
+    Subscription(WORKBOOK, PATHWAY, CASE_EVENTS),
     # What happens in a workflow that belongs on the record comes back to the workbook.
     Subscription(SUPERVISION, WORKBOOK, (f"{PREFIX}.supervision.",)),
     Subscription(INTERVENTION, WORKBOOK, (f"{PREFIX}.intervention.",)),
+    Subscription(PATHWAY, WORKBOOK, (f"{PREFIX}.pathway.",)),
 )
 
 
