@@ -20,3 +20,12 @@ kernel = define_kernel_tables(Base.metadata)
 # practitioner and Team Around the Family), practitioners and teams, learned from the
 # workbook's and the directory's events; the access rule on them is `projection.visible_case`.
 projection = CaseProjection(Base.metadata)
+
+# Every domain's models, imported so their tables register on Base.metadata (and Alembic sees
+# them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
+from pathway_api.configuration import models as configuration_models  # noqa: E402
+from pathway_api.levels import models as levels_models  # noqa: E402
+from pathway_api.lifecycle import models as lifecycle_models  # noqa: E402
+from pathway_api.plans import models as plans_models  # noqa: E402
+
+DOMAIN_MODELS = (configuration_models, levels_models, lifecycle_models, plans_models)

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.event_contracts import PREFIX, WORKBOOK_ALLOCATION_EVENTS, WORKBOOK_CASE_EVENTS
+from services.event_contracts import (
+    PREFIX,
+    WORKBOOK_ALLOCATION_EVENTS,
+    WORKBOOK_CASE_EVENTS,
+    chronology_type,
+)
 from services.inbox import INBOX_PATH
 from services.registry import (
     BACKENDS,
@@ -47,7 +52,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # What happens in a workflow that belongs on the record comes back to the workbook.
     Subscription(SUPERVISION, WORKBOOK, (f"{PREFIX}.supervision.",)),
     Subscription(INTERVENTION, WORKBOOK, (f"{PREFIX}.intervention.",)),
-    Subscription(PATHWAY, WORKBOOK, (f"{PREFIX}.pathway.",)),
+    # The pathway's chronology alone: its escalation alerts are for the team's managers, through
+    # webhook subscriptions, not for the record.
+    Subscription(PATHWAY, WORKBOOK, (chronology_type(PATHWAY.name),)),
 )
 
 

@@ -1,0 +1,78 @@
+"""Load-or-404 dependencies on the case a pathway route names, with the standing it needs.
+
+Need-to-know is the projection's rule (services/projection/access.py): the lead practitioner
+and the Team Around the Family members with accounts (an early help case's allocations), the
+owning team's managers, its auditors (reading only) and the system of record. To anyone else
+the case does not exist. Working on a case (recording, deciding) needs an allocation now or
+the team's management; the plan-do-review lifecycle is for early help cases only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from pathway_api.models import projection
+from services.auth import CurrentPrincipal
+from services.errors import Forbidden, ProblemError, raises
+from services.event_contracts import EARLY_HELP
+from services.projection import ProjectedCase
+from services.projection.dependencies import CaseId
+from services.unit_of_work import DbSession
+
+VisibleCase = Annotated[ProjectedCase, Depends(projection.visible_case)]
+
+
+def not_early_help() -> ProblemError:
+    return ProblemError(
+        409,
+        "not-early-help",
+        "This case is not an early help case: the plan-do-review lifecycle runs on early help "
+        "cases (step a family down to early help to open one).",
+    )
+
+
+def case_closed() -> ProblemError:
+    return ProblemError(409, "case-closed", "This case is closed in the workbook.")
+
+
+@raises(403, 404, 409)
+async def workable_case(
+    case_id: CaseId, principal: CurrentPrincipal, session: DbSession
+) -> ProjectedCase:
+    """An open case (any kind) the caller works on: allocated now, or its team's manager."""
+    case = await projection.rule.load(session, principal, case_id, lock=True)
+    if not case.may_work:
+        raise Forbidden("Only the practitioners working with this family and their managers can.")
+    if not case.is_open:
+        raise case_closed()
+    return case
+
+
+WorkableCase = Annotated[ProjectedCase, Depends(workable_case)]
+
+
+@raises(404, 409)
+async def early_help_case(
+    case_id: CaseId, principal: CurrentPrincipal, session: DbSession
+) -> ProjectedCase:
+    """An early help case the caller may see."""
+    case = await projection.rule.load(session, principal, case_id)
+    if case.kind != EARLY_HELP:
+        raise not_early_help()
+    return case
+
+
+EarlyHelpCase = Annotated[ProjectedCase, Depends(early_help_case)]
+
+
+@raises(403, 404, 409)
+async def workable_early_help_case(case: WorkableCase) -> ProjectedCase:
+    """An open early help case the caller works on, locked for the change."""
+    if case.kind != EARLY_HELP:
+        raise not_early_help()
+    return case
+
+
+WorkableEarlyHelpCase = Annotated[ProjectedCase, Depends(workable_early_help_case)]
