@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pathway_api.configuration.defaults import DEFAULT_CONFIGURATION
+from tests.access_matrix import early_help
 from tests.access_matrix import personas as p
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.scratch import NARRATIVE, Scratch
@@ -150,6 +152,75 @@ async def reject(fill: Fill, siblings: dict[str, Any]) -> Any:
     return "reject"
 
 
+# --- pathway (pathway_api) ----------------------------------------------------------------
+# Dates the rules bound (today, or a due date to come), codes of the configuration in force,
+# and a review's progress on the scratch case's one target.
+
+
+async def today(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return early_help.today()
+
+
+async def in_a_month(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return early_help.in_a_month()
+
+
+async def first_stage(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "consent"
+
+
+async def identified_area(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return early_help.AREA
+
+
+async def identified_areas(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return [early_help.AREA]
+
+
+async def early_help_level(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "early_help"
+
+
+async def early_help_indicators(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return ["emerging_need"]
+
+
+async def family_member(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return fill.world.parent_a
+
+
+async def progress_on_target(fill: Fill, siblings: dict[str, Any]) -> Any:
+    case = await fill.scratch.early_help("do")
+    return [{"target_id": case.target_id, "progress": "on_track"}]
+
+
+def default_configuration(member: str) -> Value:
+    async def value(fill: Fill, siblings: dict[str, Any]) -> Any:
+        return DEFAULT_CONFIGURATION[member]
+
+    return value
+
+
+PATHWAY_VALUES: dict[str, Value] = {
+    "Transition.to": first_stage,
+    "Closure.family_informed_on": today,
+    "ConsentCreate.given_on": today,
+    "ConsentCreate.person_id": family_member,
+    "ConsentWithdraw.withdrawn_on": today,
+    "ReviewCreate.held_on": today,
+    "ReviewCreate.progress": progress_on_target,
+    "TargetCreate.area": identified_area,
+    "TargetCreate.due_on": in_a_month,
+    "AssessmentCreate.areas": identified_areas,
+    "LevelDecide.level": early_help_level,
+    "LevelDecide.indicators": early_help_indicators,
+    **{
+        f"ConfigurationWrite.{member}": default_configuration(member)
+        for member in ("levels", "headline_areas", "eligibility", "review_interval_working_days")
+    },
+}
+
+
 # Values by "Schema.member" or by member name alone; the first match wins.
 BODY_VALUES: dict[str, Value] = {
     "owning_team_id": team_a,
@@ -175,6 +246,7 @@ BODY_VALUES: dict[str, Value] = {
     "AllocationRecord.case_external_id": keyed_case,
     "AllocationRecord.practitioner_id": bystander_practitioner,
     "MatchReviewDecision.decision": reject,
+    **PATHWAY_VALUES,
 }
 
 

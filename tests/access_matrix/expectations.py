@@ -97,6 +97,26 @@ WRITERS: dict[str, frozenset[str]] = {
     # A push answers every recording role with a result per operation; whose operations apply
     # (and which are rejected, inside the 200) is tested in tests/workbook/test_sync.py.
     "POST /workbook/sync/push": p.PRACTITIONERS,
+    # --- pathway: the practitioners working with the family (its lead and TAF members with
+    # accounts: the early help case's allocations) and the team's manager; administrators
+    # publish the continuum's configuration.
+    "POST /pathway/configuration": ADMINISTRATORS,
+    **{
+        f"POST /pathway/cases/{{case_id}}/{tail}": ALLOCATED | CASE_MANAGER
+        for tail in (
+            "levels",
+            "involvement/transitions",
+            "involvement/close",
+            "consents",
+            "consents/{consent_id}/withdraw",
+            "team/contacts",
+            "team/contacts/{contact_id}/end",
+            "escalations",
+            "assessments",
+            "plan/targets",
+            "reviews",
+        )
+    },
 }
 # Every unit behind the gateway offers administrators subscriptions to its own events.
 _HOOKS = "/webhooks/subscriptions"

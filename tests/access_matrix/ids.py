@@ -201,14 +201,63 @@ def scim_ids(world: World, op: Operation) -> list[IdChoice]:
     return one(new_uuid(), p.EVERYONE, "SCIM resource (needs the SCIM credential)")
 
 
+# --- pathway (pathway_api) ----------------------------------------------------------------
+# Its routes run on early help cases: family A's for reads, and for writes a scratch one
+# driven (as its lead) to the stage the write needs; writes that use their case up get one each.
+PATHWAY_STAGES: dict[str, str] = {
+    "POST /pathway/cases/{case_id}/consents/{consent_id}/withdraw": "consent",
+    "POST /pathway/cases/{case_id}/team/contacts": "consent",
+    "POST /pathway/cases/{case_id}/team/contacts/{contact_id}/end": "consent",
+    "POST /pathway/cases/{case_id}/assessments": "assessment",
+    "POST /pathway/cases/{case_id}/plan/targets": "plan",
+    "POST /pathway/cases/{case_id}/reviews": "do",
+}
+PATHWAY_USED_UP = frozenset(
+    {
+        "POST /pathway/cases/{case_id}/involvement/transitions",
+        "POST /pathway/cases/{case_id}/involvement/close",
+    }
+)
+
+
+def is_pathway(op: Operation) -> bool:
+    return op.unit.name == "pathway"
+
+
+def case_ids(world: World, op: Operation) -> list[IdChoice]:
+    if is_pathway(op):
+        return one(world.early_help_a, p.EARLY_HELP_A, "family A's early help case")
+    return one(world.case_a, p.CASE_A, "case A")
+
+
+async def any_case_id(scratch: Scratch, op: Operation) -> IdChoice:
+    if not is_pathway(op):
+        return await scratch_case_id(scratch, op)
+    stage = PATHWAY_STAGES.get(op.key, "identified")
+    case = await scratch.early_help(stage, fresh=op.key in PATHWAY_USED_UP)
+    return IdChoice(case.case_id, p.EARLY_HELP_A, f"scratch early help case ({stage})")
+
+
+async def scratch_consent_id(scratch: Scratch, op: Operation) -> IdChoice:
+    stage = PATHWAY_STAGES.get(op.key, "identified")
+    return IdChoice(await scratch.early_help_consent(stage), p.EARLY_HELP_A, "scratch consent")
+
+
+async def scratch_contact_id(scratch: Scratch, op: Operation) -> IdChoice:
+    stage = PATHWAY_STAGES.get(op.key, "consent")
+    return IdChoice(await scratch.early_help_contact(stage), p.EARLY_HELP_A, "scratch contact")
+
+
+async def first_configuration(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice("1", p.CONFIGURATION, "configuration version 1")
+
+
 PATH_IDS: dict[str, IdSource] = {
     "user_id": IdSource(read=scim_ids, write=scim_id),
     "group_id": IdSource(read=scim_ids, write=scim_id),
     "name": IdSource(read=scim_ids, write=scim_id),
     "schema_id": IdSource(read=scim_ids, write=scim_id),
-    "case_id": IdSource(
-        read=lambda w, op: one(w.case_a, p.CASE_A, "case A"), write=scratch_case_id
-    ),
+    "case_id": IdSource(read=case_ids, write=any_case_id),
     "entry_id": IdSource(read=entry_ids, write=scratch_entry_id),
     "summary_id": IdSource(read=summary_ids, write=scratch_summary_id),
     "number": IdSource(
@@ -265,6 +314,20 @@ PATH_IDS: dict[str, IdSource] = {
     "import_id": IdSource(
         read=lambda w, op: one(w.import_a, p.IMPORTERS, "a dry-run import"),
         write=scratch_import_id,
+    ),
+    # --- pathway ---
+    "consent_id": IdSource(
+        read=lambda w, op: one(w.consent_a, p.EARLY_HELP_A, "consent on family A's early help"),
+        write=scratch_consent_id,
+    ),
+    "contact_id": IdSource(
+        read=lambda w, op: one(w.contact_a, p.EARLY_HELP_A, "TAF contact of family A"),
+        write=scratch_contact_id,
+    ),
+    "version": IdSource(
+        read=lambda w, op: one("1", p.CONFIGURATION, "configuration version 1"),
+        write=first_configuration,
+        missing=lambda: "999999",
     ),
     "membership_id": IdSource(
         read=lambda w, op: one(

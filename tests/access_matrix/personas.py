@@ -144,3 +144,9 @@ DIRECTORY_A: Audience = frozenset({ADMINISTRATOR, TEAM_MANAGER})
 WEBHOOKS: Audience = frozenset({ADMINISTRATOR})
 # Team B's name: administrators, its manager, and its member (through /me).
 TEAM_B_NAME: Audience = frozenset({ADMINISTRATOR, OTHER_TEAM_MANAGER, OTHER_TEAM})
+# --- pathway (pathway_api) ---
+# An early help case of family A with case A's allocations: the projection's rule, which has
+# no break-glass (that stays a workbook matter).
+EARLY_HELP_A: Audience = CASE_A - {BREAK_GLASS}
+# The continuum's configuration: every signed-in caller reads it.
+CONFIGURATION: Audience = AUTHENTICATED

@@ -18,6 +18,7 @@ from typing import Any
 
 from services.registry import GATEWAY, WORKBOOK, Unit
 from tests.access_matrix import personas as p
+from tests.access_matrix.early_help import EarlyHelpCase, add_contact, drive, give_consent
 from tests.access_matrix.stack import Stack
 from tests.access_matrix.world import (
     World,
@@ -27,6 +28,7 @@ from tests.access_matrix.world import (
     hour_ago,
     member,
     open_case_a,
+    open_early_help_case_a,
     post,
     probe_delivery,
     put,
@@ -66,6 +68,8 @@ class Scratch:
         self._family_key: str | None = None
         self._case_key: str | None = None
         self._lock = asyncio.Lock()
+        # --- pathway: the operation's early help cases, by the stage they were driven to ---
+        self._early_help: dict[str, EarlyHelpCase] = {}
 
     async def family(self) -> tuple[str, str, str]:
         """A new team A family without a case: its id, parent and child."""
@@ -275,3 +279,27 @@ class Scratch:
 
     async def _admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return await post(self.stack, p.ADMINISTRATOR, path, body, unit=GATEWAY)
+
+    # --- pathway ---------------------------------------------------------------------------
+
+    async def early_help(self, stage: str, *, fresh: bool = False) -> EarlyHelpCase:
+        """The operation's early help case driven to `stage` (a case of its own when fresh)."""
+        if fresh:
+            return await self._new_early_help(stage)
+        async with self._lock:
+            if stage not in self._early_help:
+                self._early_help[stage] = await self._new_early_help(stage)
+            return self._early_help[stage]
+
+    async def _new_early_help(self, stage: str) -> EarlyHelpCase:
+        family_id, _, _ = await self.family()
+        case_id = await open_early_help_case_a(self.stack, self.world, family_id)
+        return await drive(self.stack, case_id, stage)
+
+    async def early_help_consent(self, stage: str) -> str:
+        """A fresh consent on the operation's early help case (withdrawing uses one up)."""
+        return await give_consent(self.stack, (await self.early_help(stage)).case_id)
+
+    async def early_help_contact(self, stage: str) -> str:
+        """A fresh TAF contact on the operation's early help case (ending uses one up)."""
+        return await add_contact(self.stack, (await self.early_help(stage)).case_id)
