@@ -9,6 +9,7 @@ help and Family Safeguarding.
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,18 +23,18 @@ SOURCE = "/pathway"
 CHRONOLOGY = chronology_type(PATHWAY.name)
 
 
-async def contribute(
+async def contribute_to(
     session: AsyncSession,
-    case: ProjectedCase,
+    case_id: UUID,
+    team_id: UUID,
+    at: datetime,
     title: str,
     summary: str | None = None,
-    *,
-    at: datetime | None = None,
 ) -> None:
-    """Put one item on the case's chronology (in this transaction, through the outbox)."""
+    """Put one item on a case's chronology (in this transaction, through the outbox)."""
     item = ChronologyContribution(
-        case_id=case.id,
-        occurred_at=at or case.now,
+        case_id=case_id,
+        occurred_at=at,
         title=title[:300],
         summary=summary[:4000] if summary else None,
     )
@@ -42,7 +43,14 @@ async def contribute(
         kernel.outbox_event,
         type=CHRONOLOGY,
         source=SOURCE,
-        subject=f"cases/{case.id}",
+        subject=f"cases/{case_id}",
         data=item.model_dump(mode="json"),
-        team_id=case.owning_team_id,
+        team_id=team_id,
     )
+
+
+async def contribute(
+    session: AsyncSession, case: ProjectedCase, title: str, summary: str | None = None
+) -> None:
+    """Put one item on the chronology of a case the caller works on, at the request's time."""
+    await contribute_to(session, case.id, case.owning_team_id, case.now, title, summary)

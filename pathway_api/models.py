@@ -27,5 +27,12 @@ from pathway_api.configuration import models as configuration_models  # noqa: E4
 from pathway_api.levels import models as levels_models  # noqa: E402
 from pathway_api.lifecycle import models as lifecycle_models  # noqa: E402
 from pathway_api.plans import models as plans_models  # noqa: E402
+from pathway_api.transfers import models as transfers_models  # noqa: E402
 
-DOMAIN_MODELS = (configuration_models, levels_models, lifecycle_models, plans_models)
+DOMAIN_MODELS = (
+    configuration_models,
+    levels_models,
+    lifecycle_models,
+    plans_models,
+    transfers_models,
+)

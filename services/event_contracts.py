@@ -133,3 +133,21 @@ class ChronologyContribution(_Contract):
     occurred_at: AwareDatetime
     title: str = Field(min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=4000)
+
+
+# The pathway's transfer between early help and Family Safeguarding, accepted by the receiving
+# team: the workbook opens the family's case of the receiving kind (if it holds none open).
+PATHWAY_TRANSFER_ACCEPTED = f"{PREFIX}.pathway.transfer.accepted"
+
+
+class TransferAccepted(_Contract):
+    """A step up or step down the receiving team accepted; ids and times only."""
+
+    transfer_id: UUID
+    family_id: UUID
+    sending_case_id: UUID
+    # The kind of case the family now needs: Family Safeguarding (a step up) or early help.
+    kind: CaseKind
+    receiving_team_id: UUID
+    accepted_by: UUID
+    accepted_at: AwareDatetime

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.event_contracts import (
+    PATHWAY_TRANSFER_ACCEPTED,
     PREFIX,
     WORKBOOK_ALLOCATION_EVENTS,
     WORKBOOK_CASE_EVENTS,
@@ -54,7 +55,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(INTERVENTION, WORKBOOK, (f"{PREFIX}.intervention.",)),
     # The pathway's chronology alone: its escalation alerts are for the team's managers, through
     # webhook subscriptions, not for the record.
-    Subscription(PATHWAY, WORKBOOK, (chronology_type(PATHWAY.name),)),
+    # A step up or down its receiving team accepted opens the family's new case on the record.
+    Subscription(PATHWAY, WORKBOOK, (chronology_type(PATHWAY.name), PATHWAY_TRANSFER_ACCEPTED)),
 )
 
 

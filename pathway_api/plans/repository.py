@@ -53,7 +53,9 @@ async def targets(session: AsyncSession, case_id: UUID) -> Sequence[Target]:
 async def reviews(session: AsyncSession, case_id: UUID) -> Sequence[Review]:
     """The plan's reviews, oldest first."""
     rows = await session.scalars(
-        select(Review).where(Review.case_id == case_id).order_by(Review.held_on, Review.id)
+        select(Review)
+        .where(Review.case_id == case_id)
+        .order_by(Review.held_on, Review.recorded_at, Review.id)
     )
     return rows.all()
 

@@ -169,6 +169,10 @@ async def first_stage(fill: Fill, siblings: dict[str, Any]) -> Any:
     return "consent"
 
 
+async def step_up(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "step_up"
+
+
 async def identified_area(fill: Fill, siblings: dict[str, Any]) -> Any:
     return early_help.AREA
 
@@ -208,6 +212,9 @@ PATHWAY_VALUES: dict[str, Value] = {
     "ConsentCreate.person_id": family_member,
     "ConsentWithdraw.withdrawn_on": today,
     "ReviewCreate.held_on": today,
+    "TransferMeeting.held_on": today,
+    "TransferRequest.direction": step_up,
+    "TransferRequest.receiving_team_id": team_a,
     "ReviewCreate.progress": progress_on_target,
     "TargetCreate.area": identified_area,
     "TargetCreate.due_on": in_a_month,

@@ -155,3 +155,18 @@ async def add_contact(stack: Stack, case_id: str) -> str:
 async def give_consent(stack: Stack, case_id: str) -> str:
     made = await pathway_post(stack, p.SOCIAL_WORKER, f"/cases/{case_id}/consents", consent())
     return str(made["id"])
+
+
+async def request_step_up(stack: Stack, case_id: str, team_id: str, *, meeting: bool) -> str:
+    """A step up from the case to a team (team A: its manager accepts), met about if asked."""
+    body = {
+        "direction": "step_up",
+        "receiving_team_id": team_id,
+        "reason": "Scratch step up",
+        "current_picture": "Scratch picture",
+    }
+    made = await pathway_post(stack, p.SOCIAL_WORKER, f"/cases/{case_id}/transfers", body)
+    if meeting:
+        notes = {"held_on": today(), "notes": "Scratch transfer meeting"}
+        await pathway_post(stack, p.SOCIAL_WORKER, f"/transfers/{made['id']}/meeting", notes)
+    return str(made["id"])

@@ -115,8 +115,12 @@ WRITERS: dict[str, frozenset[str]] = {
             "assessments",
             "plan/targets",
             "reviews",
+            "transfers",
         )
     },
+    "POST /pathway/transfers/{transfer_id}/meeting": ALLOCATED | CASE_MANAGER,
+    # Accepted by the receiving team's manager (team A's, in the fixture).
+    "POST /pathway/transfers/{transfer_id}/accept": CASE_MANAGER,
 }
 # Every unit behind the gateway offers administrators subscriptions to its own events.
 _HOOKS = "/webhooks/subscriptions"

@@ -216,6 +216,8 @@ PATHWAY_USED_UP = frozenset(
     {
         "POST /pathway/cases/{case_id}/involvement/transitions",
         "POST /pathway/cases/{case_id}/involvement/close",
+        # One transfer under way per case.
+        "POST /pathway/cases/{case_id}/transfers",
     }
 )
 
@@ -246,6 +248,12 @@ async def scratch_consent_id(scratch: Scratch, op: Operation) -> IdChoice:
 async def scratch_contact_id(scratch: Scratch, op: Operation) -> IdChoice:
     stage = PATHWAY_STAGES.get(op.key, "consent")
     return IdChoice(await scratch.early_help_contact(stage), p.EARLY_HELP_A, "scratch contact")
+
+
+async def scratch_transfer_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # Accepting uses a transfer up: each request gets one of its own.
+    fresh = op.key == "POST /pathway/transfers/{transfer_id}/accept"
+    return IdChoice(await scratch.step_up(fresh=fresh), p.EARLY_HELP_A, "scratch step up")
 
 
 async def first_configuration(scratch: Scratch, op: Operation) -> IdChoice:
@@ -323,6 +331,10 @@ PATH_IDS: dict[str, IdSource] = {
     "contact_id": IdSource(
         read=lambda w, op: one(w.contact_a, p.EARLY_HELP_A, "TAF contact of family A"),
         write=scratch_contact_id,
+    ),
+    "transfer_id": IdSource(
+        read=lambda w, op: one(w.transfer_a, p.EARLY_HELP_A, "step up of family A to team A"),
+        write=scratch_transfer_id,
     ),
     "version": IdSource(
         read=lambda w, op: one("1", p.CONFIGURATION, "configuration version 1"),

@@ -18,7 +18,13 @@ from typing import Any
 
 from services.registry import GATEWAY, WORKBOOK, Unit
 from tests.access_matrix import personas as p
-from tests.access_matrix.early_help import EarlyHelpCase, add_contact, drive, give_consent
+from tests.access_matrix.early_help import (
+    EarlyHelpCase,
+    add_contact,
+    drive,
+    give_consent,
+    request_step_up,
+)
 from tests.access_matrix.stack import Stack
 from tests.access_matrix.world import (
     World,
@@ -70,6 +76,7 @@ class Scratch:
         self._lock = asyncio.Lock()
         # --- pathway: the operation's early help cases, by the stage they were driven to ---
         self._early_help: dict[str, EarlyHelpCase] = {}
+        self._step_up: str | None = None
 
     async def family(self) -> tuple[str, str, str]:
         """A new team A family without a case: its id, parent and child."""
@@ -303,3 +310,16 @@ class Scratch:
     async def early_help_contact(self, stage: str) -> str:
         """A fresh TAF contact on the operation's early help case (ending uses one up)."""
         return await add_contact(self.stack, (await self.early_help(stage)).case_id)
+
+    async def step_up(self, *, fresh: bool) -> str:
+        """A step up to team A, met about (a fresh case of its own when accepting uses it up)."""
+        case = await (self._new_early_help("identified") if fresh else self.early_help("consent"))
+        team_a = str(self.world.team(p.TEAM_A))
+        if fresh:
+            return await request_step_up(self.stack, case.case_id, team_a, meeting=True)
+        async with self._lock:
+            if self._step_up is None:
+                self._step_up = await request_step_up(
+                    self.stack, case.case_id, team_a, meeting=True
+                )
+            return self._step_up

@@ -21,7 +21,12 @@ from services.outbox import publish
 from services.registry import BACKENDS, WORKBOOK, Unit
 from services.webhooks.dispatch import subscriber_key
 from tests.access_matrix import personas as p
-from tests.access_matrix.early_help import add_contact, announce_case, give_consent
+from tests.access_matrix.early_help import (
+    add_contact,
+    announce_case,
+    give_consent,
+    request_step_up,
+)
 from tests.access_matrix.markers import Markers
 from tests.access_matrix.stack import Directory, Stack
 from tests.support.events import cloud_event, deliver
@@ -115,6 +120,7 @@ class World:
     early_help_a: str = ""
     consent_a: str = ""
     contact_a: str = ""
+    transfer_a: str = ""
 
     @property
     def specialist_discipline(self) -> str:
@@ -246,6 +252,8 @@ async def record_early_help_a(stack: Stack, world: World) -> None:
     world.early_help_a = await open_early_help_case_a(stack, world, world.family_a)
     world.consent_a = await give_consent(stack, world.early_help_a)
     world.contact_a = await add_contact(stack, world.early_help_a)
+    team_a = str(world.team(p.TEAM_A))
+    world.transfer_a = await request_step_up(stack, world.early_help_a, team_a, meeting=False)
 
 
 async def record_system_of_record(stack: Stack, world: World) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clock import transaction_now
 from services.errors import Forbidden, ProblemError, invalid
+from services.event_contracts import FAMILY_SAFEGUARDING
 from services.principal import Principal
 from workbook_api.access.visibility import SYSTEM_ROLE
 from workbook_api.cases import repository
@@ -242,7 +243,13 @@ async def allocate(
     known = await practitioners.find(session, body.practitioner_id)
     check_against_directory(body, known)
     assert known is not None
-    if body.is_allocated_social_worker and body.discipline not in social_work_disciplines:
+    # On an early help case the allocated worker is the family's lead practitioner, who may
+    # be of any discipline (a family support worker, a school's pastoral lead).
+    if (
+        body.is_allocated_social_worker
+        and case.kind == FAMILY_SAFEGUARDING
+        and body.discipline not in social_work_disciplines
+    ):
         raise invalid(
             "body",
             "discipline",
