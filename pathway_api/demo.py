@@ -20,10 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pathway_api.configuration import service as configuration
 from pathway_api.levels.models import LevelDecision
 from pathway_api.lifecycle.models import Consent, Escalation, Involvement, StageChange, TafContact
-from pathway_api.plans.models import Assessment, Review, Target
+from pathway_api.plans.models import Assessment, Review, SafetyMapping, Target
+from pathway_api.transfers.models import Transfer
 from services.working_days import ENGLAND, local_date
 
 # Copied from workbook_api/demo.py and gateway/directory/demo.py (they own them).
+TEAM_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000001")
 SOCIAL_WORKER_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000102")
 MANAGER_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000101")
 
@@ -158,6 +160,27 @@ class _Seeder:
         )
         return target_id
 
+    def transfer(self, direction: str, from_case: UUID, days: int, picture: str) -> None:
+        self.session.add(
+            Transfer(
+                id=self.next_id(),
+                case_id=from_case,
+                family_id=self.family_id,
+                direction=direction,
+                sending_team_id=TEAM_NORTH,
+                receiving_team_id=TEAM_NORTH,
+                reason=f"Demo: {direction.replace('_', ' ')} agreed by both teams.",
+                current_picture=picture,
+                status="accepted",
+                meeting_held_on=self.day(days + 1),
+                meeting_notes="Demo: transfer meeting with the family and both teams.",
+                requested_by=SOCIAL_WORKER_NORTH,
+                requested_at=self.ago(days + 3),
+                accepted_by=MANAGER_NORTH,
+                accepted_at=self.ago(days),
+            )
+        )
+
 
 LEVEL_EARLY_HELP = ("early_help", "Level 2: Early help (single agency, My Plan)", 2)
 LEVEL_TARGETED = ("targeted", "Level 3: Targeted early help (My Plan+, Team Around the Family)", 3)
@@ -183,6 +206,20 @@ async def _elmstead(seed: _Seeder) -> None:
     )
     seed.consent(1, "written", ["assessment", "plan", "information_sharing"], 79)
     seed.level(*LEVEL_EARLY_HELP, ["attendance_concern"], 80)
+    for days, workers, family in ((75, 4, 6), (40, 6, 8)):
+        seed.session.add(
+            SafetyMapping(
+                id=seed.next_id(),
+                case_id=seed.case_id,
+                worries="Demo: damp flat; Theo missing school on Mondays.",
+                working_well="Demo: Robin asks for help and Gran helps at weekends.",
+                needs_to_happen="Demo: repairs, and a morning routine for school.",
+                workers_judgement=workers,
+                family_judgement=family,
+                recorded_by=SOCIAL_WORKER_NORTH,
+                recorded_at=seed.ago(days),
+            )
+        )
     seed.level(*LEVEL_TARGETED, ["multiple_needs"], 70)
     seed.assessment(["education", "housing", "financial_stability"], 70)
     first = seed.target("education", "Theo attends over 90% of sessions", 69)
@@ -233,6 +270,10 @@ async def _denholm(seed: _Seeder) -> None:
     seed.level(*LEVEL_TARGETED, ["multiple_needs"], 30)
     seed.assessment(["family_relationships", "health"], 25)
     seed.target("family_relationships", "Dad completes the parenting programme", 24)
+    # From the statutory case (workbook demo case 4) that closed when early help took over.
+    seed.transfer(
+        "step_down", workbook_demo_id(3, 4), 31, "Demo: plan completed; support still needed."
+    )
 
 
 async def _brightwell(seed: _Seeder) -> None:
@@ -246,6 +287,9 @@ async def _brightwell(seed: _Seeder) -> None:
             ("review", 50, "Demo: review: deterioration"),
             ("closed", 45, "Demo: stepped up to Family Safeguarding"),
         ]
+    )
+    seed.transfer(
+        "step_up", seed.case_id, 45, "Demo: mum's mental health worse; children missing school."
     )
     involvement.closed_reason = "Demo: stepped up to Family Safeguarding after a review."
     involvement.family_informed_on = seed.day(45)

@@ -88,3 +88,29 @@ class Review(Base):
         CheckConstraint("outcome IN ('needs_met', 'continue', 'deterioration')", name="outcome"),
         Index("ix_plan_review_case_id_held_on", "case_id", "held_on"),
     )
+
+
+class SafetyMapping(Base):
+    """A Signs of Safety mapping: the three columns and the 0-10 scale, kept over time."""
+
+    __tablename__ = "safety_mapping"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    worries: Mapped[str] = mapped_column(String(4000))
+    working_well: Mapped[str] = mapped_column(String(4000))
+    needs_to_happen: Mapped[str] = mapped_column(String(4000))
+    # 10: everyone knows the children are safe enough to close; 0: harm is certain.
+    workers_judgement: Mapped[int] = mapped_column(Integer)
+    family_judgement: Mapped[int | None] = mapped_column(Integer)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("workers_judgement BETWEEN 0 AND 10", name="workers_judgement"),
+        CheckConstraint(
+            "family_judgement IS NULL OR family_judgement BETWEEN 0 AND 10",
+            name="family_judgement",
+        ),
+        Index("ix_safety_mapping_case_id_recorded_at", "case_id", "recorded_at"),
+    )

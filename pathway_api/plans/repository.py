@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.lifecycle.models import Involvement
 from pathway_api.models import projection
-from pathway_api.plans.models import Assessment, Review, Target
+from pathway_api.plans.models import Assessment, Review, SafetyMapping, Target
 from services.principal import Principal
 from services.projection.access import allocation_current
 
@@ -56,6 +56,16 @@ async def reviews(session: AsyncSession, case_id: UUID) -> Sequence[Review]:
         select(Review)
         .where(Review.case_id == case_id)
         .order_by(Review.held_on, Review.recorded_at, Review.id)
+    )
+    return rows.all()
+
+
+async def safety_mappings(session: AsyncSession, case_id: UUID) -> Sequence[SafetyMapping]:
+    """The case's Signs of Safety mappings, oldest first (the scale over time)."""
+    rows = await session.scalars(
+        select(SafetyMapping)
+        .where(SafetyMapping.case_id == case_id)
+        .order_by(SafetyMapping.recorded_at, SafetyMapping.id)
     )
     return rows.all()
 

@@ -17,6 +17,8 @@ from pathway_api.plans.schemas import (
     PlanRead,
     ReviewCreate,
     ReviewRead,
+    SafetyMappingCreate,
+    SafetyMappingRead,
     Screening,
     TargetCreate,
     TargetRead,
@@ -116,6 +118,32 @@ async def record_review(
     note.resource_id, note.case_id = str(row.id), case.id
     created(response, f"/cases/{case.id}/reviews/{row.id}", row.id, None)
     return ReviewRead.of(row)
+
+
+@router.get("/cases/{case_id}/safety-mappings", summary="List Signs of Safety mappings")
+@audited("list", "safety_mapping", resource="case_id")
+async def list_safety_mappings(case: EarlyHelpCase, session: DbSession) -> list[SafetyMappingRead]:
+    """The family's Signs of Safety mappings, oldest first: the safety scale over time."""
+    return [SafetyMappingRead.of(m) for m in await repository.safety_mappings(session, case.id)]
+
+
+@router.post(
+    "/cases/{case_id}/safety-mappings", status_code=201, summary="Record a Signs of Safety mapping"
+)
+@audited("create", "safety_mapping", resource="case_id")
+@raises(409)
+async def map_safety(
+    body: SafetyMappingCreate,
+    case: WorkableEarlyHelpCase,
+    response: Response,
+    session: DbSession,
+    note: Audit,
+) -> SafetyMappingRead:
+    """Worries, what is working well, what needs to happen, and the 0-10 judgements."""
+    mapping = await service.map_safety(session, case, body)
+    note.resource_id, note.case_id = str(mapping.id), case.id
+    created(response, f"/cases/{case.id}/safety-mappings/{mapping.id}", mapping.id, None)
+    return SafetyMappingRead.of(mapping)
 
 
 @router.get("/reviews/overdue", summary="List overdue reviews")

@@ -144,3 +144,31 @@ class OverdueReview(ReadModel):
     working_days_overdue: int
     lead_practitioner_id: UUID | None
     lead_name: str | None
+
+
+class SafetyMappingCreate(Input):
+    """A Signs of Safety mapping with the family: three columns and the safety scale."""
+
+    worries: str = Field(min_length=3, max_length=4000, description="What are we worried about?")
+    working_well: str = Field(min_length=3, max_length=4000, description="What is working well?")
+    needs_to_happen: str = Field(min_length=3, max_length=4000, description="What needs to happen?")
+    workers_judgement: int = Field(
+        ge=0, le=10, description="The workers' safety judgement: 10 is safe enough to close"
+    )
+    family_judgement: int | None = Field(
+        default=None, ge=0, le=10, description="The family's own judgement on the same scale"
+    )
+
+
+class SafetyMappingRead(ReadModel):
+    """A Signs of Safety mapping."""
+
+    id: UUID
+    case_id: UUID
+    worries: str
+    working_well: str
+    needs_to_happen: str
+    workers_judgement: int
+    family_judgement: int | None
+    recorded_by: UUID
+    recorded_at: datetime

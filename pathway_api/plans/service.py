@@ -20,13 +20,14 @@ from pathway_api.configuration.schemas import Continuum
 from pathway_api.lifecycle import service as lifecycle
 from pathway_api.lifecycle.stages import PLANNING, REVIEWABLE
 from pathway_api.plans import repository
-from pathway_api.plans.models import Assessment, Review, Target
+from pathway_api.plans.models import Assessment, Review, SafetyMapping, Target
 from pathway_api.plans.schemas import (
     AssessmentCreate,
     AssessmentRead,
     OverdueReview,
     PlanRead,
     ReviewCreate,
+    SafetyMappingCreate,
     Screening,
     TargetCreate,
     TargetRead,
@@ -247,6 +248,35 @@ async def review(
     if involvement.stage != wanted:
         await lifecycle.move(session, case, involvement, wanted, f"Review: {body.outcome}")
     return row
+
+
+async def map_safety(
+    session: AsyncSession, case: ProjectedCase, body: SafetyMappingCreate
+) -> SafetyMapping:
+    """Record a Signs of Safety mapping (part of assessing and reviewing with the family)."""
+    await lifecycle.open_involvement(session, case)
+    await lifecycle.require_scope(session, case.id, "assessment")
+    mapping = SafetyMapping(
+        case_id=case.id,
+        worries=body.worries,
+        working_well=body.working_well,
+        needs_to_happen=body.needs_to_happen,
+        workers_judgement=body.workers_judgement,
+        family_judgement=body.family_judgement,
+        recorded_by=case.principal.practitioner_id,
+        recorded_at=case.now,
+    )
+    session.add(mapping)
+    await session.flush()
+    family = "" if body.family_judgement is None else f", family {body.family_judgement}/10"
+    await contribute(
+        session,
+        case,
+        f"Signs of Safety mapping: workers {body.workers_judgement}/10{family}",
+        f"Worried about: {body.worries}\nWorking well: {body.working_well}\n"
+        f"Needs to happen: {body.needs_to_happen}",
+    )
+    return mapping
 
 
 async def overdue(

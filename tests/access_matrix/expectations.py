@@ -116,6 +116,7 @@ WRITERS: dict[str, frozenset[str]] = {
             "plan/targets",
             "reviews",
             "transfers",
+            "safety-mappings",
         )
     },
     "POST /pathway/transfers/{transfer_id}/meeting": ALLOCATED | CASE_MANAGER,

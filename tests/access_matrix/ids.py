@@ -209,6 +209,7 @@ PATHWAY_STAGES: dict[str, str] = {
     "POST /pathway/cases/{case_id}/team/contacts": "consent",
     "POST /pathway/cases/{case_id}/team/contacts/{contact_id}/end": "consent",
     "POST /pathway/cases/{case_id}/assessments": "assessment",
+    "POST /pathway/cases/{case_id}/safety-mappings": "consent",
     "POST /pathway/cases/{case_id}/plan/targets": "plan",
     "POST /pathway/cases/{case_id}/reviews": "do",
 }

@@ -14,6 +14,7 @@ from pathway_api.configuration.defaults import DEFAULT_CONFIGURATION
 from services.working_days import ENGLAND
 from tests.pathway.conftest import Headers
 from tests.pathway.factories import (
+    consent_body,
     early_help_family,
     post_ok,
     problem,
@@ -207,3 +208,32 @@ async def test_only_practitioners_on_the_case_record_plans(
     problem(await client.post(path, json=body, headers=as_(family.other_team)), 404)
     problem(await client.get(family.path("/plan"), headers=as_(family.unallocated)), 404)
     await post_ok(client, path, body, as_(family.taf_member))
+
+
+async def test_signs_of_safety_judgements_are_kept_over_time(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    family = await early_help_family(client)
+    lead = as_(family.lead)
+    mapping = {
+        "worries": "Mum's drinking at weekends",
+        "working_well": "Gran collects the children from school",
+        "needs_to_happen": "A safety plan for weekends",
+        "workers_judgement": 4,
+        "family_judgement": 7,
+    }
+    path = family.path("/safety-mappings")
+    # No consent to assess yet: no mapping.
+    assert problem(await client.post(path, json=mapping, headers=lead), 409)["scope"] == (
+        "assessment"
+    )
+    await post_ok(
+        client, family.path("/involvement/transitions"), {"to": "consent", "reason": "Talk"}, lead
+    )
+    await post_ok(client, family.path("/consents"), consent_body(family, "assessment"), lead)
+    await post_ok(client, path, mapping, lead)
+    await post_ok(client, path, {**mapping, "workers_judgement": 6, "family_judgement": 8}, lead)
+    problem(await client.post(path, json={**mapping, "workers_judgement": 11}, headers=lead), 422)
+    problem(await client.post(path, json=mapping, headers=as_(family.auditor)), 403)
+    scale = (await client.get(path, headers=as_(family.auditor))).json()
+    assert [(m["workers_judgement"], m["family_judgement"]) for m in scale] == [(4, 7), (6, 8)]
