@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.event_contracts import PATHWAY_TRANSFER_ACCEPTED, TransferAccepted
+from services.events import CloudEvent
+from tests.support.events import cloud_event, deliver
 from tests.workbook.conftest import Headers
 from tests.workbook.factories import create_family, manager_of, outbox_events
 
@@ -46,3 +50,42 @@ async def test_an_unknown_kind_is_a_clear_problem(client: httpx.AsyncClient, as_
     response = await client.post("/cases", json={**body, "kind": "universal"}, headers=as_(manager))
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def accepted(family_id: str, team: uuid.UUID, kind: str = "family_safeguarding") -> CloudEvent:
+    data = TransferAccepted(
+        transfer_id=uuid.uuid4(),
+        family_id=uuid.UUID(family_id),
+        sending_case_id=uuid.uuid4(),
+        kind=kind,
+        receiving_team_id=team,
+        accepted_by=uuid.uuid4(),
+        accepted_at=datetime.now(UTC),
+    ).model_dump(mode="json")
+    return cloud_event(PATHWAY_TRANSFER_ACCEPTED, data, source="/pathway")
+
+
+async def test_an_accepted_step_up_opens_the_familys_case_once(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    team, receiving = uuid.uuid4(), uuid.uuid4()
+    manager = manager_of(team)
+    family = await create_family(client, as_(manager), team_id=team)
+    event = accepted(family["id"], receiving)
+    for _ in range(2):  # a redelivery changes nothing
+        assert (await deliver(client, event)).status_code == 204
+    # Another acceptance while the family has an open case of that kind opens no second one.
+    assert (await deliver(client, accepted(family["id"], receiving))).status_code == 204
+    receiving_manager = manager_of(receiving)
+    listed = await client.get(
+        "/cases", params={"family_id": family["id"]}, headers=as_(receiving_manager)
+    )
+    [case] = listed.json()["items"]
+    assert (case["kind"], case["owning_team_id"]) == ("family_safeguarding", str(receiving))
+    chronology = await client.get(f"/cases/{case['id']}/chronology", headers=as_(receiving_manager))
+    assert [item["title"] for item in chronology.json()["items"]] == [
+        "Case opened on a step up from early help"
+    ]
+    # A family the workbook does not hold can never apply: dead-lettered.
+    missing = accepted(str(uuid.uuid4()), receiving)
+    assert (await deliver(client, missing)).status_code == 422
