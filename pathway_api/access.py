@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from pathway_api.lifecycle.repository import scopes_in_force
 from pathway_api.models import projection
 from services.auth import CurrentPrincipal
 from services.errors import Forbidden, ProblemError, raises
@@ -76,3 +77,30 @@ async def workable_early_help_case(case: WorkableCase) -> ProjectedCase:
 
 
 WorkableEarlyHelpCase = Annotated[ProjectedCase, Depends(workable_early_help_case)]
+
+
+@raises(403, 404, 409)
+async def shared_early_help_case(case: EarlyHelpCase, session: DbSession) -> ProjectedCase:
+    """An early help case whose assessment and plan the caller may read.
+
+    The family's consent decides what partner agencies see: a TAF member who is not the lead
+    reads the assessment, the plan and its reviews only while a family member's consent to
+    share information is in force. The lead, the team's managers and auditors, and the system
+    of record read them regardless (they hold the record).
+    """
+    partner = case.allocated and not case.allocated_social_worker and not case.manages
+    if (
+        partner
+        and not case.is_system
+        and "information_sharing" not in await scopes_in_force(session, case.id)
+    ):
+        raise ProblemError(
+            403,
+            "consent-not-shared",
+            "The family has not agreed to share this with partner agencies "
+            "(no consent to information sharing is in force).",
+        )
+    return case
+
+
+SharedEarlyHelpCase = Annotated[ProjectedCase, Depends(shared_early_help_case)]

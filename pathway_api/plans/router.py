@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import Query, Response
 
-from pathway_api.access import EarlyHelpCase, WorkableEarlyHelpCase
+from pathway_api.access import SharedEarlyHelpCase, WorkableEarlyHelpCase
 from pathway_api.configuration import service as configuration
 from pathway_api.plans import repository, service
 from pathway_api.plans.schemas import (
@@ -37,7 +37,7 @@ router = kit_router(tags=["plans and reviews"])
 
 @router.get("/cases/{case_id}/assessments", summary="List the family's assessments")
 @audited("list", "assessment", resource="case_id")
-async def list_assessments(case: EarlyHelpCase, session: DbSession) -> list[AssessmentRead]:
+async def list_assessments(case: SharedEarlyHelpCase, session: DbSession) -> list[AssessmentRead]:
     """Whole-family assessments, each screened under the rule it was completed under."""
     return [
         await service.assessment_read(session, a)
@@ -65,14 +65,14 @@ async def record_assessment(
 
 @router.get("/cases/{case_id}/screening", summary="Screen for Supporting Families now")
 @audited("read", "screening", resource="case_id")
-async def read_screening(case: EarlyHelpCase, session: DbSession) -> Screening | None:
+async def read_screening(case: SharedEarlyHelpCase, session: DbSession) -> Screening | None:
     """The latest assessment under the eligibility rule in force (null before an assessment)."""
     return await service.screen_now(session, case.id)
 
 
 @router.get("/cases/{case_id}/plan", summary="Read the Family Action Plan")
 @audited("read", "plan", resource="case_id")
-async def read_plan(case: EarlyHelpCase, session: DbSession) -> PlanRead:
+async def read_plan(case: SharedEarlyHelpCase, session: DbSession) -> PlanRead:
     """The plan's SMART targets, and identified needs still without one."""
     return await service.plan(session, case.id)
 
@@ -97,7 +97,7 @@ async def add_target(
 
 @router.get("/cases/{case_id}/reviews", summary="List the plan's reviews")
 @audited("list", "plan_review", resource="case_id")
-async def list_reviews(case: EarlyHelpCase, session: DbSession) -> list[ReviewRead]:
+async def list_reviews(case: SharedEarlyHelpCase, session: DbSession) -> list[ReviewRead]:
     """Every review of the plan, oldest first."""
     return [ReviewRead.of(r) for r in await repository.reviews(session, case.id)]
 
@@ -122,7 +122,9 @@ async def record_review(
 
 @router.get("/cases/{case_id}/safety-mappings", summary="List Signs of Safety mappings")
 @audited("list", "safety_mapping", resource="case_id")
-async def list_safety_mappings(case: EarlyHelpCase, session: DbSession) -> list[SafetyMappingRead]:
+async def list_safety_mappings(
+    case: SharedEarlyHelpCase, session: DbSession
+) -> list[SafetyMappingRead]:
     """The family's Signs of Safety mappings, oldest first: the safety scale over time."""
     return [SafetyMappingRead.of(m) for m in await repository.safety_mappings(session, case.id)]
 

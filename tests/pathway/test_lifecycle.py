@@ -164,3 +164,28 @@ async def test_the_lifecycle_is_for_early_help_cases_and_their_workers(
     problem(await client.get(family.path("/involvement"), headers=as_(family.unallocated)), 404)
     moved = await post_ok(client, path, body, as_(family.manager))
     assert moved["stage"] == "consent"
+
+
+async def test_consent_decides_what_partner_agencies_read(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    family = await early_help_family(client)
+    lead = as_(family.lead)
+    await move(client, family, as_, "consent")
+    # Consent to assess and plan, but not to share with partner agencies.
+    await post_ok(
+        client, family.path("/consents"), consent_body(family, "assessment", "plan"), lead
+    )
+    await move(client, family, as_, "assessment")
+    await post_ok(client, family.path("/assessments"), assessment_body("education"), lead)
+    for path in ("/plan", "/assessments", "/reviews", "/screening", "/safety-mappings"):
+        refused = problem(await client.get(family.path(path), headers=as_(family.taf_member)), 403)
+        assert refused["type"].endswith("consent-not-shared")
+        for reader in (family.lead, family.manager, family.auditor):
+            response = await client.get(family.path(path), headers=as_(reader))
+            assert response.status_code == 200, (path, response.text)
+    await post_ok(
+        client, family.path("/consents"), consent_body(family, "information_sharing"), lead
+    )
+    shared = await client.get(family.path("/plan"), headers=as_(family.taf_member))
+    assert shared.status_code == 200
