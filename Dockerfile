@@ -17,6 +17,7 @@ COPY gateway ./gateway
 COPY workbook_api ./workbook_api
 COPY supervision_api ./supervision_api
 COPY intervention_api ./intervention_api
+COPY pathway_api ./pathway_api
 COPY migrations ./migrations
 # A regular (non-editable) install: the wheel carries the migrations and package data.
 # The embedded PostgreSQL wheel is for laptops only; production always has DATABASE_URL.

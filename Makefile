@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 # Type-check every package that exists and holds Python (mypy refuses an empty directory).
-PACKAGES := services gateway workbook_api supervision_api intervention_api migrations tests bench
+PACKAGES := services gateway workbook_api supervision_api intervention_api pathway_api migrations tests bench
 TYPED = $(foreach d,$(PACKAGES),$(if $(shell find $(d) -name '*.py' -print -quit 2>/dev/null),$(d)))
 
 .PHONY: help run test install lint format typecheck imports pytest openapi clean

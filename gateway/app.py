@@ -159,7 +159,8 @@ def create_app(
         title="Family Safeguarding API gateway",
         description=(
             "The single entry point: verifies access tokens, resolves practitioners from the"
-            " directory and routes /workbook, /supervision and /interventions to the services."
+            " directory and routes /workbook, /supervision, /interventions and /pathway to the"
+            " services."
         ),
         on_startup=[start],
         auth_middleware=Middleware(GatewayMiddleware),

@@ -10,7 +10,7 @@ from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, model_validator
 
 from gateway.issuers import IssuerConfig, check_issuers
 from services.jose import EC_ALGORITHMS, RSA_ALGORITHMS
-from services.registry import INTERVENTION, SUPERVISION, WORKBOOK, Unit
+from services.registry import INTERVENTION, PATHWAY, SUPERVISION, WORKBOOK, Unit
 from services.settings import KernelSettings
 
 DEV_ISSUER_DEFAULT: Final = "fsm-dev-idp"
@@ -61,10 +61,12 @@ class GatewaySettings(KernelSettings):
     gateway_upstream_workbook: AnyHttpUrl = AnyHttpUrl(_loopback(WORKBOOK))
     gateway_upstream_supervision: AnyHttpUrl = AnyHttpUrl(_loopback(SUPERVISION))
     gateway_upstream_intervention: AnyHttpUrl = AnyHttpUrl(_loopback(INTERVENTION))
+    gateway_upstream_pathway: AnyHttpUrl = AnyHttpUrl(_loopback(PATHWAY))
     # Time allowed for the upstream to start answering, per route; the body then streams.
     gateway_timeout_workbook_seconds: float = Field(default=30.0, gt=0, le=600)
     gateway_timeout_supervision_seconds: float = Field(default=30.0, gt=0, le=600)
     gateway_timeout_intervention_seconds: float = Field(default=30.0, gt=0, le=600)
+    gateway_timeout_pathway_seconds: float = Field(default=30.0, gt=0, le=600)
     gateway_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     gateway_max_connections: int = Field(default=200, ge=1, le=10_000)
     # Shorter than uvicorn's default 5 s keep-alive, so we never reuse a socket it is closing.
@@ -157,6 +159,7 @@ class GatewaySettings(KernelSettings):
             WORKBOOK.name: self.gateway_upstream_workbook,
             SUPERVISION.name: self.gateway_upstream_supervision,
             INTERVENTION.name: self.gateway_upstream_intervention,
+            PATHWAY.name: self.gateway_upstream_pathway,
         }[unit.name]
         return str(url).rstrip("/")
 
@@ -166,4 +169,5 @@ class GatewaySettings(KernelSettings):
             WORKBOOK.name: self.gateway_timeout_workbook_seconds,
             SUPERVISION.name: self.gateway_timeout_supervision_seconds,
             INTERVENTION.name: self.gateway_timeout_intervention_seconds,
+            PATHWAY.name: self.gateway_timeout_pathway_seconds,
         }[unit.name]

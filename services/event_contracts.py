@@ -11,7 +11,7 @@ access rules.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Final, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -29,6 +29,13 @@ RESTATED = "restated"
 # `uk.gov.fsm.<unit>.chronology.recorded`: something another unit did that belongs on a case's
 # chronology (a group supervision decision, a programme milestone, a pathway step).
 CHRONOLOGY_SUFFIX = "chronology.recorded"
+# What kind of involvement a case is: statutory Family Safeguarding, or early help (targeted
+# support below the statutory threshold, run through the pathway's plan-do-review). One family
+# record and one chronology hold both; a family has at most one open case of each kind.
+CaseKind = Literal["family_safeguarding", "early_help"]
+FAMILY_SAFEGUARDING: Final = "family_safeguarding"
+EARLY_HELP: Final = "early_help"
+CASE_KINDS: tuple[str, ...] = (FAMILY_SAFEGUARDING, EARLY_HELP)
 
 
 def chronology_type(unit: str) -> str:
@@ -95,6 +102,8 @@ class CaseSnapshot(_Contract):
     # A status this contract does not know is refused (dead-lettered), never guessed at:
     # whether a case is closed decides who may still see it.
     status: Literal["open", "closed"]
+    # Publishers before case kinds announced Family Safeguarding cases only.
+    kind: CaseKind = FAMILY_SAFEGUARDING
     opened_at: AwareDatetime
     closed_at: AwareDatetime | None = None
     episode_number: int = Field(ge=1)
@@ -140,3 +149,21 @@ class GcsRecordFinalised(_Contract):
     case_id: UUID
     held_at: AwareDatetime
     finalised_at: AwareDatetime
+
+
+# The pathway's transfer between early help and Family Safeguarding, accepted by the receiving
+# team: the workbook opens the family's case of the receiving kind (if it holds none open).
+PATHWAY_TRANSFER_ACCEPTED = f"{PREFIX}.pathway.transfer.accepted"
+
+
+class TransferAccepted(_Contract):
+    """A step up or step down the receiving team accepted; ids and times only."""
+
+    transfer_id: UUID
+    family_id: UUID
+    sending_case_id: UUID
+    # The kind of case the family now needs: Family Safeguarding (a step up) or early help.
+    kind: CaseKind
+    receiving_team_id: UUID
+    accepted_by: UUID
+    accepted_at: AwareDatetime

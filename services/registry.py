@@ -38,9 +38,10 @@ GATEWAY = Unit("gateway", "gateway", "directory", 8000, None)
 WORKBOOK = Unit("workbook", "workbook_api", "workbook", 8101, "/workbook")
 SUPERVISION = Unit("supervision", "supervision_api", "supervision", 8102, "/supervision")
 INTERVENTION = Unit("intervention", "intervention_api", "intervention", 8103, "/interventions")
+PATHWAY = Unit("pathway", "pathway_api", "pathway", 8104, "/pathway")
 
-UNITS: tuple[Unit, ...] = (GATEWAY, WORKBOOK, SUPERVISION, INTERVENTION)
-BACKENDS: tuple[Unit, ...] = (WORKBOOK, SUPERVISION, INTERVENTION)
+UNITS: tuple[Unit, ...] = (GATEWAY, WORKBOOK, SUPERVISION, INTERVENTION, PATHWAY)
+BACKENDS: tuple[Unit, ...] = (WORKBOOK, SUPERVISION, INTERVENTION, PATHWAY)
 
 
 def unit_named(name: str) -> Unit:

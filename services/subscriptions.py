@@ -9,9 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.event_contracts import PREFIX, WORKBOOK_ALLOCATION_EVENTS, WORKBOOK_CASE_EVENTS
+from services.event_contracts import (
+    PATHWAY_TRANSFER_ACCEPTED,
+    PREFIX,
+    WORKBOOK_ALLOCATION_EVENTS,
+    WORKBOOK_CASE_EVENTS,
+    chronology_type,
+)
 from services.inbox import INBOX_PATH
-from services.registry import BACKENDS, GATEWAY, INTERVENTION, SUPERVISION, WORKBOOK, Unit
+from services.registry import (
+    BACKENDS,
+    GATEWAY,
+    INTERVENTION,
+    PATHWAY,
+    SUPERVISION,
+    WORKBOOK,
+    Unit,
+)
 
 DIRECTORY_EVENTS = f"{PREFIX}.directory."
 # Case and allocation snapshots: every workflow service keeps the case projection from them
@@ -34,9 +48,15 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # Supervision schedules group supervision for cases; intervention runs the programme on them.
     Subscription(WORKBOOK, SUPERVISION, CASE_EVENTS),
     Subscription(WORKBOOK, INTERVENTION, CASE_EVENTS),
+    # The pathway runs early help's plan-do-review on early help cases.
+    Subscription(WORKBOOK, PATHWAY, CASE_EVENTS),
     # What happens in a workflow that belongs on the record comes back to the workbook.
     Subscription(SUPERVISION, WORKBOOK, (f"{PREFIX}.supervision.",)),
     Subscription(INTERVENTION, WORKBOOK, (f"{PREFIX}.intervention.",)),
+    # The pathway's chronology alone: its escalation alerts are for the team's managers, through
+    # webhook subscriptions, not for the record.
+    # A step up or down its receiving team accepted opens the family's new case on the record.
+    Subscription(PATHWAY, WORKBOOK, (chronology_type(PATHWAY.name), PATHWAY_TRANSFER_ACCEPTED)),
 )
 
 

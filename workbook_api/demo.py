@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit import AuditEvent, write_audit
-from services.event_contracts import RESTATED
+from services.event_contracts import EARLY_HELP, FAMILY_SAFEGUARDING, RESTATED
 from workbook_api.cases.events import publish_allocation_changed, publish_case_changed
 from workbook_api.cases.models import Allocation, Case, Episode
 from workbook_api.entries.demo import seed_demo_entries
@@ -50,6 +50,8 @@ DEMO_PRACTITIONERS: Final = {
 SOCIAL_WORK: Final = frozenset({"social_worker", "consultant_social_worker"})
 OPENED_REASON: Final = "Demo: referral accepted after a strategy discussion."
 CLOSED_REASON: Final = "Demo: plan completed; family stepped down to early help."
+EARLY_HELP_REASON: Final = "Demo: early help agreed with the family."
+STEPPED_UP_REASON: Final = "Demo: stepped up to Family Safeguarding after a review."
 
 
 def demo_id(kind: int, number: int) -> UUID:
@@ -86,6 +88,17 @@ class DemoMember:
 
 
 @dataclass(frozen=True)
+class DemoEarlyHelp:
+    """An early help case beside a family's main case: stepped up from, or down to."""
+
+    opened_days_ago: int
+    closed_days_ago: int | None
+    # The first is the lead practitioner (the case's allocated worker).
+    allocated: tuple[UUID, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class DemoFamily:
     number: int
     surname: str
@@ -95,6 +108,13 @@ class DemoFamily:
     parents_of: tuple[tuple[int, int], ...]
     allocated: tuple[UUID, ...]
     closed: bool = False
+    kind: str = FAMILY_SAFEGUARDING
+    early_help: DemoEarlyHelp | None = None
+
+
+def early_help_case_id(family_number: int) -> UUID:
+    """The fixed id of a demo family's second (early help) case."""
+    return demo_id(3, 100 + family_number)
 
 
 def _families(today: date) -> tuple[DemoFamily, ...]:
@@ -124,6 +144,10 @@ def _families(today: date) -> tuple[DemoFamily, ...]:
             ),
             ((1, 3), (2, 3)),
             (SOCIAL_WORKER_NORTH, MENTAL_HEALTH_NORTH, RECOVERY_WORKER_NORTH),
+            # Stepped up: early help until a review found things worse.
+            early_help=DemoEarlyHelp(
+                120, 45, (SOCIAL_WORKER_NORTH,), "Demo: school and GP asked for family support."
+            ),
         ),
         DemoFamily(
             3,
@@ -147,6 +171,38 @@ def _families(today: date) -> tuple[DemoFamily, ...]:
             ((1, 2),),
             (SOCIAL_WORKER_NORTH,),
             closed=True,
+            # Stepped down: the statutory plan ended and early help carries on.
+            early_help=DemoEarlyHelp(
+                30,
+                None,
+                (SOCIAL_WORKER_NORTH, RECOVERY_WORKER_NORTH),
+                "Demo: stepped down from Family Safeguarding to early help.",
+            ),
+        ),
+        DemoFamily(
+            5,
+            "Elmstead",
+            TEAM_NORTH,
+            (
+                DemoMember(1, "parent", "Robin", date(1991, 4, 2), sex="female"),
+                DemoMember(2, "child", "Theo", date(2014, 9, 15), sex="male", upn=True),
+                DemoMember(3, "child", "Isla", date(2018, 3, 30), sex="female"),
+            ),
+            ((1, 2), (1, 3)),
+            (SOCIAL_WORKER_NORTH, RECOVERY_WORKER_NORTH),
+            kind=EARLY_HELP,
+        ),
+        DemoFamily(
+            6,
+            "Fairley",
+            TEAM_NORTH,
+            (
+                DemoMember(1, "parent", "Quinn", date(1998, 12, 24), sex="male"),
+                DemoMember(2, "child", "Arlo", date(2023, 5, 5), sex="male"),
+            ),
+            ((1, 2),),
+            (SOCIAL_WORKER_NORTH,),
+            kind=EARLY_HELP,
         ),
     )
 
@@ -199,8 +255,9 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
         family_id=family.id,
         owning_team_id=spec.team_id,
         status="open",
+        kind=spec.kind,
         opened_at=opened_at,
-        opened_reason=OPENED_REASON,
+        opened_reason=OPENED_REASON if spec.kind == FAMILY_SAFEGUARDING else EARLY_HELP_REASON,
         opened_by_practitioner_id=manager,
     )
     session.add(case)
@@ -227,7 +284,10 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
                 practitioner_id=practitioner_id,
                 practitioner_name=name,
                 discipline=discipline,
-                is_allocated_social_worker=discipline in SOCIAL_WORK,
+                # On an early help case the allocated worker is the family's lead practitioner.
+                is_allocated_social_worker=discipline in SOCIAL_WORK
+                if spec.kind == FAMILY_SAFEGUARDING
+                else index == 1,
                 starts_at=opened_at,
                 ends_at=now - timedelta(days=30) if spec.closed else None,
                 ended_reason="case closed" if spec.closed else None,
@@ -259,13 +319,71 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
     )
 
 
+async def _seed_early_help(session: AsyncSession, spec: DemoFamily, now: datetime) -> None:
+    """A family's early help case beside its main one (the step up or step down)."""
+    assert spec.early_help is not None
+    help_ = spec.early_help
+    manager = MANAGER_NORTH if spec.team_id == TEAM_NORTH else MANAGER_SOUTH
+    opened_at = now - timedelta(days=help_.opened_days_ago)
+    closed_at = now - timedelta(days=help_.closed_days_ago) if help_.closed_days_ago else None
+    case = Case(
+        id=early_help_case_id(spec.number),
+        family_id=demo_id(1, spec.number),
+        owning_team_id=spec.team_id,
+        status="open",
+        kind=EARLY_HELP,
+        opened_at=opened_at,
+        opened_reason=help_.reason,
+        opened_by_practitioner_id=manager,
+    )
+    session.add(case)
+    await session.flush()
+    serial = (100 + spec.number) * 10
+    session.add(
+        Episode(
+            id=demo_id(5, serial + 1),
+            case_id=case.id,
+            number=1,
+            opened_at=opened_at,
+            closed_at=closed_at,
+            opened_by_event="case_opened",
+            opened_reason=help_.reason,
+            closed_reason=STEPPED_UP_REASON if closed_at else None,
+        )
+    )
+    for index, practitioner_id in enumerate(help_.allocated, start=1):
+        name, discipline = DEMO_PRACTITIONERS[practitioner_id]
+        session.add(
+            Allocation(
+                id=demo_id(4, serial + index),
+                case_id=case.id,
+                practitioner_id=practitioner_id,
+                practitioner_name=name,
+                discipline=discipline,
+                is_allocated_social_worker=index == 1,
+                starts_at=opened_at,
+                ends_at=closed_at,
+                ended_reason="case closed" if closed_at else None,
+                allocated_by_practitioner_id=manager,
+            )
+        )
+    if closed_at is not None:
+        case.status = "closed"
+        case.closed_at = closed_at
+        case.closed_reason = STEPPED_UP_REASON
+        case.closed_by_practitioner_id = manager
+    await session.flush()
+
+
 async def _announce_demo_cases(session: AsyncSession, specs: tuple[DemoFamily, ...]) -> None:
     """Restate the demo cases and their allocations as they now stand, on every run.
 
     So the workflow services' projections fill on a fresh machine, and on one whose database
     predates their projection; a snapshot a service already holds is ignored by its version.
     """
-    case_ids = [demo_id(3, spec.number) for spec in specs]
+    case_ids = [demo_id(3, spec.number) for spec in specs] + [
+        early_help_case_id(spec.number) for spec in specs if spec.early_help is not None
+    ]
     cases = await session.scalars(
         select(Case)
         .where(Case.id.in_(case_ids))
@@ -290,6 +408,12 @@ async def seed_demo(session: AsyncSession) -> None:
         exists = await session.scalar(select(Family.id).where(Family.id == demo_id(1, spec.number)))
         if exists is None:
             await _seed_family(session, spec, now)
+        if spec.early_help is not None:
+            held = await session.scalar(
+                select(Case.id).where(Case.id == early_help_case_id(spec.number))
+            )
+            if held is None:
+                await _seed_early_help(session, spec, now)
     await _announce_demo_cases(session, specs)
     await seed_demo_entries(session)
     await seed_demo_keys(session)

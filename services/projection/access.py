@@ -62,6 +62,8 @@ class ProjectedCase:
     family_id: UUID
     owning_team_id: UUID
     status: str
+    # Family Safeguarding or early help (services/event_contracts.py CASE_KINDS).
+    kind: str
     opened_at: datetime
     closed_at: datetime | None
     episode_number: int
@@ -210,6 +212,7 @@ class CaseAccessRule:
             family_id=row.family_id,
             owning_team_id=row.owning_team_id,
             status=row.status,
+            kind=row.kind,
             opened_at=row.opened_at,
             closed_at=row.closed_at,
             episode_number=row.episode_number,

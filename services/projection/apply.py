@@ -62,6 +62,7 @@ async def apply_case(session: AsyncSession, tables: ProjectionTables, case: Case
             "family_id": case.family_id,
             "owning_team_id": case.owning_team_id,
             "status": case.status,
+            "kind": case.kind,
             "opened_at": case.opened_at,
             "closed_at": case.closed_at,
             "episode_number": case.episode_number,

@@ -3,7 +3,8 @@
 These are snapshots, like services/kernel_migrations.py: when the tables change, add the next
 step (`upgrade_v2`) here and a revision in every schema that keeps the projection, never edit
 an existing step. v1 (`<schema>_case_projection`) creates the tables of services/projection/
-tables.py. The workbook owns the originals and the directory is one of them: neither keeps it.
+tables.py; v2 (`<schema>_case_kind`) adds the case's kind (Family Safeguarding or early
+help). The workbook owns the originals and the directory is one of them: neither keeps it.
 """
 
 from __future__ import annotations
@@ -119,3 +120,24 @@ def downgrade_v1(schema: str) -> None:
     op.drop_table("projected_practitioner", schema=schema)
     op.drop_table("projected_allocation", schema=schema)
     op.drop_table("projected_case", schema=schema)
+
+
+def upgrade_v2(schema: str) -> None:
+    """Add the case's kind; rows projected before it were Family Safeguarding cases."""
+    op.add_column(
+        "projected_case",
+        sa.Column("kind", sa.Text(), server_default="family_safeguarding", nullable=False),
+        schema=schema,
+    )
+    op.create_check_constraint(
+        op.f("ck_projected_case_kind"),
+        "projected_case",
+        "kind IN ('family_safeguarding', 'early_help')",
+        schema=schema,
+    )
+
+
+def downgrade_v2(schema: str) -> None:
+    """Drop the case's kind."""
+    op.drop_constraint(op.f("ck_projected_case_kind"), "projected_case", schema=schema)
+    op.drop_column("projected_case", "kind", schema=schema)

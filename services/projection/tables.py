@@ -58,12 +58,15 @@ def define_projection_tables(metadata: MetaData) -> ProjectionTables:
         Column("family_id", UUID(as_uuid=True), nullable=False),
         Column("owning_team_id", UUID(as_uuid=True), nullable=False),
         Column("status", Text, nullable=False),
+        # Family Safeguarding or early help (event_contracts.CASE_KINDS); step v2.
+        Column("kind", Text, nullable=False, server_default="family_safeguarding"),
         Column("opened_at", DateTime(timezone=True), nullable=False),
         Column("closed_at", DateTime(timezone=True), nullable=True),
         Column("episode_number", Integer, nullable=False),
         Column("version", Integer, nullable=False),
         _projected_at(),
         CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint("kind IN ('family_safeguarding', 'early_help')", name="kind"),
         Index("ix_projected_case_owning_team_id", "owning_team_id"),
     )
     allocations = Table(

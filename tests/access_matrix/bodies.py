@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pathway_api.configuration.defaults import DEFAULT_CONFIGURATION
+from tests.access_matrix import early_help, supervision
 from tests.access_matrix import personas as p
-from tests.access_matrix import supervision
 from tests.access_matrix.interventions import MODULES, catalogue
 from tests.access_matrix.operations import Operation
 from tests.access_matrix.scratch import NARRATIVE, Scratch
@@ -206,6 +207,82 @@ async def section_changes(fill: Fill, siblings: dict[str, Any]) -> Any:
     return {"stability": {"analysis": "Changed by the access matrix."}}
 
 
+# --- pathway (pathway_api) ----------------------------------------------------------------
+# Dates the rules bound (today, or a due date to come), codes of the configuration in force,
+# and a review's progress on the scratch case's one target.
+
+
+async def today(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return early_help.today()
+
+
+async def in_a_month(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return early_help.in_a_month()
+
+
+async def first_stage(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "consent"
+
+
+async def step_up(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "step_up"
+
+
+async def identified_area(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return early_help.AREA
+
+
+async def identified_areas(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return [early_help.AREA]
+
+
+async def early_help_level(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "early_help"
+
+
+async def early_help_indicators(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return ["emerging_need"]
+
+
+async def family_member(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return fill.world.parent_a
+
+
+async def progress_on_target(fill: Fill, siblings: dict[str, Any]) -> Any:
+    case = await fill.scratch.early_help("do")
+    return [{"target_id": case.target_id, "progress": "on_track"}]
+
+
+def default_configuration(member: str) -> Value:
+    async def value(fill: Fill, siblings: dict[str, Any]) -> Any:
+        return DEFAULT_CONFIGURATION[member]
+
+    return value
+
+
+PATHWAY_VALUES: dict[str, Value] = {
+    "Transition.to": first_stage,
+    "Closure.family_informed_on": today,
+    "ConsentCreate.given_on": today,
+    "ConsentCreate.person_id": family_member,
+    "ConsentWithdraw.withdrawn_on": today,
+    "ReviewCreate.held_on": today,
+    "TransferMeeting.held_on": today,
+    "TransferRequest.direction": step_up,
+    "TransferRequest.receiving_team_id": team_a,
+    "ReviewCreate.progress": progress_on_target,
+    "TargetCreate.area": identified_area,
+    "TargetCreate.due_on": in_a_month,
+    "AssessmentCreate.areas": identified_areas,
+    "LevelDecide.level": early_help_level,
+    "LevelDecide.indicators": early_help_indicators,
+    **{
+        f"ConfigurationWrite.{member}": default_configuration(member)
+        for member in ("levels", "headline_areas", "eligibility", "review_interval_working_days")
+    },
+}
+
+
 # Values by "Schema.member" or by member name alone; the first match wins.
 BODY_VALUES: dict[str, Value] = {
     "owning_team_id": team_a,
@@ -237,6 +314,7 @@ BODY_VALUES: dict[str, Value] = {
     "AssessmentUpdate.sections": section_changes,
     # Supervision (tests/access_matrix/supervision.py).
     **supervision.body_values(),
+    **PATHWAY_VALUES,
 }
 
 

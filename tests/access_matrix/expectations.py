@@ -98,6 +98,31 @@ WRITERS: dict[str, frozenset[str]] = {
     # A push answers every recording role with a result per operation; whose operations apply
     # (and which are rejected, inside the 200) is tested in tests/workbook/test_sync.py.
     "POST /workbook/sync/push": p.PRACTITIONERS,
+    # --- pathway: the practitioners working with the family (its lead and TAF members with
+    # accounts: the early help case's allocations) and the team's manager; administrators
+    # publish the continuum's configuration.
+    "POST /pathway/configuration": ADMINISTRATORS,
+    **{
+        f"POST /pathway/cases/{{case_id}}/{tail}": ALLOCATED | CASE_MANAGER
+        for tail in (
+            "levels",
+            "involvement/transitions",
+            "involvement/close",
+            "consents",
+            "consents/{consent_id}/withdraw",
+            "team/contacts",
+            "team/contacts/{contact_id}/end",
+            "escalations",
+            "assessments",
+            "plan/targets",
+            "reviews",
+            "transfers",
+            "safety-mappings",
+        )
+    },
+    "POST /pathway/transfers/{transfer_id}/meeting": ALLOCATED | CASE_MANAGER,
+    # Accepted by the receiving team's manager (team A's, in the fixture).
+    "POST /pathway/transfers/{transfer_id}/accept": CASE_MANAGER,
 }
 # Intervention: parenting assessments are written by the case's workers and its manager, and
 # decided (returned, signed off) by its manager alone.

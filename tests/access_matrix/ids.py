@@ -234,6 +234,8 @@ def scim_ids(world: World, op: Operation) -> list[IdChoice]:
 
 
 def case_a_ids(world: World, op: Operation) -> list[IdChoice]:
+    if is_pathway(op):
+        return case_ids(world, op)
     if op.unit is INTERVENTION:
         return one(world.case_a, p.PROJECTED_CASE_A, "case A (as the unit projects it)")
     if op.unit is SUPERVISION:
@@ -242,6 +244,8 @@ def case_a_ids(world: World, op: Operation) -> list[IdChoice]:
 
 
 async def case_id_for(scratch: Scratch, op: Operation) -> IdChoice:
+    if is_pathway(op):
+        return await any_case_id(scratch, op)
     if op.unit is INTERVENTION:
         return IdChoice(await scratch_case(scratch), p.PROJECTED_CASE_A, "scratch case")
     return await scratch_case_id_anywhere(scratch, op)
@@ -333,6 +337,66 @@ async def no_writes(scratch: Scratch, op: Operation) -> IdChoice:
     raise BuildError(f"{op.label}: the matrix has no record to write for this parameter")
 
 
+# --- pathway (pathway_api) ----------------------------------------------------------------
+# Its routes run on early help cases: family A's for reads, and for writes a scratch one
+# driven (as its lead) to the stage the write needs; writes that use their case up get one each.
+PATHWAY_STAGES: dict[str, str] = {
+    "POST /pathway/cases/{case_id}/consents/{consent_id}/withdraw": "consent",
+    "POST /pathway/cases/{case_id}/team/contacts": "consent",
+    "POST /pathway/cases/{case_id}/team/contacts/{contact_id}/end": "consent",
+    "POST /pathway/cases/{case_id}/assessments": "assessment",
+    "POST /pathway/cases/{case_id}/safety-mappings": "consent",
+    "POST /pathway/cases/{case_id}/plan/targets": "plan",
+    "POST /pathway/cases/{case_id}/reviews": "do",
+}
+PATHWAY_USED_UP = frozenset(
+    {
+        "POST /pathway/cases/{case_id}/involvement/transitions",
+        "POST /pathway/cases/{case_id}/involvement/close",
+        # One transfer under way per case.
+        "POST /pathway/cases/{case_id}/transfers",
+    }
+)
+
+
+def is_pathway(op: Operation) -> bool:
+    return op.unit.name == "pathway"
+
+
+def case_ids(world: World, op: Operation) -> list[IdChoice]:
+    if is_pathway(op):
+        return one(world.early_help_a, p.EARLY_HELP_A, "family A's early help case")
+    return one(world.case_a, p.CASE_A, "case A")
+
+
+async def any_case_id(scratch: Scratch, op: Operation) -> IdChoice:
+    if not is_pathway(op):
+        return await scratch_case_id(scratch, op)
+    stage = PATHWAY_STAGES.get(op.key, "identified")
+    case = await scratch.early_help(stage, fresh=op.key in PATHWAY_USED_UP)
+    return IdChoice(case.case_id, p.EARLY_HELP_A, f"scratch early help case ({stage})")
+
+
+async def scratch_consent_id(scratch: Scratch, op: Operation) -> IdChoice:
+    stage = PATHWAY_STAGES.get(op.key, "identified")
+    return IdChoice(await scratch.early_help_consent(stage), p.EARLY_HELP_A, "scratch consent")
+
+
+async def scratch_contact_id(scratch: Scratch, op: Operation) -> IdChoice:
+    stage = PATHWAY_STAGES.get(op.key, "consent")
+    return IdChoice(await scratch.early_help_contact(stage), p.EARLY_HELP_A, "scratch contact")
+
+
+async def scratch_transfer_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # Accepting uses a transfer up: each request gets one of its own.
+    fresh = op.key == "POST /pathway/transfers/{transfer_id}/accept"
+    return IdChoice(await scratch.step_up(fresh=fresh), p.EARLY_HELP_A, "scratch step up")
+
+
+async def first_configuration(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice("1", p.CONFIGURATION, "configuration version 1")
+
+
 PATH_IDS: dict[str, IdSource] = {
     **INTERVENTION_IDS,
     "user_id": IdSource(read=scim_ids, write=scim_id),
@@ -397,6 +461,24 @@ PATH_IDS: dict[str, IdSource] = {
     "assessment_id": IdSource(
         read=lambda w, op: one(w.assessment_a, p.ASSESSMENT_A, "signed-off assessment of A"),
         write=scratch_assessment_id,
+    ),
+    # --- pathway ---
+    "consent_id": IdSource(
+        read=lambda w, op: one(w.consent_a, p.EARLY_HELP_A, "consent on family A's early help"),
+        write=scratch_consent_id,
+    ),
+    "contact_id": IdSource(
+        read=lambda w, op: one(w.contact_a, p.EARLY_HELP_A, "TAF contact of family A"),
+        write=scratch_contact_id,
+    ),
+    "transfer_id": IdSource(
+        read=lambda w, op: one(w.transfer_a, p.EARLY_HELP_A, "step up of family A to team A"),
+        write=scratch_transfer_id,
+    ),
+    "version": IdSource(
+        read=lambda w, op: one("1", p.CONFIGURATION, "configuration version 1"),
+        write=first_configuration,
+        missing=lambda: "999999",
     ),
     "membership_id": IdSource(
         read=lambda w, op: one(

@@ -153,3 +153,9 @@ PROJECTED_CASE_A: Audience = CASE_A - {BREAK_GLASS}
 # A parenting assessment of case A (intervention): the case's allocated workers, its team's
 # manager and auditor; never break-glass (a workbook matter), nor the system of record.
 ASSESSMENT_A: Audience = frozenset({*ALLOCATED_ON_CASE_A, TEAM_MANAGER, AUDITOR})
+# --- pathway (pathway_api) ---
+# An early help case of family A with case A's allocations: the projection's rule, which has
+# no break-glass (that stays a workbook matter).
+EARLY_HELP_A: Audience = CASE_A - {BREAK_GLASS}
+# The continuum's configuration: every signed-in caller reads it.
+CONFIGURATION: Audience = AUTHENTICATED

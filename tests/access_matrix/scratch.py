@@ -19,6 +19,13 @@ from typing import Any
 from services.registry import GATEWAY, WORKBOOK, Unit
 from tests.access_matrix import personas as p
 from tests.access_matrix.assessments import assessment
+from tests.access_matrix.early_help import (
+    EarlyHelpCase,
+    add_contact,
+    drive,
+    give_consent,
+    request_step_up,
+)
 from tests.access_matrix.stack import Stack, relay_case_events
 from tests.access_matrix.world import (
     World,
@@ -28,6 +35,7 @@ from tests.access_matrix.world import (
     hour_ago,
     member,
     open_case_a,
+    open_early_help_case_a,
     post,
     probe_delivery,
     put,
@@ -67,6 +75,9 @@ class Scratch:
         self._family_key: str | None = None
         self._case_key: str | None = None
         self._lock = asyncio.Lock()
+        # --- pathway: the operation's early help cases, by the stage they were driven to ---
+        self._early_help: dict[str, EarlyHelpCase] = {}
+        self._step_up: str | None = None
 
     async def family(self) -> tuple[str, str, str]:
         """A new team A family without a case: its id, parent and child."""
@@ -282,3 +293,40 @@ class Scratch:
 
     async def _admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return await post(self.stack, p.ADMINISTRATOR, path, body, unit=GATEWAY)
+
+    # --- pathway ---------------------------------------------------------------------------
+
+    async def early_help(self, stage: str, *, fresh: bool = False) -> EarlyHelpCase:
+        """The operation's early help case driven to `stage` (a case of its own when fresh)."""
+        if fresh:
+            return await self._new_early_help(stage)
+        async with self._lock:
+            if stage not in self._early_help:
+                self._early_help[stage] = await self._new_early_help(stage)
+            return self._early_help[stage]
+
+    async def _new_early_help(self, stage: str) -> EarlyHelpCase:
+        family_id, _, _ = await self.family()
+        case_id = await open_early_help_case_a(self.stack, self.world, family_id)
+        return await drive(self.stack, case_id, stage)
+
+    async def early_help_consent(self, stage: str) -> str:
+        """A fresh consent on the operation's early help case (withdrawing uses one up)."""
+        return await give_consent(self.stack, (await self.early_help(stage)).case_id)
+
+    async def early_help_contact(self, stage: str) -> str:
+        """A fresh TAF contact on the operation's early help case (ending uses one up)."""
+        return await add_contact(self.stack, (await self.early_help(stage)).case_id)
+
+    async def step_up(self, *, fresh: bool) -> str:
+        """A step up to team A, met about (a fresh case of its own when accepting uses it up)."""
+        case = await (self._new_early_help("identified") if fresh else self.early_help("consent"))
+        team_a = str(self.world.team(p.TEAM_A))
+        if fresh:
+            return await request_step_up(self.stack, case.case_id, team_a, meeting=True)
+        async with self._lock:
+            if self._step_up is None:
+                self._step_up = await request_step_up(
+                    self.stack, case.case_id, team_a, meeting=True
+                )
+            return self._step_up

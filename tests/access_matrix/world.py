@@ -22,6 +22,12 @@ from services.registry import BACKENDS, WORKBOOK, Unit
 from services.webhooks.dispatch import subscriber_key
 from tests.access_matrix import personas as p
 from tests.access_matrix.assessments import SIGNED_OFF, assessment
+from tests.access_matrix.early_help import (
+    add_contact,
+    announce_case,
+    give_consent,
+    request_step_up,
+)
 from tests.access_matrix.markers import Markers
 from tests.access_matrix.stack import Directory, Stack, relay_case_events
 from tests.support.events import cloud_event, deliver
@@ -119,6 +125,11 @@ class World:
     supervision_meeting_a: str = ""
     supervision_feed: str = ""
     supervision_action_a: str = ""
+    # --- pathway: family A's early help case, a consent on it and a TAF contact ---
+    early_help_a: str = ""
+    consent_a: str = ""
+    contact_a: str = ""
+    transfer_a: str = ""
 
     @property
     def specialist_discipline(self) -> str:
@@ -183,6 +194,7 @@ async def build_world(
         )
     )["id"]
     await record_case_a(stack, world)
+    await record_early_help_a(stack, world)
     await record_family_b(stack, world)
     for unit in BACKENDS:
         world.subscriptions[unit.name] = await subscribe(stack, unit)
@@ -231,6 +243,29 @@ async def announce_bystander(stack: Stack, discipline: str = "family_support_wor
     delivered = await deliver(stack.clients[WORKBOOK.name], event)
     assert delivered.status_code == 204, delivered.text
     return str(worker)
+
+
+async def open_early_help_case_a(stack: Stack, world: World, family_id: str) -> str:
+    """Open a team A early help case for a family with case A's allocations; tell the pathway."""
+    body = {
+        "family_id": family_id,
+        "owning_team_id": str(world.team(p.TEAM_A)),
+        "reason": "Early help assessment agreed with the family",
+        "kind": "early_help",
+    }
+    case_id = str((await post(stack, p.TEAM_MANAGER, "/cases", body))["id"])
+    await allocate_case_a(stack, world, case_id)
+    await announce_case(stack, case_id)
+    return case_id
+
+
+async def record_early_help_a(stack: Stack, world: World) -> None:
+    """Family A's early help case (beside case A), with a consent and a TAF contact."""
+    world.early_help_a = await open_early_help_case_a(stack, world, world.family_a)
+    world.consent_a = await give_consent(stack, world.early_help_a)
+    world.contact_a = await add_contact(stack, world.early_help_a)
+    team_a = str(world.team(p.TEAM_A))
+    world.transfer_a = await request_step_up(stack, world.early_help_a, team_a, meeting=False)
 
 
 async def record_system_of_record(stack: Stack, world: World) -> None:

@@ -23,7 +23,7 @@ CALLER = "demo-social-worker-north"
 # the South team's, which the caller must not see.
 CALLERS_FAMILIES = ("Ashdown", "Brightwell")
 OTHER_TEAMS_FAMILY = "Carrow"
-SERVICE_ORDER = ("Gateway", "Workbook", "Supervision", "Intervention")
+SERVICE_ORDER = ("Gateway", "Workbook", "Supervision", "Intervention", "Pathway")
 GATEWAY_REFUSALS = ("401", "403", "429", "502", "503", "504")
 
 

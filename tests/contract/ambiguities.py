@@ -163,6 +163,31 @@ def _supervision_rule(case: Any, error: Error) -> bool:
     return error.get("code") in SUPERVISION_CODES
 
 
+# --- pathway (pathway_api) ----------------------------------------------------------------
+_PATHWAY_DAYS = frozenset({"given_on", "withdrawn_on", "family_informed_on", "held_on", "due_on"})
+
+
+def _day_against_today(case: Any, error: Error) -> bool:
+    # Consent given, withdrawn, a family told, a review held: not after today (in England);
+    # a target falls due today or later; a withdrawal comes after its consent.
+    location: list[str] = error.get("location") or []
+    on_a_day = len(location) == 2 and location[0] == "body" and location[1] in _PATHWAY_DAYS
+    return on_a_day and error.get("code") in {"in_future", "future", "past", "out_of_range"}
+
+
+def _continuum_vocabulary(case: Any, error: Error) -> bool:
+    return error.get("code") in {
+        "unknown_level",
+        "unknown_indicator",
+        "unknown_area",
+        "not_identified",
+    }
+
+
+def _the_plans_targets(case: Any, error: Error) -> bool:
+    return error.get("code") == "targets_mismatch"
+
+
 @dataclass(frozen=True)
 class UnpredictableError:
     """One error of a 422 (`errors[]`) that the request's schema could not foretell."""
@@ -287,6 +312,23 @@ UNPREDICTABLE_ERRORS = (
         None,
         _supervision_rule,
         "supervision's rules on the records a request names and between its times",
+    ),
+    # --- pathway ---
+    UnpredictableError(
+        None,
+        _day_against_today,
+        "a day is judged against today in England (consent, a review, a target's due date)",
+    ),
+    UnpredictableError(
+        None,
+        _continuum_vocabulary,
+        "levels, indicators and headline areas are the council's configuration"
+        " (/pathway/configuration), and a target's need must be one its assessment found",
+    ),
+    UnpredictableError(
+        frozenset({"POST /cases/{case_id}/reviews"}),
+        _the_plans_targets,
+        "a review gives progress on each target the plan holds, which only the server knows",
     ),
 )
 

@@ -28,7 +28,7 @@ from services.dev_keys import DevKeys, load_dev_keys, mint_dev_access_token
 from services.settings import KernelSettings, async_database_url
 from tests.gateway.upstreams import EchoUpstream, LoopbackUpstreams
 
-BACKEND_NAMES = ("workbook", "supervision", "intervention")
+BACKEND_NAMES = ("workbook", "supervision", "intervention", "pathway")
 
 SettingsFactory = Callable[..., GatewaySettings]
 

@@ -10,6 +10,7 @@ from gateway.docs import (
     swagger_ui_reads,
 )
 from intervention_api.app import create_app as create_intervention_app
+from pathway_api.app import create_app as create_pathway_app
 from services.cli import openapi_documents
 from services.settings import KernelSettings
 from supervision_api.app import create_app as create_supervision_app
@@ -26,6 +27,7 @@ async def test_merged_document_covers_gateway_and_backends(
         "workbook": create_workbook_app(kernel_settings),
         "supervision": create_supervision_app(kernel_settings),
         "intervention": create_intervention_app(kernel_settings),
+        "pathway": create_pathway_app(kernel_settings),
     }
     async with open_gateway(gateway_settings(), backends) as (_, client):
         response = await client.get("/openapi.json")
@@ -94,7 +96,7 @@ async def test_unreachable_backend_is_named_not_fatal(
     gateway_settings: SettingsFactory, echoes: dict[str, EchoUpstream]
 ) -> None:
     settings = gateway_settings(gateway_upstream_workbook=f"http://127.0.0.1:{free_port()}")
-    upstreams = {"supervision": echoes["supervision"], "intervention": echoes["intervention"]}
+    upstreams = {name: echoes[name] for name in ("supervision", "intervention", "pathway")}
     async with open_gateway(settings, upstreams) as (_, client):
         response = await client.get("/openapi.json")
     assert response.status_code == 200

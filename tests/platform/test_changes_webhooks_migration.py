@@ -48,6 +48,7 @@ def test_step_v4_downgrades_and_upgrades(scratch_database: str, unit: Unit) -> N
         "workbook": "workbook_0007",
         "supervision": "supervision_case_projection",
         "intervention": "intervention_case_projection",
+        "pathway": "pathway_case_projection",
     }[unit.schema]
     command.downgrade(config, below)
     assert not STEP_V4_TABLES & tables(scratch_database, unit.schema)

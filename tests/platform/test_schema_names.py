@@ -28,6 +28,7 @@ MODEL_MODULES = {
     "workbook": "workbook_api.models",
     "supervision": "supervision_api.models",
     "intervention": "intervention_api.models",
+    "pathway": "pathway_api.models",
 }
 _KINDS = {
     CheckConstraint: "c",

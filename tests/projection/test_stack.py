@@ -95,11 +95,12 @@ def gateway_post(stack: Stack, path: str, body: dict[str, object]) -> dict[str, 
     return created
 
 
-def test_the_demo_cases_reach_both_workflow_services(stack: Stack, database_url: str) -> None:
+def test_the_demo_cases_reach_every_workflow_service(stack: Stack, database_url: str) -> None:
     demo_cases = every_id(database_url, "workbook", "safeguarding_case")
     demo_allocations = every_id(database_url, "workbook", "allocation")
-    assert len(demo_cases) == 4
-    for schema in ("supervision", "intervention"):
+    # Four Family Safeguarding cases and four early help ones (workbook_api/demo.py).
+    assert len(demo_cases) == 8
+    for schema in ("supervision", "intervention", "pathway"):
 
         def arrived(schema: str = schema) -> bool:
             return (

@@ -43,6 +43,7 @@ def case_announcement(case: Case, episode_number: int, change: str) -> Announcem
             "family_id": case.family_id,
             "owning_team_id": case.owning_team_id,
             "status": case.status,
+            "kind": case.kind,
             "opened_at": case.opened_at,
             "closed_at": case.closed_at,
             "episode_number": episode_number,

@@ -21,13 +21,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.event_contracts import FAMILY_SAFEGUARDING
 from workbook_api.models import Base
 
 CASE_STATUSES = ("open", "closed")
 
 
 class Case(Base):
-    """A Family Safeguarding involvement with one family, owned by one team."""
+    """An involvement with one family, owned by one team: Family Safeguarding or early help."""
 
     __tablename__ = "safeguarding_case"
 
@@ -35,6 +36,10 @@ class Case(Base):
     family_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("family.id"))
     owning_team_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     status: Mapped[str] = mapped_column(String(16))
+    # services/event_contracts.py CASE_KINDS; it never changes (stepping up opens another case).
+    kind: Mapped[str] = mapped_column(
+        String(32), default=FAMILY_SAFEGUARDING, server_default=FAMILY_SAFEGUARDING
+    )
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     opened_reason: Mapped[str] = mapped_column(String(2000))
     opened_by_practitioner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -52,15 +57,19 @@ class Case(Base):
         Index("ix_safeguarding_case_family_id", "family_id"),
         Index("ix_safeguarding_case_owning_team_id", "owning_team_id"),
         CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint("kind IN ('family_safeguarding', 'early_help')", name="kind"),
         CheckConstraint(
             "(status = 'open' AND closed_at IS NULL AND closed_reason IS NULL)"
             " OR (status = 'closed' AND closed_at IS NOT NULL AND closed_reason IS NOT NULL)",
             name="closed_fields",
         ),
-        # One open involvement per family at a time: a second would split the workbook.
+        # One open involvement of each kind per family at a time: a second would split the
+        # workbook. Early help and Family Safeguarding overlap while a family steps up or down
+        # (the sending team keeps the family until the receiving team accepts).
         Index(
-            "uq_safeguarding_case_open_family",
+            "uq_safeguarding_case_open_family_kind",
             "family_id",
+            "kind",
             unique=True,
             postgresql_where=text("status = 'open'"),
         ),

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import NotFound
+from services.event_contracts import FAMILY_SAFEGUARDING
 from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
 from services.principal import Principal
 from workbook_api.access.visibility import allocation_current, case_visible, current_allocations
@@ -27,6 +28,7 @@ async def list_cases(
     status: str | None,
     owning_team_id: UUID | None,
     family_id: UUID | None,
+    kind: str | None = None,
 ) -> tuple[list[tuple[Case, str]], str | None]:
     """A page of the cases the caller may see, newest first, with their family's name."""
     query = (
@@ -40,14 +42,18 @@ async def list_cases(
         query = query.where(Case.owning_team_id == owning_team_id)
     if family_id is not None:
         query = query.where(Case.family_id == family_id)
+    if kind is not None:
+        query = query.where(Case.kind == kind)
     rows = [(case, name) for case, name in await session.execute(CASE_ORDER.apply(query, page))]
     return CASE_ORDER.page(rows, page, lambda row: (row[0].created_at, row[0].id))
 
 
-async def open_case_of_family(session: AsyncSession, family_id: UUID) -> UUID | None:
-    """The id of the family's open case, if it has one."""
+async def open_case_of_family(
+    session: AsyncSession, family_id: UUID, kind: str = FAMILY_SAFEGUARDING
+) -> UUID | None:
+    """The id of the family's open case of that kind, if it has one."""
     found: UUID | None = await session.scalar(
-        select(Case.id).where(Case.family_id == family_id, Case.status == "open")
+        select(Case.id).where(Case.family_id == family_id, Case.kind == kind, Case.status == "open")
     )
     return found
 

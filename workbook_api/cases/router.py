@@ -11,6 +11,7 @@ from services.auditing import Audit, audited
 from services.auth import CurrentPrincipal
 from services.concurrency import IfMatch, check_if_match, set_etag
 from services.errors import raises
+from services.event_contracts import CaseKind
 from services.pagination import Page, PageQuery
 from services.responses import created
 from services.routing import kit_router
@@ -78,6 +79,7 @@ async def list_cases(
     status: Annotated[CaseStatus | None, Query()] = None,
     owning_team_id: Annotated[UUID | None, Query()] = None,
     family_id: Annotated[UUID | None, Query()] = None,
+    kind: Annotated[CaseKind | None, Query()] = None,
 ) -> Page[CaseRead]:
     """List the cases the caller may see, newest first."""
     rows, next_cursor = await repository.list_cases(
@@ -87,6 +89,7 @@ async def list_cases(
         status=status,
         owning_team_id=owning_team_id,
         family_id=family_id,
+        kind=kind,
     )
     note.details["count"] = len(rows)
     return Page[CaseRead](

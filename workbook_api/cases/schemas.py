@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, model_validator
 
+from services.event_contracts import FAMILY_SAFEGUARDING, CaseKind
 from services.schemas import Input, ReadModel
 
 CaseStatus = Literal["open", "closed"]
@@ -16,11 +17,16 @@ DisciplineCode = Field(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$"
 
 
 class CaseCreate(Input):
-    """Open a Family Safeguarding involvement with a family, owned by a team you manage."""
+    """Open an involvement with a family, owned by a team you manage."""
 
     family_id: UUID
     owning_team_id: UUID
     reason: str = Reason
+    kind: CaseKind = Field(
+        default=FAMILY_SAFEGUARDING,
+        description="Family Safeguarding (statutory) or early help; a family has at most one "
+        "open case of each kind.",
+    )
 
 
 class CaseClose(Input):
@@ -106,6 +112,7 @@ class CaseRead(ReadModel):
     family_name: str
     owning_team_id: UUID
     status: CaseStatus
+    kind: CaseKind
     opened_at: datetime
     opened_reason: str
     closed_at: datetime | None

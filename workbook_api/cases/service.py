@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clock import transaction_now
 from services.errors import Forbidden, ProblemError, invalid
+from services.event_contracts import FAMILY_SAFEGUARDING
 from services.principal import Principal
 from workbook_api.access.visibility import SYSTEM_ROLE
 from workbook_api.cases import repository
@@ -35,8 +36,10 @@ CASE_CLOSED_REASON = "case closed"
 
 
 def family_already_open() -> ProblemError:
-    """A family has one open involvement at a time: a second would split the workbook."""
-    return ProblemError(409, "case-already-open", "This family already has an open case.")
+    """A family has one open involvement of each kind at a time: a second would split it."""
+    return ProblemError(
+        409, "case-already-open", "This family already has an open case of this kind."
+    )
 
 
 # Cases ------------------------------------------------------------------------------------
@@ -53,13 +56,14 @@ async def open_case(
         raise Forbidden("Only a manager of the owning team can open a case for it.")
     # Locking the family serialises concurrent opens, so "one open case" is checked, not raced.
     family = await families.load_family_or_404(session, principal, body.family_id, lock=True)
-    if await repository.open_case_of_family(session, family.id) is not None:
+    if await repository.open_case_of_family(session, family.id, body.kind) is not None:
         raise family_already_open()
     now = await transaction_now(session)
     case = Case(
         family_id=family.id,
         owning_team_id=body.owning_team_id,
         status="open",
+        kind=body.kind,
         opened_at=now,
         opened_reason=body.reason,
         opened_by_practitioner_id=principal.practitioner_id,
@@ -157,7 +161,7 @@ async def reopen_case(session: AsyncSession, case: Case, reason: str) -> Episode
     """Reopen a closed case; a new episode opens and the manager allocates afresh."""
     if case.status != "closed":
         raise ProblemError(409, "case-open", "This case is already open.")
-    if await repository.open_case_of_family(session, case.family_id) is not None:
+    if await repository.open_case_of_family(session, case.family_id, case.kind) is not None:
         raise family_already_open()
     case.status = "open"
     case.closed_at = None
@@ -239,7 +243,13 @@ async def allocate(
     known = await practitioners.find(session, body.practitioner_id)
     check_against_directory(body, known)
     assert known is not None
-    if body.is_allocated_social_worker and body.discipline not in social_work_disciplines:
+    # On an early help case the allocated worker is the family's lead practitioner, who may
+    # be of any discipline (a family support worker, a school's pastoral lead).
+    if (
+        body.is_allocated_social_worker
+        and case.kind == FAMILY_SAFEGUARDING
+        and body.discipline not in social_work_disciplines
+    ):
         raise invalid(
             "body",
             "discipline",

@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import ProblemError
+from services.event_contracts import FAMILY_SAFEGUARDING
 from services.outbox import batched_publishing
 from workbook_api.cases import repository as cases_repository
 from workbook_api.cases import service as cases
@@ -238,6 +239,7 @@ async def announce(session: AsyncSession, row: dict[str, Any]) -> None:
         family_id=row["family_id"],
         owning_team_id=row["owning_team_id"],
         status=row["status"],
+        kind=row.get("kind", FAMILY_SAFEGUARDING),
         opened_at=row["opened_at"],
         closed_at=row["closed_at"],
         version=row["version"],

@@ -1,0 +1,1 @@
+"""The early help lifecycle: identify, consent, assess, plan, do, review, close; consent; TAF."""

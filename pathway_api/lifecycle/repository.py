@@ -1,0 +1,103 @@
+"""Involvements, their history, consents, TAF contacts, and who works on an early help case."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pathway_api.lifecycle.models import Consent, Involvement, StageChange, TafContact
+from pathway_api.models import projection
+from services.projection.access import allocation_current
+
+_allocations = projection.tables.allocations
+_practitioners = projection.tables.practitioners
+
+
+async def involvement(
+    session: AsyncSession, case_id: UUID, *, lock: bool = False
+) -> Involvement | None:
+    """The case's involvement row, if the lifecycle has begun."""
+    query = select(Involvement).where(Involvement.case_id == case_id)
+    if lock:
+        query = query.with_for_update()
+    found: Involvement | None = await session.scalar(query)
+    return found
+
+
+async def history(session: AsyncSession, case_id: UUID) -> Sequence[StageChange]:
+    """The case's stage changes, oldest first."""
+    rows = await session.scalars(
+        select(StageChange)
+        .where(StageChange.case_id == case_id)
+        .order_by(StageChange.changed_at, StageChange.id)
+    )
+    return rows.all()
+
+
+async def consents(session: AsyncSession, case_id: UUID) -> Sequence[Consent]:
+    """The case's consents, oldest first."""
+    rows = await session.scalars(
+        select(Consent).where(Consent.case_id == case_id).order_by(Consent.recorded_at, Consent.id)
+    )
+    return rows.all()
+
+
+async def consent(session: AsyncSession, case_id: UUID, consent_id: UUID) -> Consent | None:
+    """One of the case's consents, locked for a change."""
+    found: Consent | None = await session.scalar(
+        select(Consent)
+        .where(Consent.id == consent_id, Consent.case_id == case_id)
+        .with_for_update()
+    )
+    return found
+
+
+async def scopes_in_force(session: AsyncSession, case_id: UUID) -> set[str]:
+    """What the family's consents in force cover (the union over its members)."""
+    rows = await session.scalars(
+        select(func.unnest(Consent.scopes)).where(
+            Consent.case_id == case_id, Consent.withdrawn_on.is_(None)
+        )
+    )
+    return set(rows.all())
+
+
+async def contacts(session: AsyncSession, case_id: UUID) -> Sequence[TafContact]:
+    """The case's TAF contacts still on the team, oldest first."""
+    rows = await session.scalars(
+        select(TafContact)
+        .where(TafContact.case_id == case_id, TafContact.ended_at.is_(None))
+        .order_by(TafContact.added_at, TafContact.id)
+    )
+    return rows.all()
+
+
+async def contact(session: AsyncSession, case_id: UUID, contact_id: UUID) -> TafContact | None:
+    """One of the case's TAF contacts, locked for a change."""
+    found: TafContact | None = await session.scalar(
+        select(TafContact)
+        .where(TafContact.id == contact_id, TafContact.case_id == case_id)
+        .with_for_update()
+    )
+    return found
+
+
+async def members(session: AsyncSession, case_id: UUID) -> list[Any]:
+    """The practitioners allocated to the case now, the lead (allocated worker) first."""
+    result = await session.execute(
+        select(
+            _allocations.c.practitioner_id,
+            _practitioners.c.display_name,
+            _allocations.c.discipline,
+            _allocations.c.is_allocated_social_worker.label("lead"),
+            _allocations.c.starts_at.label("since"),
+        )
+        .outerjoin(_practitioners, _practitioners.c.id == _allocations.c.practitioner_id)
+        .where(_allocations.c.case_id == case_id, allocation_current(_allocations))
+        .order_by(_allocations.c.is_allocated_social_worker.desc(), _allocations.c.starts_at)
+    )
+    return list(result.all())

@@ -1,0 +1,1 @@
+"""Whole-family assessments with Supporting Families screening, the Family Action Plan, reviews."""
