@@ -23,6 +23,8 @@ DEFAULT_ACCESS_PURPOSES = (
     "safeguarding_enquiry",
     "quality_assurance",
     "system_sync",
+    # The data protection officer's work: the access log, retention, subject access.
+    "data_protection",
 )
 
 

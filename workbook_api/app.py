@@ -1,12 +1,15 @@
 """The Electronic Workbook service."""
 
 from fastapi import FastAPI
+from sqlalchemy import Table
 
+from services.access_log.ownership import CaseOwnership
 from services.app import create_service_app
 from services.registry import WORKBOOK
 from services.settings import KernelSettings
 from workbook_api.access.openapi import document_break_glass_limits
 from workbook_api.access.router import router as access_router
+from workbook_api.cases.models import Case
 from workbook_api.cases.router import router as cases_router
 from workbook_api.changes.router import router as changes_router
 from workbook_api.chronology.router import router as chronology_router
@@ -56,6 +59,12 @@ TAG_DESCRIPTIONS = {
 }
 
 
+def cast_table(table: object) -> Table:
+    """A mapped class's table (declared with Table columns, so always a Table)."""
+    assert isinstance(table, Table)
+    return table
+
+
 def create_app(settings: KernelSettings | None = None) -> FastAPI:
     """Build the workbook service app."""
     configured = workbook_settings(settings)
@@ -63,6 +72,8 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=WORKBOOK,
         settings=configured,
         kernel=kernel,
+        # The access log's auditors read their teams' cases' rows: the record's own cases.
+        case_ownership=CaseOwnership(cast_table(Case.__table__)),
         # The break-glass router first: its /cases/break-glass must win over /cases/{case_id}.
         routers=[
             access_router,

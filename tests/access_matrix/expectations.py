@@ -129,6 +129,11 @@ READERS: dict[str, frozenset[str]] = {
     "GET /workbook/sync/pull": p.PRACTITIONERS,
     **{f"GET {unit.route_prefix}{_HOOKS}": ADMINISTRATORS for unit in BACKENDS},
 }
+# --- DPO tools (services/access_log/): every unit's access log is read by the data protection
+# officer and auditors (auditors get the rows about their own teams' cases, possibly none);
+# `/access-log/mine` answers every signed-in caller with their own rows.
+for _unit in BACKENDS:
+    READERS[f"GET {_unit.route_prefix}/access-log"] = frozenset({p.DPO, p.AUDITOR})
 
 # Whatever else they may read, these never change anything (a documented exception is listed
 # in WRITERS, such as break-glass holders asking for break-glass).
