@@ -132,8 +132,12 @@ READERS: dict[str, frozenset[str]] = {
 # --- DPO tools (services/access_log/): every unit's access log is read by the data protection
 # officer and auditors (auditors get the rows about their own teams' cases, possibly none);
 # `/access-log/mine` answers every signed-in caller with their own rows.
+# The gateway's merged log and its export, the same readers.
+LOG_READERS = frozenset({p.DPO, p.AUDITOR})
+READERS["GET /access-log"] = LOG_READERS
+READERS["GET /access-log/export"] = LOG_READERS
 for _unit in BACKENDS:
-    READERS[f"GET {_unit.route_prefix}/access-log"] = frozenset({p.DPO, p.AUDITOR})
+    READERS[f"GET {_unit.route_prefix}/access-log"] = LOG_READERS
 
 # Whatever else they may read, these never change anything (a documented exception is listed
 # in WRITERS, such as break-glass holders asking for break-glass).
