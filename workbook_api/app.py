@@ -22,6 +22,7 @@ from workbook_api.imports.router import router as imports_router
 from workbook_api.imports.runner import import_runner_hook
 from workbook_api.inbox import workbook_inbox
 from workbook_api.models import kernel
+from workbook_api.retention.router import router as retention_router
 from workbook_api.search.router import router as search_router
 from workbook_api.sessions.router import router as sessions_router
 from workbook_api.settings import workbook_settings
@@ -41,6 +42,10 @@ TAG_DESCRIPTIONS = {
     "summaries": "Each worker's role summary per episode, and the episode workbook showing"
     " whose summary is written.",
     "chronology": "The case's significant events in event-time order, as pages or a CSV export.",
+    "retention": "Retention of closed cases for the data protection officer: the schedule,"
+    " what fell due for review, legal holds and review decisions; destruction is an operator"
+    " command, never an endpoint.",
+    "access log": "Who consulted or changed what, when, why and with what outcome.",
     "search": "Full-text search across the records the caller may see.",
     "break-glass": "Time-limited, read-only access to a case the caller is not allocated to,"
     " with a written reason the team manager sees.",
@@ -88,6 +93,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             summaries_router,
             chronology_router,
             search_router,
+            retention_router,
             disciplines_router,
             changes_router,
             sync_router,
