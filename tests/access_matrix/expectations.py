@@ -138,6 +138,22 @@ READERS["GET /access-log"] = LOG_READERS
 READERS["GET /access-log/export"] = LOG_READERS
 for _unit in BACKENDS:
     READERS[f"GET {_unit.route_prefix}/access-log"] = LOG_READERS
+# Retention of the workbook's cases: the DPO alone reads the schedule, the due list and holds,
+# places and lifts holds and records reviews (destruction is an operator command, no endpoint).
+READERS.update(
+    {
+        "GET /workbook/retention/rules": p.DPO_ONLY,
+        "GET /workbook/retention/due": p.DPO_ONLY,
+        "GET /workbook/retention/holds": p.DPO_ONLY,
+    }
+)
+WRITERS.update(
+    {
+        "POST /workbook/retention/cases/{case_id}/holds": p.DPO_ONLY,
+        "POST /workbook/retention/holds/{hold_id}/lift": p.DPO_ONLY,
+        "POST /workbook/retention/cases/{case_id}/reviews": p.DPO_ONLY,
+    }
+)
 
 # Whatever else they may read, these never change anything (a documented exception is listed
 # in WRITERS, such as break-glass holders asking for break-glass).

@@ -137,6 +137,10 @@ async def scratch_delivery_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(await scratch.dead_delivery(op.unit), p.WEBHOOKS, "scratch dead delivery")
 
 
+async def scratch_hold_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.hold(), p.DPO_ONLY, "scratch legal hold")
+
+
 async def first_episode(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice("1", p.EVERYONE, "episode 1")
 
@@ -266,6 +270,8 @@ PATH_IDS: dict[str, IdSource] = {
         read=lambda w, op: one(w.import_a, p.IMPORTERS, "a dry-run import"),
         write=scratch_import_id,
     ),
+    # --- DPO tools: legal holds are the DPO's alone (placed on the case by the DPO).
+    "hold_id": IdSource(read=lambda w, op: [], write=scratch_hold_id),
     "membership_id": IdSource(
         read=lambda w, op: one(
             directory_id(w, "membership"), p.DIRECTORY_A, "social worker's membership"

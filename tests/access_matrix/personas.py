@@ -149,5 +149,7 @@ REVIEW_A: Audience = frozenset({TEAM_MANAGER, SYSTEM_OF_RECORD})
 DIRECTORY_A: Audience = frozenset({ADMINISTRATOR, TEAM_MANAGER})
 # A unit's webhook subscriptions and their deliveries: administrators only.
 WEBHOOKS: Audience = frozenset({ADMINISTRATOR})
+# Retention (the schedule, what fell due, legal holds, reviews): the DPO only.
+DPO_ONLY: Audience = frozenset({DPO})
 # Team B's name: administrators, its manager, and its member (through /me).
 TEAM_B_NAME: Audience = frozenset({ADMINISTRATOR, OTHER_TEAM_MANAGER, OTHER_TEAM})

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from pydantic import AnyHttpUrl
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from gateway.directory import events as directory_events
@@ -26,22 +27,29 @@ from gateway.directory.service import london_today
 from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.principal import Principal
-from services.registry import BACKENDS, GATEWAY, UNITS, Unit
+from services.registry import BACKENDS, GATEWAY, Unit
 from services.relay import OutboxRelay, RelaySettings, Subscriber
 from services.settings import KernelSettings, async_database_url
 from services.subscriptions import DIRECTORY_EVENTS
 from services.webhooks.settings import WebhookSettings
 from tests.access_matrix.operations import unit_app_factory
 from tests.access_matrix.personas import ANONYMOUS, Persona
+from tests.gateway.upstreams import serve
 from tests.support.events import TEST_INBOX_SECRET
 
 InternalHeaders = Callable[[Principal, str], dict[str, str]]
 
 
-def unit_settings(unit: Unit, kernel: KernelSettings) -> KernelSettings:
-    """The settings a unit's app is built with in tests."""
+def unit_settings(
+    unit: Unit, kernel: KernelSettings, upstreams: Mapping[str, str] | None = None
+) -> KernelSettings:
+    """The settings a unit's app is built with in tests; `upstreams` are where the gateway
+    reaches the backends' own APIs (its fan-out reads: the merged access log)."""
     if unit is GATEWAY:
         assert kernel.database_url is not None
+        routes = {
+            f"gateway_upstream_{name}": AnyHttpUrl(url) for name, url in (upstreams or {}).items()
+        }
         return GatewaySettings(
             environment="test",
             database_url=kernel.database_url.get_secret_value(),
@@ -53,15 +61,17 @@ def unit_settings(unit: Unit, kernel: KernelSettings) -> KernelSettings:
             rate_limit_enabled=False,
             # The matrix sends hundreds of anonymous requests from one address on purpose.
             auth_failure_limit_enabled=False,
-        )
+        ).model_copy(update=routes)
     # The matrix's subscriptions deliver nowhere, and other modules' must be delivered by
     # their own apps' relays alone: this session-long stack serves the API only.
     return kernel.model_copy(update={"webhooks": WebhookSettings(deliver=False)})
 
 
-def build_app(unit: Unit, kernel: KernelSettings) -> FastAPI:
+def build_app(
+    unit: Unit, kernel: KernelSettings, upstreams: Mapping[str, str] | None = None
+) -> FastAPI:
     """A unit's app, built with its own `create_app(settings)`."""
-    return unit_app_factory(unit)(unit_settings(unit, kernel))
+    return unit_app_factory(unit)(unit_settings(unit, kernel, upstreams))
 
 
 @dataclass
@@ -186,9 +196,14 @@ async def running_stack(
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         apps: dict[str, FastAPI] = {}
-        for unit in UNITS:
-            app = build_app(unit, kernel)
+        upstreams: dict[str, str] = {}
+        # Backends first, each also on a loopback port: the gateway's own fan-out routes (the
+        # merged access log) call them over HTTP as production does.
+        for unit in (*BACKENDS, GATEWAY):
+            app = build_app(unit, kernel, upstreams if unit is GATEWAY else None)
             await stack.enter_async_context(app.router.lifespan_context(app))
+            if unit is not GATEWAY:
+                upstreams[unit.name] = await stack.enter_async_context(serve(app))
             apps[unit.name] = app
             clients[unit.name] = await stack.enter_async_context(
                 httpx.AsyncClient(
