@@ -18,6 +18,11 @@ from services.errors import FieldError, ValidationProblem, raises
 Outcome = Literal["success", "denied", "not_found", "error", "aborted"]
 # What the kit writes in `action`, `resource_type` and `purpose`: snake_case words.
 WORD_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+# RFC 3339 with its offset, as Python's fromisoformat reads it.
+INSTANT_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
 
 
 @dataclass(frozen=True)
@@ -81,22 +86,37 @@ async def log_filter(
         Query(pattern=WORD_PATTERN, max_length=64, description="The declared access purpose"),
     ] = None,
     since: Annotated[
-        datetime | None, Query(description="From this instant (inclusive, with its offset)")
+        str | None,
+        Query(
+            pattern=INSTANT_PATTERN,
+            json_schema_extra={"format": "date-time"},
+            description="From this instant (inclusive; RFC 3339, with its offset)",
+        ),
     ] = None,
     until: Annotated[
-        datetime | None, Query(description="Before this instant (exclusive, with its offset)")
+        str | None,
+        Query(
+            pattern=INSTANT_PATTERN,
+            json_schema_extra={"format": "date-time"},
+            description="Before this instant (exclusive; RFC 3339, with its offset)",
+        ),
     ] = None,
     refusals: Annotated[
         bool, Query(description="Only refusals and misses (denied, not_found)")
     ] = False,
     break_glass: Annotated[bool, Query(description="Only break-glass grants")] = False,
 ) -> LogFilter:
-    """Read the filters; instants must carry their offset (an empty window finds nothing)."""
-    errors = [
-        FieldError(("query", name), "Give the offset (Z or +01:00).", "timezone")
-        for name, value in (("since", since), ("until", until))
-        if value is not None and value.tzinfo is None
-    ]
+    """Read the filters; instants are RFC 3339 with their offset (an empty window finds
+    nothing). Parsed here, not by pydantic, whose lax mode would take a number for a time."""
+    errors: list[FieldError] = []
+    window: dict[str, datetime | None] = {}
+    for name, value in (("since", since), ("until", until)):
+        window[name] = None
+        if value is not None:
+            try:
+                window[name] = datetime.fromisoformat(value)
+            except ValueError:
+                errors.append(FieldError(("query", name), "Not a date and time.", "datetime"))
     if errors:
         raise ValidationProblem(errors)
     return LogFilter(
@@ -108,8 +128,8 @@ async def log_filter(
         resource_type=resource_type,
         outcome=outcome,
         purpose=purpose,
-        since=since,
-        until=until,
+        since=window["since"],
+        until=window["until"],
         refusals=refusals,
         break_glass=break_glass,
     )

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from schemathesis.python import asgi
 
 from services.dev_keys import dev_scim_credential, load_dev_keys
 from services.principal import Principal
-from services.registry import UNITS, unit_named
+from services.registry import BACKENDS, GATEWAY, UNITS, unit_named
 from services.settings import KernelSettings
 from tests.access_matrix.conftest import MatrixEnv, open_matrix_env
 from tests.access_matrix.stack import build_app
 from tests.contract.coverage import SUMMARY_LINES, Tally
 from tests.contract.target import FuzzTarget, load_target
+from tests.support.tcp_proxy import free_port
 
 
 @pytest.fixture(scope="session")
@@ -33,12 +38,50 @@ async def contract_world(
         yield env
 
 
+@contextmanager
+def served_backends(kernel_settings: KernelSettings) -> Iterator[dict[str, str]]:
+    """Every backend on a loopback port, each served (lifespan included) in a thread of its
+    own: the gateway's fan-out routes (the merged access log) call them over HTTP, while the
+    fuzz's own calls run outside any event loop these could share."""
+    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+    urls: dict[str, str] = {}
+    try:
+        for unit in BACKENDS:
+            port = free_port()
+            config = uvicorn.Config(
+                build_app(unit, kernel_settings),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="on",
+            )
+            server = uvicorn.Server(config)
+            thread = threading.Thread(target=server.run, name=f"fuzz-{unit.name}", daemon=True)
+            thread.start()
+            running.append((server, thread))
+            while not server.started:
+                assert thread.is_alive(), f"{unit.name} did not start"
+                time.sleep(0.05)
+            urls[unit.name] = f"http://127.0.0.1:{port}"
+        yield urls
+    finally:
+        for server, _ in running:
+            server.should_exit = True
+        for _, thread in running:
+            thread.join(timeout=15)
+
+
 @pytest.fixture(scope="session")
 def fuzzed_apps(kernel_settings: KernelSettings) -> Iterator[dict[str, FastAPI]]:
     """Every unit's app, built by its own `create_app`; Schemathesis starts each one's lifespan
-    in its event loop at the first request, and they stop here at the end."""
-    yield {unit.name: build_app(unit, kernel_settings) for unit in UNITS}
-    asgi.shutdown_lifespans()
+    in its event loop at the first request, and they stop here at the end. The gateway reaches
+    the backends (second instances, on loopback) for its own fan-out routes."""
+    with served_backends(kernel_settings) as upstreams:
+        yield {
+            unit.name: build_app(unit, kernel_settings, upstreams if unit is GATEWAY else None)
+            for unit in UNITS
+        }
+        asgi.shutdown_lifespans()
 
 
 @pytest.fixture(scope="session")

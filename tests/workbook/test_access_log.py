@@ -210,6 +210,8 @@ async def test_pages_follow_the_cursor_without_repeats(
     "params",
     [
         {"since": "2026-01-01T00:00:00"},
+        {"until": "0.5"},
+        {"until": "2026-13-01T00:00:00Z"},
         {"outcome": "maybe"},
         {"action": "Read; DROP"},
         {"case_id": "not-a-uuid"},

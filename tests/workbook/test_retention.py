@@ -120,6 +120,9 @@ async def test_the_due_list_shows_cases_past_their_period_with_holds(
     assert recent.case_id in {item["case_id"] for item in future.json()["items"]} or (
         future.json()["next_cursor"] is not None
     )
+    ancient = await client.get("/retention/due", params={"as_of": "0010-01-01"}, headers=as_(DPO))
+    assert ancient.status_code == 200
+    assert ancient.json()["items"] == []
 
 
 async def test_only_the_dpo_manages_retention(client: httpx.AsyncClient, as_: Headers) -> None:
@@ -139,7 +142,7 @@ async def test_only_the_dpo_manages_retention(client: httpx.AsyncClient, as_: He
     )
     assert missing.status_code == 404
     short = await client.post(
-        f"/retention/cases/{world.case_id}/holds", json={"reason": "no"}, headers=as_(DPO)
+        f"/retention/cases/{world.case_id}/holds", json={"reason": "   "}, headers=as_(DPO)
     )
     assert short.status_code == 422
     assert (await client.get("/retention/due")).status_code == 401

@@ -14,7 +14,7 @@ from fastapi import Depends, Path, Query, Request, Response
 
 from services.auditing import Audit, audited
 from services.auth import DPO_ROLE, require_any_role
-from services.errors import raises
+from services.errors import FieldError, ValidationProblem, raises
 from services.pagination import Page, PageQuery
 from services.principal import Principal
 from services.responses import created
@@ -33,6 +33,16 @@ from workbook_api.retention.schemas import (
 )
 
 router = kit_router(tags=["retention"])
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def parse_day(text: str) -> date:
+    """A calendar day (parsed here: pydantic's lax mode would take a number for a day)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationProblem([FieldError(("query", "as_of"), "Not a day.", "date")]) from None
+
 
 Dpo = Annotated[Principal, Depends(require_any_role(DPO_ROLE))]
 CaseId = Annotated[UUID, Path(description="The case")]
@@ -48,6 +58,7 @@ async def read_rules(dpo: Dpo, request: Request) -> list[RuleRead]:
 
 @router.get("/retention/due", summary="List the cases due for retention review")
 @audited("list", "retention_due", resource="")
+@raises(422)
 async def list_due(
     dpo: Dpo,
     request: Request,
@@ -55,12 +66,17 @@ async def list_due(
     page: PageQuery,
     note: Audit,
     as_of: Annotated[
-        date | None, Query(description="Due by this day (default: today, in England)")
+        str | None,
+        Query(
+            pattern=DAY_PATTERN,
+            json_schema_extra={"format": "date"},
+            description="Due by this day (YYYY-MM-DD; default: today, in England)",
+        ),
     ] = None,
 ) -> Page[DueCase]:
     """Closed cases whose retention period has run out by the day, oldest closure first, with
     any legal hold and the last review's decision; destroyed cases are not listed."""
-    day = as_of or await service.today(session)
+    day = parse_day(as_of) if as_of is not None else await service.today(session)
     items, cursor = await service.due_for_review(session, request.app.state.settings, day, page)
     note.details.update(as_of=day.isoformat(), count=len(items))
     return Page[DueCase](items=items, next_cursor=cursor)

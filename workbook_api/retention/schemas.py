@@ -11,8 +11,7 @@ from pydantic import Field
 from services.retention.rules import Basis, RecordKind
 from services.schemas import Input, ReadModel
 
-Reason = str
-REASON = Field(min_length=10, max_length=2000, pattern=r"^[^\x00]*\S[^\x00]*$")
+REASON = Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*\S[^\x00]*$")
 
 
 class RuleRead(ReadModel):
@@ -27,13 +26,13 @@ class RuleRead(ReadModel):
 class HoldCreate(Input):
     """Why destruction must wait (litigation, an inquiry, a complaint, a police request)."""
 
-    reason: Reason = REASON
+    reason: str = REASON
 
 
 class HoldLift(Input):
     """Why the hold no longer applies."""
 
-    reason: Reason = REASON
+    reason: str = REASON
 
 
 class HoldRead(ReadModel):
@@ -55,7 +54,7 @@ class ReviewCreate(Input):
     """The DPO's decision on a case that fell due: destroy, or keep (with why)."""
 
     decision: Literal["destroy", "retain"]
-    reason: Reason = REASON
+    reason: str = REASON
 
 
 class ReviewRead(ReadModel):

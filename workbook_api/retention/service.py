@@ -58,7 +58,11 @@ async def due_for_review(
     """Closed cases whose retention has run out by `as_of`, oldest closure first."""
     rule = rule_for(settings, "child_protection")
     # A rule counted after closure: due by as_of when closed on or before as_of - years.
-    closed_by = add_years(as_of, -rule.years)
+    try:
+        closed_by = add_years(as_of, -rule.years)
+    except ValueError:
+        # Before the calendar's first years: nothing can have closed that long before.
+        return [], None
     rows, cursor = await repository.due_page(session, closed_by, page)
     items = [
         DueCase(
