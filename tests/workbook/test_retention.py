@@ -3,6 +3,7 @@ destruction, which a legal hold stops (workbook_api/retention/)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from services.cli import main
 from services.errors import ProblemError
 from services.retention.rules import add_years, retention_schedule
 from services.settings import KernelSettings
@@ -270,3 +272,43 @@ async def test_a_review_needs_a_known_decision(
         headers=as_(DPO),
     )
     assert response.status_code == 422
+
+
+async def test_the_operator_command_refuses_a_held_case_and_says_why(
+    client: httpx.AsyncClient,
+    as_: Headers,
+    db_engine: AsyncEngine,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    world = await closed_long_ago(client, as_, db_engine)
+    placed = await client.post(
+        f"/retention/cases/{world.case_id}/holds",
+        json={"reason": "Police investigation: preserve the whole record."},
+        headers=as_(DPO),
+    )
+    assert placed.status_code == 201, placed.text
+    await review(client, as_, world.case_id, "destroy")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    command = ["retention", "destroy", "--case", world.case_id, "--operator", "ops-tester"]
+
+    # The command runs its own event loop, as it does from a shell.
+    held = await asyncio.to_thread(main, command)
+    said = capsys.readouterr()
+    lifted = await client.post(
+        f"/retention/holds/{placed.json()['id']}/lift",
+        json={"reason": "Investigation closed."},
+        headers=as_(DPO),
+    )
+    assert lifted.status_code == 200
+    destroyed = await asyncio.to_thread(main, command)
+    certificate = capsys.readouterr()
+
+    assert held == 1
+    assert "nothing destroyed" in said.err
+    assert "legal hold" in said.err
+    assert "Police investigation" in said.err
+    assert destroyed == 0
+    assert certificate.out.startswith("certificate ")
+    assert "ops-tester" in certificate.out
