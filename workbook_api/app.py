@@ -17,6 +17,7 @@ from workbook_api.disciplines.dependencies import load_recording_config_on_start
 from workbook_api.disciplines.router import router as disciplines_router
 from workbook_api.entries.router import router as entries_router
 from workbook_api.external.router import links_router, reviews_router, upserts_router
+from workbook_api.families.models import Person
 from workbook_api.families.router import router as families_router
 from workbook_api.imports.router import router as imports_router
 from workbook_api.imports.runner import import_runner_hook
@@ -78,7 +79,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         settings=configured,
         kernel=kernel,
         # The access log's auditors read their teams' cases' rows: the record's own cases.
-        case_ownership=CaseOwnership(cast_table(Case.__table__)),
+        case_ownership=CaseOwnership(cast_table(Case.__table__), cast_table(Person.__table__)),
         # The break-glass router first: its /cases/break-glass must win over /cases/{case_id}.
         routers=[
             access_router,

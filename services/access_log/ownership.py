@@ -12,16 +12,19 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy import MetaData, Select, Table, select
+from sqlalchemy import MetaData, Select, String, Table, cast, select
 
 from services.projection.tables import PROJECTED_CASE_TABLE
 
 
 @dataclass(frozen=True)
 class CaseOwnership:
-    """A table of cases with `id`, `family_id` and `owning_team_id` columns."""
+    """A table of cases with `id`, `family_id` and `owning_team_id` columns, and, where the
+    unit keeps them, the family's people (`id`, `family_id`): a row about a member is a row
+    about the family."""
 
     cases: Table
+    people: Table | None = None
 
     def cases_of_teams(self, team_ids: Collection[UUID]) -> Select[tuple[UUID]]:
         """The ids of the cases the teams own."""
@@ -30,6 +33,13 @@ class CaseOwnership:
     def cases_of_family(self, family_id: UUID) -> Select[tuple[UUID]]:
         """The ids of the family's cases."""
         return select(self.cases.c.id).where(self.cases.c.family_id == family_id)
+
+    def people_of_family(self, family_id: UUID) -> Select[tuple[str]] | None:
+        """The family's people's ids as the audit log writes them (text), if the unit keeps
+        people."""
+        if self.people is None:
+            return None
+        return select(cast(self.people.c.id, String)).where(self.people.c.family_id == family_id)
 
 
 def find_case_ownership(metadata: MetaData) -> CaseOwnership | None:

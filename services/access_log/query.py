@@ -67,6 +67,9 @@ def filtered(
             about_family = or_(
                 about_family, c.case_id.in_(ownership.cases_of_family(wanted.family_id))
             )
+            people = ownership.people_of_family(wanted.family_id)
+            if people is not None:
+                about_family = or_(about_family, c.resource_id.in_(people))
         conditions.append(about_family)
     if wanted.case_id is not None:
         conditions.append(c.case_id == wanted.case_id)

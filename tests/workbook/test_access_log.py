@@ -11,7 +11,7 @@ from sqlalchemy import MetaData
 
 from services.access_log.ownership import find_case_ownership
 from supervision_api.models import kernel as supervision_kernel
-from tests.workbook.factories import Headers, case_world, principal
+from tests.workbook.factories import Headers, case_world, member_id, principal
 from workbook_api.models import kernel as workbook_kernel
 
 DPO = principal(discipline="business_support", roles=("dpo",))
@@ -122,6 +122,11 @@ async def test_the_family_filter_finds_the_familys_own_rows_and_its_cases(
     world = await case_world(client, as_)
     await client.get(f"/families/{world.family_id}", headers=as_(world.social_worker))
     await client.get(f"/cases/{world.case_id}", headers=as_(world.social_worker))
+    child = member_id(world, "child")
+    member = await client.get(
+        f"/families/{world.family_id}/members/{child}", headers=as_(world.social_worker)
+    )
+    assert member.status_code == 200, member.text
 
     found = rows(
         await client.get(
@@ -134,6 +139,7 @@ async def test_the_family_filter_finds_the_familys_own_rows_and_its_cases(
     about = {(row["resource_type"], row["resource_id"] or row["case_id"]) for row in found}
     assert ("family", world.family_id) in about
     assert ("case", world.case_id) in about
+    assert ("person", child) in about
 
 
 async def test_practitioners_read_their_own_history_and_no_one_elses(
