@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import MetaData, Select, String, Table, cast, select
@@ -34,7 +35,7 @@ class CaseOwnership:
         """The ids of the family's cases."""
         return select(self.cases.c.id).where(self.cases.c.family_id == family_id)
 
-    def people_of_family(self, family_id: UUID) -> Select[tuple[str]] | None:
+    def people_of_family(self, family_id: UUID) -> Select[Any] | None:
         """The family's people's ids as the audit log writes them (text), if the unit keeps
         people."""
         if self.people is None:
