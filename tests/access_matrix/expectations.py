@@ -145,6 +145,7 @@ READERS.update(
         "GET /workbook/retention/rules": p.DPO_ONLY,
         "GET /workbook/retention/due": p.DPO_ONLY,
         "GET /workbook/retention/holds": p.DPO_ONLY,
+        "GET /workbook/retention/certificates": p.DPO_ONLY,
     }
 )
 WRITERS.update(

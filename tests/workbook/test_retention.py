@@ -242,6 +242,14 @@ async def test_after_review_and_with_the_hold_lifted_destruction_leaves_tombston
                 {"id": world.case_id},
             )
         ).one()
+    listed = await client.get("/retention/certificates", params={"limit": 200}, headers=as_(DPO))
+    assert listed.status_code == 200, listed.text
+    [shown] = [c for c in listed.json()["items"] if c["case_id"] == world.case_id]
+    assert shown["id"] == str(certificate.id)
+    assert shown["operator"] == "ops-tester"
+    assert shown["destroyed"]["entries"] == 1
+    refused = await client.get("/retention/certificates", headers=as_(world.manager))
+    assert refused.status_code == 403
     assert audit.actor_subject == "operator:ops-tester"
     assert audit.details["certificate_id"] == str(certificate.id)
     assert tuple(stored) == ("ops-tester", "child_protection")

@@ -146,3 +146,16 @@ async def hold(session: AsyncSession, hold_id: UUID, *, lock: bool = False) -> R
 def is_after(moment: datetime, day: date) -> bool:
     """Whether `moment` falls on or after `day` in England."""
     return moment.astimezone(LONDON).date() >= day
+
+
+CERTIFICATE_KEY = Keyset(
+    (certificates.c.destroyed_at, aware_datetime), (certificates.c.id, uuid_value)
+)
+
+
+async def certificates_page(
+    session: AsyncSession, page: PageRequest
+) -> tuple[list[Row[Any]], str | None]:
+    """Destruction certificates, newest first."""
+    rows = (await session.execute(CERTIFICATE_KEY.apply(select(certificates), page))).all()
+    return CERTIFICATE_KEY.page(rows, page, lambda row: (row.destroyed_at, row.id))

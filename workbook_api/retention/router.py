@@ -23,6 +23,7 @@ from services.routing import kit_router
 from services.unit_of_work import DbSession
 from workbook_api.retention import service
 from workbook_api.retention.schemas import (
+    CertificateRead,
     DueCase,
     HoldCreate,
     HoldLift,
@@ -114,6 +115,15 @@ async def list_holds(
     """Legal holds, newest first."""
     items, cursor = await service.list_holds(session, page, active_only=active)
     return Page[HoldRead](items=items, next_cursor=cursor)
+
+
+@router.get("/retention/certificates", summary="List destruction certificates")
+@audited("list", "destruction_certificate", resource="")
+async def list_certificates(dpo: Dpo, session: DbSession, page: PageQuery) -> Page[CertificateRead]:
+    """What the operator's `fsm retention destroy` destroyed, newest first: which case, under
+    which rule, after whose review, by which operator."""
+    items, cursor = await service.list_certificates(session, page)
+    return Page[CertificateRead](items=items, next_cursor=cursor)
 
 
 @router.post("/retention/holds/{hold_id}/lift", summary="Lift a legal hold")

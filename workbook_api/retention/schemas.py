@@ -87,3 +87,19 @@ class DueCase(ReadModel):
     on_hold: bool
     last_decision: Literal["destroy", "retain"] | None
     last_reviewed_at: datetime | None
+
+
+class CertificateRead(ReadModel):
+    """What was destroyed, why, by whom and under which rule (the case's record skeleton and
+    the audit log stay)."""
+
+    id: UUID
+    case_id: UUID
+    rule: RecordKind
+    due_on: date
+    review_id: UUID
+    reviewed_by: UUID
+    review_reason: str
+    operator: str
+    destroyed_at: datetime
+    destroyed: dict[str, int] = Field(description="How many records of each kind were blanked")

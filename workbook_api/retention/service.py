@@ -19,7 +19,7 @@ from services.settings import KernelSettings
 from services.working_days import local_date
 from workbook_api.retention import repository
 from workbook_api.retention.repository import holds, reviews
-from workbook_api.retention.schemas import DueCase, HoldRead, ReviewRead
+from workbook_api.retention.schemas import CertificateRead, DueCase, HoldRead, ReviewRead
 
 
 class CaseNotFound(ProblemError):
@@ -88,6 +88,14 @@ async def list_holds(
     """Legal holds, newest first."""
     rows, cursor = await repository.holds_page(session, page, active_only=active_only)
     return [hold_read(row) for row in rows], cursor
+
+
+async def list_certificates(
+    session: AsyncSession, page: PageRequest
+) -> tuple[list[CertificateRead], str | None]:
+    """Destruction certificates, newest first."""
+    rows, cursor = await repository.certificates_page(session, page)
+    return [CertificateRead.of(row) for row in rows], cursor
 
 
 def hold_read(row: Any) -> HoldRead:
