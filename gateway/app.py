@@ -15,6 +15,7 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.access_log.router import router as access_log_router
 from gateway.directory.models import kernel
 from gateway.directory.router import directory_routers, me_router
 from gateway.docs import DocumentFetcher, MergedOpenApi, install_docs
@@ -155,7 +156,13 @@ def create_app(
         unit=GATEWAY,
         settings=settings,
         kernel=kernel,
-        routers=[me_router, *directory_routers, refusals_router, scim_router],
+        routers=[
+            me_router,
+            *directory_routers,
+            refusals_router,
+            access_log_router,
+            scim_router,
+        ],
         title="Family Safeguarding API gateway",
         description=(
             "The single entry point: verifies access tokens, resolves practitioners from the"

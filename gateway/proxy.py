@@ -149,6 +149,36 @@ class Proxy:
             document: dict[str, Any] = await response.json()
         return document
 
+    async def read_as(
+        self,
+        unit_name: str,
+        principal: Principal,
+        path: str,
+        *,
+        params: dict[str, str],
+        purpose: str | None,
+    ) -> tuple[int, Any]:
+        """GET a backend's own `path` as `principal` (the gateway's fan-out reads), returning
+        its status and JSON body; transport failures raise aiohttp's or TimeoutError."""
+        route = next(route for route in self._routes if route.unit.name == unit_name)
+        headers = {
+            "authorization": "Bearer " + self._issuer.token_for(principal, route.unit.name),
+            "accept": "application/json",
+            "x-request-id": current_request_id(),
+        }
+        if purpose is not None:
+            headers["x-access-purpose"] = purpose
+        async with route.upstream.get(
+            yarl.URL(route.base + path).with_query(params),
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(
+                total=route.timeout_seconds, connect=route.connect_timeout_seconds
+            ),
+        ) as response:
+            body = await response.json(content_type=None) if response.status < 500 else None
+            return response.status, body
+
     def match(self, path: str) -> Route | None:
         """The route whose prefix is `path` or a parent of it."""
         for route in self._routes:

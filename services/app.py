@@ -14,6 +14,8 @@ from fastapi.responses import Response
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.access_log.ownership import CaseOwnership, find_case_ownership
+from services.access_log.router import access_log_router
 from services.allowed_methods import AllowedMethodsMiddleware
 from services.audit_sealer import sealer_lifespan_hook
 from services.db import create_engine, create_sessionmaker, install_database_handlers
@@ -98,6 +100,7 @@ def create_service_app(
     app_class: type[ServiceApp] = ServiceApp,
     tag_descriptions: Mapping[str, str] | None = None,
     inbox: Inbox | None = None,
+    case_ownership: CaseOwnership | None = None,
 ) -> FastAPI:
     """Assemble an app: lifespan resources, problem handlers, pure ASGI middleware.
 
@@ -105,6 +108,8 @@ def create_service_app(
     authenticates external tokens itself); it sits where InternalAuth would. `app_class` lets
     an app take some requests before FastAPI's middleware stack (the gateway's proxied paths).
     Tags are described by their router module's docstring unless `tag_descriptions` names them.
+    `case_ownership` tells the access log which team owns each case (services/access_log/); a
+    unit with the case projection need not give it.
     """
     internal_auth = internal_auth and auth_middleware is None
     # Every unit behind the gateway offers external subscriptions to its own events.
@@ -112,6 +117,9 @@ def create_service_app(
     if webhooks:
         routers = [*routers, webhooks_router(unit)]
         on_startup = [*on_startup, webhooks_lifespan_hook()]
+        # ... and its own access log to the DPO, its auditors and each actor.
+        ownership = case_ownership or find_case_ownership(kernel.audit_log.metadata)
+        routers = [*routers, access_log_router(unit, ownership)]
     configure_logging(settings.log_level, json_lines=settings.log_json)
     tracing = Tracing.for_unit(unit.name)
 

@@ -24,6 +24,12 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
+# The council's data protection officer: reads every unit's access log, governs retention and
+# legal holds; holds no team and reads no case record through this role.
+DPO_ROLE = "dpo"
+# Case-file auditors: read their own teams' cases and those cases' access log.
+AUDITOR_ROLE = "auditor"
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 

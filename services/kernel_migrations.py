@@ -4,7 +4,8 @@ These are snapshots: when the kernel tables change, add the next step (`upgrade_
 new revision in every service, never edit an existing step. v1 (each service's first revision)
 creates the tables; v2 (`<schema>_outbox_traceparent`) carries trace context on outbox events;
 v3 (`<schema>_audit_sealing`) moves the audit chain off the request path; v4
-(`<schema>_changes_webhooks`) adds the change feed's log and cursors and webhook subscriptions.
+(`<schema>_changes_webhooks`) adds the change feed's log and cursors and webhook subscriptions;
+v5 (`<schema>_access_log_time`) indexes the audit log by time for the access log's reads.
 """
 
 from __future__ import annotations
@@ -406,3 +407,19 @@ def downgrade_v4(schema: str) -> None:
     op.drop_table("webhook_subscription", schema=schema)
     op.drop_table("change_cursor", schema=schema)
     op.drop_table("change_log", schema=schema)
+
+
+def upgrade_v5(schema: str) -> None:
+    """Index the audit log in the access log's order (services/access_log/query.py), so a
+    page newest first, or after a cursor, reads the index rather than sorting the whole log."""
+    op.create_index(
+        "ix_audit_log_occurred_at_position",
+        "audit_log",
+        ["occurred_at", "position"],
+        schema=schema,
+    )
+
+
+def downgrade_v5(schema: str) -> None:
+    """Drop what upgrade_v5 added."""
+    op.drop_index("ix_audit_log_occurred_at_position", table_name="audit_log", schema=schema)

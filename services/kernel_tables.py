@@ -72,6 +72,8 @@ def define_kernel_tables(metadata: MetaData) -> KernelTables:
         CheckConstraint(AUDIT_SEALED_TOGETHER, name="sealed_together"),
         Index("ix_audit_log_case_id_position", "case_id", "position"),
         Index("ix_audit_log_actor_subject_position", "actor_subject", "position"),
+        # The access log's order (kernel step v5).
+        Index("ix_audit_log_occurred_at_position", "occurred_at", "position"),
         # Only the rows waiting for the sealer: small however long the log grows.
         Index("ix_audit_log_unsealed", "txid", "position", postgresql_where=text("seq IS NULL")),
     )

@@ -23,6 +23,8 @@ DEFAULT_ACCESS_PURPOSES = (
     "safeguarding_enquiry",
     "quality_assurance",
     "system_sync",
+    # The data protection officer's work: the access log, retention, subject access.
+    "data_protection",
 )
 
 
@@ -55,6 +57,9 @@ class KernelSettings(BaseSettings):
     # Why a caller reads or writes case data (X-Access-Purpose); recorded on every audit row.
     access_purposes: tuple[str, ...] = DEFAULT_ACCESS_PURPOSES
     default_access_purpose: str = "direct_work"
+    # How long early help records are kept after closure: the council's own policy
+    # (services/retention/rules.py has the statutory and guidance periods of the others).
+    retention_early_help_years: int = Field(default=6, ge=1, le=100)
     # Who this unit's outbox relay delivers to, and how (FSM_RELAY_* variables).
     relay: RelaySettings = Field(default_factory=RelaySettings)
     # How the audit sealer paces itself (FSM_AUDIT_SEALER_* variables).

@@ -1,12 +1,15 @@
 """The Electronic Workbook service."""
 
 from fastapi import FastAPI
+from sqlalchemy import Table
 
+from services.access_log.ownership import CaseOwnership
 from services.app import create_service_app
 from services.registry import WORKBOOK
 from services.settings import KernelSettings
 from workbook_api.access.openapi import document_break_glass_limits
 from workbook_api.access.router import router as access_router
+from workbook_api.cases.models import Case
 from workbook_api.cases.router import router as cases_router
 from workbook_api.changes.router import router as changes_router
 from workbook_api.chronology.router import router as chronology_router
@@ -14,11 +17,13 @@ from workbook_api.disciplines.dependencies import load_recording_config_on_start
 from workbook_api.disciplines.router import router as disciplines_router
 from workbook_api.entries.router import router as entries_router
 from workbook_api.external.router import links_router, reviews_router, upserts_router
+from workbook_api.families.models import Person
 from workbook_api.families.router import router as families_router
 from workbook_api.imports.router import router as imports_router
 from workbook_api.imports.runner import import_runner_hook
 from workbook_api.inbox import workbook_inbox
 from workbook_api.models import kernel
+from workbook_api.retention.router import router as retention_router
 from workbook_api.search.router import router as search_router
 from workbook_api.sessions.router import router as sessions_router
 from workbook_api.settings import workbook_settings
@@ -38,6 +43,10 @@ TAG_DESCRIPTIONS = {
     "summaries": "Each worker's role summary per episode, and the episode workbook showing"
     " whose summary is written.",
     "chronology": "The case's significant events in event-time order, as pages or a CSV export.",
+    "retention": "Retention of closed cases for the data protection officer: the schedule,"
+    " what fell due for review, legal holds and review decisions; destruction is an operator"
+    " command, never an endpoint.",
+    "access log": "Who consulted or changed what, when, why and with what outcome.",
     "search": "Full-text search across the records the caller may see.",
     "break-glass": "Time-limited, read-only access to a case the caller is not allocated to,"
     " with a written reason the team manager sees.",
@@ -56,6 +65,12 @@ TAG_DESCRIPTIONS = {
 }
 
 
+def cast_table(table: object) -> Table:
+    """A mapped class's table (declared with Table columns, so always a Table)."""
+    assert isinstance(table, Table)
+    return table
+
+
 def create_app(settings: KernelSettings | None = None) -> FastAPI:
     """Build the workbook service app."""
     configured = workbook_settings(settings)
@@ -63,6 +78,8 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=WORKBOOK,
         settings=configured,
         kernel=kernel,
+        # The access log's auditors read their teams' cases' rows: the record's own cases.
+        case_ownership=CaseOwnership(cast_table(Case.__table__), cast_table(Person.__table__)),
         # The break-glass router first: its /cases/break-glass must win over /cases/{case_id}.
         routers=[
             access_router,
@@ -77,6 +94,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             summaries_router,
             chronology_router,
             search_router,
+            retention_router,
             disciplines_router,
             changes_router,
             sync_router,

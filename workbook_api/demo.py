@@ -25,6 +25,7 @@ from workbook_api.external.demo import seed_demo_keys
 from workbook_api.families.identifiers import nhs_check_digit, upn_check_letter
 from workbook_api.families.models import Family, Person, PersonIdentifier, Relationship
 from workbook_api.models import kernel
+from workbook_api.retention.demo import seed_demo_hold
 
 # Copied from gateway/directory/demo.py (the directory owns them).
 TEAM_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000001")
@@ -417,3 +418,5 @@ async def seed_demo(session: AsyncSession) -> None:
     await _announce_demo_cases(session, specs)
     await seed_demo_entries(session)
     await seed_demo_keys(session)
+    closed = next(spec for spec in specs if spec.closed)
+    await seed_demo_hold(session, demo_id(3, closed.number))

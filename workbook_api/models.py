@@ -30,6 +30,7 @@ from workbook_api.external import models as external_models  # noqa: E402
 from workbook_api.families import models as families_models  # noqa: E402
 from workbook_api.imports import models as imports_models  # noqa: E402
 from workbook_api.practitioners import models as practitioners_models  # noqa: E402
+from workbook_api.retention import models as retention_models  # noqa: E402
 from workbook_api.sync import models as sync_models  # noqa: E402
 
 DOMAIN_MODELS = (
@@ -42,4 +43,5 @@ DOMAIN_MODELS = (
     sync_models,
     external_models,
     imports_models,
+    retention_models,
 )

@@ -29,6 +29,7 @@ DEMO_TEAM_MANAGER_SOUTH_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000201")
 DEMO_SOCIAL_WORKER_SOUTH_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000202")
 DEMO_ADMINISTRATOR_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000901")
 DEMO_SYSTEM_OF_RECORD_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000902")
+DEMO_DATA_PROTECTION_OFFICER_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000903")
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,16 @@ DEMO_PRACTITIONERS: Final = (
         "Demo System of Record (Mosaic integration)",
         "business_support",
         ("system",),
+        None,
+    ),
+    # The council's data protection officer (the `dpo` role, no team): reads every unit's
+    # access log and governs retention; never reads a case record itself.
+    DemoPractitioner(
+        DEMO_DATA_PROTECTION_OFFICER_ID,
+        "demo-dpo",
+        "Demo Data Protection Officer",
+        "business_support",
+        ("dpo",),
         None,
     ),
 )

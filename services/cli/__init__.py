@@ -2,7 +2,7 @@
 
 run (the whole stack locally), serve (one unit, the container command), migrate and seed,
 token (development access tokens), scim-client (provisioning credentials), audit verify,
-events catch-up, openapi export.
+events catch-up, retention destroy, processing records, openapi export.
 """
 
 from __future__ import annotations
@@ -13,14 +13,25 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from services.cli import audit, events, openapi, run, schema, scim, serve, token
+from services.cli import (
+    audit,
+    events,
+    openapi,
+    processing,
+    retention,
+    run,
+    schema,
+    scim,
+    serve,
+    token,
+)
 from services.cli.common import CliError, echo
 from services.cli.openapi import openapi_documents
 from services.cli.token import dev_token_issuer_and_audience
 
 __all__ = ["CliError", "build_parser", "dev_token_issuer_and_audience", "main", "openapi_documents"]
 
-_VERB_MODULES = (run, serve, schema, token, scim, audit, events, openapi)
+_VERB_MODULES = (run, serve, schema, token, scim, audit, events, retention, processing, openapi)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 CASE_STATUSES = ("open", "closed")
+# The projected cases' table name, in every workflow schema (the access log finds it by this).
+PROJECTED_CASE_TABLE = "projected_case"
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def _projected_at() -> Column[datetime]:
 def define_projection_tables(metadata: MetaData) -> ProjectionTables:
     """Declare the projection's tables on a service's metadata, where `alembic check` sees them."""
     cases = Table(
-        "projected_case",
+        PROJECTED_CASE_TABLE,
         metadata,
         Column("id", UUID(as_uuid=True), primary_key=True),
         Column("family_id", UUID(as_uuid=True), nullable=False),

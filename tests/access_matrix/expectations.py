@@ -181,13 +181,13 @@ READERS: dict[str, frozenset[str]] = {
     "GET /workbook/cases/break-glass": p.MANAGERS,
     "GET /workbook/match-reviews": p.MANAGERS | p.SYSTEM_ONLY,
     "GET /workbook/imports": p.IMPORTERS,
-    "GET /workbook/search": p.AUTHENTICATED - ADMINISTRATORS,
+    "GET /workbook/search": p.AUTHENTICATED - p.NO_CASE_READING,
     "GET /directory/teams": DIRECTORY_READERS,
     "GET /directory/practitioners": DIRECTORY_READERS,
     # Failed sign-ins by address: for the directory's administrators only.
     "GET /directory/token-failures": ADMINISTRATORS,
     # The change feed: every role that reads case records; a device's pull: recording roles.
-    "GET /workbook/changes": p.AUTHENTICATED - ADMINISTRATORS,
+    "GET /workbook/changes": p.AUTHENTICATED - p.NO_CASE_READING,
     "GET /workbook/sync/pull": p.PRACTITIONERS,
     **{f"GET {unit.route_prefix}{_HOOKS}": ADMINISTRATORS for unit in BACKENDS},
     # --- intervention (issue 9): MI practice quality is for those who practise and manage.
@@ -196,10 +196,36 @@ READERS: dict[str, frozenset[str]] = {
     f"GET {_ASSESSMENTS}": p.AUTHENTICATED - ADMINISTRATORS - p.SYSTEM_ONLY,
     **supervision.READERS,
 }
+# --- DPO tools (services/access_log/): every unit's access log is read by the data protection
+# officer and auditors (auditors get the rows about their own teams' cases, possibly none);
+# `/access-log/mine` answers every signed-in caller with their own rows.
+# The gateway's merged log and its export, the same readers.
+LOG_READERS = frozenset({p.DPO, p.AUDITOR})
+READERS["GET /access-log"] = LOG_READERS
+READERS["GET /access-log/export"] = LOG_READERS
+for _unit in BACKENDS:
+    READERS[f"GET {_unit.route_prefix}/access-log"] = LOG_READERS
+# Retention of the workbook's cases: the DPO alone reads the schedule, the due list and holds,
+# places and lifts holds and records reviews (destruction is an operator command, no endpoint).
+READERS.update(
+    {
+        "GET /workbook/retention/rules": p.DPO_ONLY,
+        "GET /workbook/retention/due": p.DPO_ONLY,
+        "GET /workbook/retention/holds": p.DPO_ONLY,
+        "GET /workbook/retention/certificates": p.DPO_ONLY,
+    }
+)
+WRITERS.update(
+    {
+        "POST /workbook/retention/cases/{case_id}/holds": p.DPO_ONLY,
+        "POST /workbook/retention/holds/{hold_id}/lift": p.DPO_ONLY,
+        "POST /workbook/retention/cases/{case_id}/reviews": p.DPO_ONLY,
+    }
+)
 
 # Whatever else they may read, these never change anything (a documented exception is listed
 # in WRITERS, such as break-glass holders asking for break-glass).
-NEVER_WRITE = frozenset({p.BREAK_GLASS, p.AUDITOR, p.ANONYMOUS})
+NEVER_WRITE = frozenset({p.BREAK_GLASS, p.AUDITOR, p.DPO, p.ANONYMOUS})
 
 # Wrong answers the matrix finds today, by operation key and persona, each to be removed by
 # the change that fixes it (the matrix fails while an entry no longer reproduces). A known

@@ -165,6 +165,10 @@ async def scratch_assessment_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(made, p.ASSESSMENT_A, f"{wanted} assessment")
 
 
+async def scratch_hold_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.hold(), p.DPO_ONLY, "scratch legal hold")
+
+
 async def first_episode(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice("1", p.EVERYONE, "episode 1")
 
@@ -480,6 +484,8 @@ PATH_IDS: dict[str, IdSource] = {
         write=first_configuration,
         missing=lambda: "999999",
     ),
+    # --- DPO tools: legal holds are the DPO's alone (placed on the case by the DPO).
+    "hold_id": IdSource(read=lambda w, op: [], write=scratch_hold_id),
     "membership_id": IdSource(
         read=lambda w, op: one(
             directory_id(w, "membership"), p.DIRECTORY_A, "social worker's membership"

@@ -29,6 +29,9 @@ ADMINISTRATOR = "administrator"
 # The council's system of record: the `system` role, no team; it sees every case and family
 # (it is their source), never restricted detail, drafts or withdrawn entries.
 SYSTEM_OF_RECORD = "system_of_record"
+# The council's data protection officer: the `dpo` role, no team; reads every unit's access
+# log, never a case record.
+DPO = "data_protection_officer"
 ANONYMOUS = "anonymous"
 
 
@@ -82,6 +85,7 @@ def personas(config: RecordingConfig) -> dict[str, Persona]:
         Persona(AUDITOR, "business_support", ("auditor",), member_of=(TEAM_A,)),
         Persona(ADMINISTRATOR, "business_support", ("administrator",)),
         Persona(SYSTEM_OF_RECORD, "business_support", ("system",)),
+        Persona(DPO, "business_support", ("dpo",)),
         Persona(ANONYMOUS, "", ()),
     ]
     return {p.name: p for p in people}
@@ -107,10 +111,13 @@ AUTHENTICATED: Audience = frozenset(
         AUDITOR,
         ADMINISTRATOR,
         SYSTEM_OF_RECORD,
+        DPO,
     }
 )
 EVERYONE: Audience = AUTHENTICATED | {ANONYMOUS}
-PRACTITIONERS: Audience = AUTHENTICATED - {AUDITOR, ADMINISTRATOR, SYSTEM_OF_RECORD}
+PRACTITIONERS: Audience = AUTHENTICATED - {AUDITOR, ADMINISTRATOR, SYSTEM_OF_RECORD, DPO}
+# Roles that read no case record: the directory's administrators and the DPO.
+NO_CASE_READING: Audience = frozenset({ADMINISTRATOR, DPO})
 MANAGERS: Audience = frozenset({TEAM_MANAGER, OTHER_TEAM_MANAGER})
 
 # Case A (and its family): allocated workers, the owning team's manager, the break-glass
@@ -142,6 +149,8 @@ REVIEW_A: Audience = frozenset({TEAM_MANAGER, SYSTEM_OF_RECORD})
 DIRECTORY_A: Audience = frozenset({ADMINISTRATOR, TEAM_MANAGER})
 # A unit's webhook subscriptions and their deliveries: administrators only.
 WEBHOOKS: Audience = frozenset({ADMINISTRATOR})
+# Retention (the schedule, what fell due, legal holds, reviews): the DPO only.
+DPO_ONLY: Audience = frozenset({DPO})
 # Team B's name: administrators, its manager, and its member (through /me).
 TEAM_B_NAME: Audience = frozenset({ADMINISTRATOR, OTHER_TEAM_MANAGER, OTHER_TEAM})
 

@@ -254,6 +254,13 @@ class Scratch:
         """A new dead letter of the operation's subscription on a unit."""
         return await probe_delivery(self.stack, unit, await self.subscription(unit))
 
+    async def hold(self) -> str:
+        """A new legal hold on the operation's case, placed by the DPO."""
+        case = await self.case()
+        path = f"/retention/cases/{case.case_id}/holds"
+        body = {"reason": "Scratch hold placed for the access matrix."}
+        return str((await post(self.stack, p.DPO, path, body))["id"])
+
     async def team(self) -> str:
         """A directory team of the operation's own."""
         async with self._lock:

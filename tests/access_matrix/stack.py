@@ -26,10 +26,9 @@ from gateway.directory.lookup import load_principal
 from gateway.directory.models import Practitioner, Team, TeamMembership
 from gateway.directory.service import london_today
 from gateway.settings import AUDIENCE_DEFAULT, DEV_ISSUER_DEFAULT, GatewaySettings
-from services.delegation import DELEGATED_CALLS
 from services.dev_keys import load_dev_keys, mint_dev_access_token
 from services.principal import Principal
-from services.registry import BACKENDS, GATEWAY, UNITS, WORKBOOK, Unit
+from services.registry import BACKENDS, GATEWAY, WORKBOOK, Unit
 from services.relay import OutboxRelay, RelaySettings, Subscriber
 from services.settings import KernelSettings, async_database_url
 from services.subscriptions import DIRECTORY_EVENTS, SUBSCRIPTIONS
@@ -42,10 +41,16 @@ from tests.support.events import TEST_INBOX_SECRET
 InternalHeaders = Callable[[Principal, str], dict[str, str]]
 
 
-def unit_settings(unit: Unit, kernel: KernelSettings) -> KernelSettings:
-    """The settings a unit's app is built with in tests."""
+def unit_settings(
+    unit: Unit, kernel: KernelSettings, upstreams: Mapping[str, str] | None = None
+) -> KernelSettings:
+    """The settings a unit's app is built with in tests; `upstreams` are where the gateway
+    reaches the backends' own APIs (its fan-out reads: the merged access log)."""
     if unit is GATEWAY:
         assert kernel.database_url is not None
+        routes = {
+            f"gateway_upstream_{name}": AnyHttpUrl(url) for name, url in (upstreams or {}).items()
+        }
         return GatewaySettings(
             environment="test",
             database_url=kernel.database_url.get_secret_value(),
@@ -57,15 +62,17 @@ def unit_settings(unit: Unit, kernel: KernelSettings) -> KernelSettings:
             rate_limit_enabled=False,
             # The matrix sends hundreds of anonymous requests from one address on purpose.
             auth_failure_limit_enabled=False,
-        )
+        ).model_copy(update=routes)
     # The matrix's subscriptions deliver nowhere, and other modules' must be delivered by
     # their own apps' relays alone: this session-long stack serves the API only.
     return kernel.model_copy(update={"webhooks": WebhookSettings(deliver=False)})
 
 
-def build_app(unit: Unit, kernel: KernelSettings) -> FastAPI:
+def build_app(
+    unit: Unit, kernel: KernelSettings, upstreams: Mapping[str, str] | None = None
+) -> FastAPI:
     """A unit's app, built with its own `create_app(settings)`."""
-    return unit_app_factory(unit)(unit_settings(unit, kernel))
+    return unit_app_factory(unit)(unit_settings(unit, kernel, upstreams))
 
 
 @dataclass
@@ -190,21 +197,19 @@ async def running_stack(
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         apps: dict[str, FastAPI] = {}
-        # Units another reads as its caller (services/delegation.py) listen on a loopback port
-        # too, as they do in production, so that those reads are part of what is replayed.
-        called = {call.callee.name for call in DELEGATED_CALLS}
-        urls: dict[str, AnyHttpUrl] = {}
-        for unit in UNITS:
-            app = build_app(unit, kernel.model_copy(update={"unit_urls": dict(urls)}))
+        upstreams: dict[str, str] = {}
+        # Backends first (the workbook first of them), each also on a loopback port as in
+        # production: a unit another reads as its caller (services/delegation.py) is reached
+        # there, and so is every backend by the gateway's own fan-out (the merged access log).
+        for unit in (*BACKENDS, GATEWAY):
+            settings = kernel.model_copy(
+                update={"unit_urls": {name: AnyHttpUrl(url) for name, url in upstreams.items()}}
+            )
+            app = build_app(unit, settings, upstreams if unit is GATEWAY else None)
             await stack.enter_async_context(app.router.lifespan_context(app))
-            if unit.name in called:
-                urls[unit.name] = AnyHttpUrl(await stack.enter_async_context(serve(app)))
+            if unit is not GATEWAY:
+                upstreams[unit.name] = await stack.enter_async_context(serve(app))
             apps[unit.name] = app
-            if unit is WORKBOOK:
-                # Units that read the workbook as their caller (services/unit_calls.py) call it
-                # over HTTP: it listens on a loopback port as well, for them.
-                url = await stack.enter_async_context(serve(app))
-                kernel = kernel.model_copy(update={"unit_urls": {WORKBOOK.name: AnyHttpUrl(url)}})
             clients[unit.name] = await stack.enter_async_context(
                 httpx.AsyncClient(
                     # A 500 is an answer the matrix judges, not an exception that stops it.

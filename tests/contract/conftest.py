@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,9 @@ from fastapi import FastAPI
 from pydantic import AnyHttpUrl
 from schemathesis.python import asgi
 
-from services.delegation import DELEGATED_CALLS
 from services.dev_keys import dev_scim_credential, load_dev_keys
 from services.principal import Principal
-from services.registry import UNITS, unit_named
+from services.registry import BACKENDS, GATEWAY, UNITS, unit_named
 from services.settings import KernelSettings
 from tests.access_matrix.conftest import MatrixEnv, open_matrix_env
 from tests.access_matrix.stack import build_app
@@ -37,21 +36,31 @@ async def contract_world(
         yield env
 
 
+@contextmanager
+def served_backends(kernel_settings: KernelSettings) -> Iterator[dict[str, str]]:
+    """Every backend on a loopback port, each in a thread of its own: the gateway's fan-out
+    routes (the merged access log) and a unit that reads another as its caller
+    (services/delegation.py) call them over HTTP, while the fuzz's own calls run outside any
+    event loop these could share."""
+    with ExitStack() as served:
+        yield {
+            unit.name: served.enter_context(served_in_thread(build_app(unit, kernel_settings)))
+            for unit in BACKENDS
+        }
+
+
 @pytest.fixture(scope="session")
 def fuzzed_apps(kernel_settings: KernelSettings) -> Iterator[dict[str, FastAPI]]:
     """Every unit's app, built by its own `create_app`; Schemathesis starts each one's lifespan
-    in its event loop at the first request, and they stop here at the end. A unit that reads
-    another as its caller (services/delegation.py) reaches a copy of it on a loopback port."""
-    called = sorted({call.callee.name for call in DELEGATED_CALLS})
-    with ExitStack() as served:
-        urls = {
-            name: AnyHttpUrl(
-                served.enter_context(served_in_thread(build_app(unit_named(name), kernel_settings)))
-            )
-            for name in called
-        }
+    in its event loop at the first request, and they stop here at the end. Second instances
+    of the backends listen on loopback for the units and routes that call them over HTTP."""
+    with served_backends(kernel_settings) as upstreams:
+        urls = {name: AnyHttpUrl(url) for name, url in upstreams.items()}
         settings = kernel_settings.model_copy(update={"unit_urls": urls})
-        yield {unit.name: build_app(unit, settings) for unit in UNITS}
+        yield {
+            unit.name: build_app(unit, settings, upstreams if unit is GATEWAY else None)
+            for unit in UNITS
+        }
         asgi.shutdown_lifespans()
 
 

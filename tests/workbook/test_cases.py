@@ -382,6 +382,7 @@ async def test_demo_seed_is_idempotent_and_uses_the_directorys_practitioners(
 ) -> None:
     from gateway.directory import demo as directory_demo
     from workbook_api import demo
+    from workbook_api.retention import demo as retention_demo
 
     assert demo.TEAM_NORTH == directory_demo.DEMO_TEAM_NORTH_ID
     assert demo.TEAM_SOUTH == directory_demo.DEMO_TEAM_SOUTH_ID
@@ -389,6 +390,7 @@ async def test_demo_seed_is_idempotent_and_uses_the_directorys_practitioners(
     for practitioner_id, described in demo.DEMO_PRACTITIONERS.items():
         assert directory[practitioner_id] == described
     assert directory_demo.DEMO_PRACTITIONERS[0].id == demo.MANAGER_NORTH
+    assert retention_demo.DEMO_DPO_ID == directory_demo.DEMO_DATA_PROTECTION_OFFICER_ID
 
     for _ in range(2):
         async with AsyncSession(db_engine, expire_on_commit=False) as session, session.begin():
@@ -405,6 +407,10 @@ async def test_demo_seed_is_idempotent_and_uses_the_directorys_practitioners(
                 " ON f.id = c.family_id WHERE f.name LIKE '%(demo)' AND c.status = 'open'"
             )
         )
+        holds = await connection.scalar(
+            text("SELECT count(*) FROM workbook.retention_hold WHERE reason LIKE 'Demo:%'")
+        )
     # Six families; Ashdown's, Brightwell's and Carrow's statutory cases are open, and early
     # help with Denholm (stepped down), Elmstead and Fairley.
     assert (families, open_cases) == (6, 6)
+    assert holds == 1

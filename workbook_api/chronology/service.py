@@ -6,10 +6,8 @@ limit pushed into the branch, so the first page costs the same for 100 entries o
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -34,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from services.csv_export import csv_line
 from services.db import session_on
 from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
 from workbook_api.access.repository import CaseAccess
@@ -65,8 +64,6 @@ CSV_COLUMNS = (
     "summary",
     "detail",
 )
-# Spreadsheet programs execute cells that start with these; a quote makes them plain text.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 async def record_external_event(
@@ -230,25 +227,6 @@ async def chronology_page(
     ).all()
     items = [to_item(row, config) for row in rows]
     return CHRONOLOGY_KEY.page(items, page, lambda item: (item.occurred_at, item.id))
-
-
-def csv_safe(value: object) -> str:
-    """Render a cell so a spreadsheet shows it as text rather than running it as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def csv_line(values: Sequence[object]) -> str:
-    """One CSV record (RFC 4180 quoting)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([csv_safe(v) for v in values])
-    return buffer.getvalue()
 
 
 def item_cells(item: ChronologyItem) -> list[object]:

@@ -1,0 +1,25 @@
+"""Kernel step v5: the audit log indexed in the access log's order (newest first).
+
+Revision ID: pathway_access_log_time
+Revises: pathway_safety_mapping
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+from services.kernel_migrations import downgrade_v5, upgrade_v5
+
+revision: str = "pathway_access_log_time"
+down_revision: str | None = "pathway_safety_mapping"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "pathway"
+
+
+def upgrade() -> None:
+    upgrade_v5(SCHEMA)
+
+
+def downgrade() -> None:
+    downgrade_v5(SCHEMA)

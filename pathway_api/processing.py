@@ -1,0 +1,24 @@
+"""What the pathway unit's tables hold, for the records of processing (services/processing/).
+
+Its kernel and case projection tables are categorised by the kernel; each table of its own is
+named here: the continuum's configuration is reference data, everything else is what the early
+help pathway records about a family's case.
+"""
+
+from pathway_api.models import Base
+
+METADATA = Base.metadata
+TABLE_CATEGORIES: dict[str, str] = {
+    "configuration": "configuration",
+    "level_decision": "workflow_record",
+    "involvement": "workflow_record",
+    "stage_change": "workflow_record",
+    "consent": "workflow_record",
+    "taf_contact": "workflow_record",
+    "escalation": "workflow_record",
+    "assessment": "workflow_record",
+    "plan_target": "workflow_record",
+    "plan_review": "workflow_record",
+    "safety_mapping": "workflow_record",
+    "transfer": "workflow_record",
+}

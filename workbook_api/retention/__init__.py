@@ -1,0 +1,6 @@
+"""Retention of the workbook's cases (services/retention/ has the rules and the shape).
+
+The DPO reads which closed cases have fallen due for review, places and lifts legal holds, and
+records each review's decision; destruction is the operator's `fsm retention destroy` only
+(`destruction.py`), never an endpoint.
+"""
