@@ -193,7 +193,7 @@ READERS: dict[str, frozenset[str]] = {
     # --- intervention (issue 9): MI practice quality is for those who practise and manage.
     "GET /interventions/practice/miti": p.PRACTITIONERS,
     # Assessments: the roles that read case records in intervention (not the system of record).
-    f"GET {_ASSESSMENTS}": p.AUTHENTICATED - ADMINISTRATORS - p.SYSTEM_ONLY,
+    f"GET {_ASSESSMENTS}": p.AUTHENTICATED - p.NO_CASE_READING - p.SYSTEM_ONLY,
     **supervision.READERS,
 }
 # --- DPO tools (services/access_log/): every unit's access log is read by the data protection
