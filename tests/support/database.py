@@ -10,7 +10,11 @@ from pathlib import Path
 import psycopg2
 from sqlalchemy.engine import make_url
 
-from services.embedded_db import embedded_database_url, start_embedded_postgres
+from services.embedded_db import (
+    embedded_database_url,
+    ensure_max_connections,
+    start_embedded_postgres,
+)
 
 
 def _admin_dsn(url: str) -> str:
@@ -24,6 +28,8 @@ def fresh_database(server_url: str | None, state_root: Path) -> Iterator[str]:
     server = None
     if server_url is None:
         server = start_embedded_postgres(state_root / "test-pgdata")
+        # A session holds several whole stacks at once (the access matrix, the fuzz).
+        ensure_max_connections(server)
         server_url = embedded_database_url(server)
     name = f"fsm_test_{uuid.uuid4().hex[:10]}"
     admin = psycopg2.connect(_admin_dsn(server_url))
