@@ -1,4 +1,8 @@
-"""The matrix's fixture, built once per session: every unit running, personas, the world."""
+"""The matrix's fixture, built once for this package: every unit running, personas, the world.
+
+Stopped when the package's tests end, so that no other test runs beside its stacks (their
+relays, sealers and pools would load the machine and hold the change feed's horizon).
+"""
 
 from __future__ import annotations
 
@@ -75,7 +79,7 @@ async def open_matrix_env(
         yield MatrixEnv(stack, world, operations, list(cast))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def matrix_env(
     kernel_settings: KernelSettings,
     database_url: str,
@@ -87,7 +91,7 @@ async def matrix_env(
         yield env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def matrix_report(matrix_env: MatrixEnv) -> Report:
     """The whole matrix, run once: reads, writes and anonymous calls of every operation."""
     report = await matrix_env.matrix().run()

@@ -23,7 +23,7 @@ from tests.contract.target import FuzzTarget, load_target
 from tests.support.threaded_server import served_in_thread
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def contract_world(
     kernel_settings: KernelSettings,
     database_url: str,
@@ -49,7 +49,7 @@ def served_backends(kernel_settings: KernelSettings) -> Iterator[dict[str, str]]
         }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fuzzed_apps(kernel_settings: KernelSettings) -> Iterator[dict[str, FastAPI]]:
     """Every unit's app, built by its own `create_app`; Schemathesis starts each one's lifespan
     in its event loop at the first request, and they stop here at the end. Second instances
@@ -64,13 +64,13 @@ def fuzzed_apps(kernel_settings: KernelSettings) -> Iterator[dict[str, FastAPI]]
         asgi.shutdown_lifespans()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fuzz_tally() -> Tally:
     """Requests sent over the session, per unit and operation."""
     return Tally()
 
 
-@pytest.fixture(scope="session", params=[unit.name for unit in UNITS])
+@pytest.fixture(scope="package", params=[unit.name for unit in UNITS])
 def fuzz_target(
     request: pytest.FixtureRequest,
     contract_world: MatrixEnv,
@@ -84,7 +84,7 @@ def fuzz_target(
     return load_target(unit, fuzzed_apps[unit.name], contract_world, fuzz_tally, scim)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def unit_schema(fuzz_target: FuzzTarget) -> Any:
     """The unit's document as Schemathesis loaded it (what `from_fixture` reads)."""
     return fuzz_target.schema
