@@ -31,14 +31,14 @@ Headers = Callable[[Principal], dict[str, str]]
 MakePrincipal = Callable[..., Principal]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def workbook(kernel_settings: KernelSettings) -> AsyncIterator[httpx.AsyncClient]:
     """The workbook over ASGI, to record what the assessments rest on."""
     async with running(create_workbook(kernel_settings)) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def workbook_url(kernel_settings: KernelSettings) -> AsyncIterator[str]:
     """The workbook served on a loopback port, as the intervention app calls it."""
     app = create_workbook(kernel_settings)
@@ -46,7 +46,7 @@ async def workbook_url(kernel_settings: KernelSettings) -> AsyncIterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def client(
     kernel_settings: KernelSettings, workbook_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
@@ -58,19 +58,19 @@ async def client(
         yield intervention
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def as_(internal_headers: Callable[[Principal, str], dict[str, str]]) -> Headers:
     """Headers carrying the gateway's internal token for a principal, for intervention."""
     return lambda who: internal_headers(who, "intervention")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def as_wb(internal_headers: Callable[[Principal, str], dict[str, str]]) -> Headers:
     """Headers carrying the gateway's internal token for a principal, for the workbook."""
     return lambda who: internal_headers(who, "workbook")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A direct engine for assertions on what was stored."""
     engine = create_async_engine(async_database_url(database_url))

@@ -16,14 +16,14 @@ from tests.conftest import running
 Headers = Callable[[Principal], dict[str, str]]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def client(kernel_settings: KernelSettings) -> AsyncIterator[httpx.AsyncClient]:
     """A client for the pathway app, running its real lifespan once for the session."""
     async with running(create_app(kernel_settings)) as pathway_client:
         yield pathway_client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def as_(internal_headers: Callable[[Principal, str], dict[str, str]]) -> Headers:
     """Headers carrying the gateway's internal token for a principal, for the pathway."""
 
@@ -33,7 +33,7 @@ def as_(internal_headers: Callable[[Principal, str], dict[str, str]]) -> Headers
     return headers
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A direct engine for assertions on what was stored (outbox events, audit rows)."""
     engine = create_async_engine(async_database_url(database_url))

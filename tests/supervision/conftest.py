@@ -26,14 +26,14 @@ Headers = Callable[[Principal], dict[str, str]]
 MakePrincipal = Callable[..., Principal]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def client(kernel_settings: KernelSettings) -> AsyncIterator[httpx.AsyncClient]:
     """A client for the supervision app, its real lifespan run once for the session."""
     async with running(create_app(kernel_settings)) as supervision:
         yield supervision
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def db_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A direct engine for assertions on what was stored (outbox events)."""
     engine = create_async_engine(async_database_url(database_url))
@@ -54,7 +54,7 @@ async def outbox_events(engine: AsyncEngine, subject_prefix: str) -> list[Row[An
         return list(result)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def as_(internal_headers: Callable[[Principal, str], dict[str, str]]) -> Headers:
     """Headers carrying the gateway's internal token for a principal, for supervision."""
 
