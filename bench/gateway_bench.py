@@ -18,7 +18,7 @@ Scenario "workbook" calls GET /recording-config on the real workbook: authentica
 internal token is verified) but free of database work, so the figures do not drift as data
 grows. Scenario "trivial" calls a one-line ASGI app, so the proxy's own cost dominates.
 The machine is shared and noisy: the figures that matter are the same-run ratios (medians
-over the rounds), against DESIGN.md section 7: gateway >= 0.8x nginx's throughput, and at most
+over the rounds), against the budget: gateway >= 0.8x nginx's throughput, and at most
 +2 ms to p50.
 
 Needs wrk and nginx on PATH (the script says how to install them when they are missing). The
@@ -108,7 +108,7 @@ class Scenario:
     direct_path: str  # on the upstream itself
     gateway_prefix: str  # the gateway's route to this upstream
     nginx_prefix: str  # nginx's location for this upstream
-    # DESIGN.md's budget is about proxying a real service; the trivial upstream only shows the
+    # The budget is about proxying a real service; the trivial upstream only shows the
     # proxies' own cost, so its verdict is reported but does not fail the run.
     budgeted: bool
 

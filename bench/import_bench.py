@@ -15,8 +15,8 @@ record would (`POST /workbook/imports`, one job per file, families then people t
     Two baselines copy the same data with PostgreSQL COPY (asyncpg's copy_records_to_table):
     - "stored rows": every row the import stores (families, people, identifiers, external
       ids, cases, episodes), into tables made `LIKE workbook.<table> INCLUDING ALL` (same
-      columns, defaults, checks and indexes) in a scratch schema. The budget (DESIGN.md
-      section 7, the issue): import rate >= 0.05x this COPY's.
+      columns, defaults, checks and indexes) in a scratch schema. The budget:
+      import rate >= 0.05x this COPY's.
     - "extract rows": the extract's own 160,000 rows into bare tables of text columns: the
       fastest way the bytes could land at all, for scale.
 (b) Interactive latency for other users while an import runs: the same extract again, under

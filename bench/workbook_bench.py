@@ -11,7 +11,7 @@
 (b) The first chronology page of cases with 100, 1,000 and 10,000 entries (bulk-inserted with
     SQL), p50/p99 per size and the ratio to the 100-entry case measured in the same run: the
     machine is shared and noisy, so the ratios, not the absolute numbers, say whether the read
-    stays flat as a family's record grows (DESIGN.md section 7). The gateway's and the
+    stays flat as a family's record grows. The gateway's and the
     workbook's CPU per read is printed for each order.
 
 The deployed shape: the workbook and the gateway run as separate processes, each started as
@@ -300,7 +300,7 @@ async def bench_raw_baseline(database_url: str, entry_id: str, through_gateway: 
     print(f"  {'raw asyncpg, same durable work':<34} throughput {raw:7.1f} transactions/s")
     print(
         f"  through the gateway at {max(CONCURRENT_CLIENTS)} clients: {through_gateway:.1f}"
-        f" entries/s = x{through_gateway / raw:.3f} of raw asyncpg (DESIGN.md target x0.15)"
+        f" entries/s = x{through_gateway / raw:.3f} of raw asyncpg (budget x0.15)"
     )
 
 
