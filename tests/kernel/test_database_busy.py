@@ -29,7 +29,11 @@ async def test_a_full_pool_is_reported_as_busy_with_retry_after(
         )
         await asyncio.sleep(0.5)
         waiting = await client.get("/widgets", headers=headers)
+        # Busy is not unready: a probe that took busy replicas out of rotation would move the
+        # load onto the others until none was left.
+        readiness = await client.get("/readyz")
         held = await holding
+        after = await client.get("/readyz")
 
     assert held.status_code == 201
     assert waiting.status_code == 503
@@ -38,3 +42,6 @@ async def test_a_full_pool_is_reported_as_busy_with_retry_after(
     problem = waiting.json()
     assert problem["type"].endswith("/overloaded")
     assert "busy" in problem["detail"]
+    assert readiness.status_code == 200
+    assert readiness.json() == {"status": "ready", "database": "busy"}
+    assert after.json() == {"status": "ready"}
