@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import Request, Response
-from scim2_models import Context, ListResponse, PatchOp
+from scim2_models import Context, PatchOp
 
 from gateway.scim import groups
 from gateway.scim.credentials import Caller
@@ -13,18 +13,17 @@ from gateway.scim.documented import ScimListBody, ScimResourceBody, answers
 from gateway.scim.errors import error_responses, scim_response
 from gateway.scim.http import (
     Attributes,
-    Count,
     Excluded,
-    Filter,
+    ListParameters,
     ScimBody,
-    StartIndex,
     base_url,
     dump,
+    listing,
     response_parameters,
     scim_router,
 )
-from gateway.scim.provisioning import audit_change, page_bounds, principals
-from gateway.scim.resources import MAX_RESULTS, POLICY, TeamGroup
+from gateway.scim.provisioning import audit_change, principals
+from gateway.scim.resources import POLICY, TeamGroup
 from services.unit_of_work import DbSession
 
 router = scim_router()
@@ -46,19 +45,10 @@ async def _group(
     summary="List provisioned groups",
 )
 async def list_scim_groups(
-    caller: Caller,
-    session: DbSession,
-    request: Request,
-    filter: Filter = None,
-    start_index: StartIndex = None,
-    count: Count = None,
-    attributes: Attributes = None,
-    excluded_attributes: Excluded = None,
+    caller: Caller, session: DbSession, request: Request, query: ListParameters
 ) -> Response:
     """The teams this client provisioned, filtered (`displayName eq "..."`)."""
-    start, size = page_bounds(start_index, count, MAX_RESULTS)
-    parameters = response_parameters(TeamGroup, attributes, excluded_attributes)
-    total, rows = await groups.list_groups(session, caller, filter, start, size)
+    total, rows = await groups.list_groups(session, caller, query.filter, query.start, query.size)
     members = await groups.members_of(session, caller, [team.id for team, _ in rows])
     base = base_url(request)
     resources = [
@@ -67,10 +57,7 @@ async def list_scim_groups(
         )
         for row in rows
     ]
-    listing = ListResponse[TeamGroup](
-        total_results=total, start_index=start, items_per_page=len(rows), resources=resources
-    )
-    return scim_response(dump(listing, Context.SEARCH_RESPONSE, parameters))
+    return listing(TeamGroup, query, total, resources)
 
 
 @router.post(

@@ -57,10 +57,3 @@ def invalid_value(detail: str) -> ScimError:
 def conflict(detail: str) -> ScimError:
     """A 409 uniqueness conflict."""
     return ScimError(409, detail, "uniqueness")
-
-
-def page_bounds(start_index: int | None, count: int | None, maximum: int) -> tuple[int, int]:
-    """startIndex (1-based, at least 1) and count (0..maximum), as RFC 7644 3.4.2.4 says."""
-    start = max(start_index or 1, 1)
-    size = maximum if count is None else min(max(count, 0), maximum)
-    return start, size

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request, Response
-from scim2_models import Context, ListResponse, PatchOp
+from scim2_models import Context, PatchOp
 
 from gateway.scim import users
 from gateway.scim.credentials import Caller
@@ -11,18 +11,17 @@ from gateway.scim.documented import ScimListBody, ScimResourceBody, answers
 from gateway.scim.errors import error_responses, scim_response
 from gateway.scim.http import (
     Attributes,
-    Count,
     Excluded,
-    Filter,
+    ListParameters,
     ScimBody,
-    StartIndex,
     base_url,
     dump,
+    listing,
     response_parameters,
     scim_router,
 )
-from gateway.scim.provisioning import audit_change, page_bounds, principals
-from gateway.scim.resources import MAX_RESULTS, POLICY, PractitionerUser
+from gateway.scim.provisioning import audit_change, principals
+from gateway.scim.resources import POLICY, PractitionerUser
 from services.unit_of_work import DbSession
 
 router = scim_router()
@@ -38,26 +37,11 @@ def _user(request: Request, row: users.Row) -> PractitionerUser:
     summary="List provisioned users",
 )
 async def list_scim_users(
-    caller: Caller,
-    session: DbSession,
-    request: Request,
-    filter: Filter = None,
-    start_index: StartIndex = None,
-    count: Count = None,
-    attributes: Attributes = None,
-    excluded_attributes: Excluded = None,
+    caller: Caller, session: DbSession, request: Request, query: ListParameters
 ) -> Response:
     """The users this client provisioned, filtered (`userName eq "..."`, `externalId eq ...`)."""
-    start, size = page_bounds(start_index, count, MAX_RESULTS)
-    parameters = response_parameters(PractitionerUser, attributes, excluded_attributes)
-    total, rows = await users.list_users(session, caller, filter, start, size)
-    listing = ListResponse[PractitionerUser](
-        total_results=total,
-        start_index=start,
-        items_per_page=len(rows),
-        resources=[_user(request, row) for row in rows],
-    )
-    return scim_response(dump(listing, Context.SEARCH_RESPONSE, parameters))
+    total, rows = await users.list_users(session, caller, query.filter, query.start, query.size)
+    return listing(PractitionerUser, query, total, [_user(request, row) for row in rows])
 
 
 @router.post(

@@ -245,3 +245,41 @@ async def test_bad_requests_get_scim_errors(
     missing = await client.get(f"/scim/v2/Users/{uuid.uuid4()}", headers=scim)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == SCIM
+
+
+async def test_lists_page_and_select_attributes_as_rfc_7644_says(
+    stack: tuple[FastAPI, httpx.AsyncClient], scim: dict[str, str]
+) -> None:
+    _, client = stack
+    for _ in range(3):
+        made = await client.post("/scim/v2/Users", headers=scim, json=entra_user(new_user_name()))
+        assert made.status_code == 201, made.text
+
+    async def page(**params: Any) -> dict[str, Any]:
+        response = await client.get("/scim/v2/Users", headers=scim, params=params)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    everyone = await page()
+    total = everyone["totalResults"]
+    assert total >= 3
+
+    second = await page(startIndex=2, count=2)
+    assert (second["startIndex"], second["itemsPerPage"]) == (2, 2)
+    assert second["totalResults"] == total
+    assert [r["id"] for r in second["Resources"]] == [r["id"] for r in everyone["Resources"][1:3]]
+
+    # A count of 0 asks only for the total; a startIndex below 1 is read as 1 (3.4.2.4).
+    counted = await page(count=0)
+    assert counted["totalResults"] == total
+    assert counted.get("Resources", []) == []
+    assert (await page(startIndex=0, count=1))["startIndex"] == 1
+
+    # Only the attributes asked for come back, besides those always returned (id).
+    chosen = await page(count=1, attributes="userName")
+    assert set(chosen["Resources"][0]) <= {"id", "userName", "schemas"}
+    assert "userName" in chosen["Resources"][0]
+    left_out = await page(count=1, excludedAttributes="emails")
+    assert "emails" not in left_out["Resources"][0]
+    assert "userName" in left_out["Resources"][0]
