@@ -23,13 +23,12 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.directory.demo import DEMO_PRACTITIONERS
 from tests.support.stack import Stack, alive, children_of, get, running_stack, wait_until
 
 pytestmark = pytest.mark.slow
 
 SOCIAL_WORKER = "demo-social-worker-north"
-ADMINISTRATOR = "demo-administrator"
-DPO = "demo-dpo"
 NEWCOMER = "demo-team-manager-north"
 PROBLEM = "application/problem+json"
 OPEN_CASES = "/workbook/cases?status=open"
@@ -127,24 +126,39 @@ async def ask(
     )
 
 
-def subject_for(path: str) -> str:
-    # The directory is administrators' business, retention and the access log the DPO's; case
-    # work is a social worker's. Each route is asked by someone its role check admits, so that
-    # what answers is the route's own work on the database.
-    if path.startswith("/directory"):
-        return ADMINISTRATOR
-    if "/retention" in path or "access-log" in path:
-        return DPO
-    return SOCIAL_WORKER
+async def admitted_subjects(
+    client: httpx.AsyncClient, routes: list[tuple[str, str, bool]], tokens: dict[str, str]
+) -> dict[tuple[str, str, bool], str]:
+    """For each route, a demo practitioner its role check admits (social worker first).
+
+    Asked, not looked up: a route refused by role would answer 403 without touching the
+    database, and what is measured must be the route's own work on it. New routes and new
+    roles need no change here, so long as some demo practitioner may call them.
+    """
+    chosen = {}
+    for route in routes:
+        for subject, token in tokens.items():
+            if (await ask(client, *route, token)).status not in (401, 403):
+                chosen[route] = subject
+                break
+        else:
+            chosen[route] = SOCIAL_WORKER  # nobody in the demo may: refused by role, then
+    return chosen
 
 
 async def test_a_hung_database_is_503_within_two_seconds_on_every_route(stack: Stack) -> None:
     gateway = f"http://127.0.0.1:{stack.ports['gateway']}"
-    tokens = {subject: stack.token(subject) for subject in (SOCIAL_WORKER, ADMINISTRATOR, DPO)}
+    subjects = [
+        SOCIAL_WORKER,
+        *(p.subject for p in DEMO_PRACTITIONERS if p.subject != SOCIAL_WORKER),
+    ]
+    tokens = {subject: stack.token(subject) for subject in subjects}
     async with httpx.AsyncClient(base_url=gateway) as client:
-        document = (await client.get("/openapi.json")).json()
+        # The first merged document asks every unit for its own: slow on a loaded machine.
+        document = (await client.get("/openapi.json", timeout=60)).json()
         routes = every_route(document)
         assert len(routes) > 30, "the merged document should list every unit's routes"
+        caller = await admitted_subjects(client, routes, tokens)
         for subject, token in tokens.items():  # the gateway now knows them (cached 5 s)
             me = await client.get("/me", headers={"Authorization": f"Bearer {token}"})
             assert me.status_code == 200, subject
@@ -168,7 +182,8 @@ async def test_a_hung_database_is_503_within_two_seconds_on_every_route(stack: S
 
             async def ask_in_turn(method: str, path: str, has_body: bool) -> Answer:
                 async with clients:
-                    return await ask(client, method, path, has_body, tokens[subject_for(path)])
+                    route = (method, path, has_body)
+                    return await ask(client, *route, tokens[caller[route]])
 
             answers = await asyncio.gather(*(ask_in_turn(*route) for route in routes))
 
