@@ -10,7 +10,7 @@ from services.routing import kit_router
 from services.unit_of_work import DbSession
 from workbook_api.access.dependencies import Recorder
 from workbook_api.changes import service as changes
-from workbook_api.changes.router import Cursor, Limit
+from services.change_feed.router import Cursor, Limit
 from workbook_api.changes.schemas import ChangePage
 from workbook_api.changes.sight import caseload_sight
 from workbook_api.disciplines.dependencies import RecordingConfigDep
