@@ -9,14 +9,15 @@ When it changes the feed tombstones the case and sends it again whole, as now vi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.change_feed.feed import Sight, Sighted
+from services.change_feed.feed import ChangeRow, Sight, Sighted
 from services.principal import Principal
-from services.projection import CaseProjection
+from services.projection import CaseProjection, ProjectedCase, ProjectedCaseNotFound
 from services.projection.access import SYSTEM_ROLE, allocation_current
 
 CASE = "case"
@@ -88,3 +89,20 @@ def with_standing(sight: Sight, extra: dict[UUID, str]) -> Sight:
             for case_id, seen in sight.scopes.items()
         }
     )
+
+
+async def visible_cases(
+    session: AsyncSession,
+    projection: CaseProjection,
+    principal: Principal,
+    rows: Sequence[ChangeRow],
+) -> dict[UUID, ProjectedCase]:
+    """The rows' cases the caller may see, each with their standing on it (the unit's own load,
+    so a renderer applies the same rules as the unit's endpoints)."""
+    found: dict[UUID, ProjectedCase] = {}
+    for case_id in dict.fromkeys(row.scope_id for row in rows):
+        try:
+            found[case_id] = await projection.rule.load(session, principal, case_id)
+        except ProjectedCaseNotFound:
+            continue
+    return found

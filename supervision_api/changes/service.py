@@ -9,17 +9,15 @@ strength of its scope alone.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.change_feed.feed import ChangeFeed, ChangeRow, Departure
-from services.change_feed.projection_sight import projection_sight
+from services.change_feed.projection_sight import projection_sight, visible_cases
 from services.change_feed.rendering import FeedRenderer, RowKey, read_page, row_key
 from services.change_feed.schemas import CaseTombstone
 from services.principal import Principal
-from services.projection import ProjectedCase, ProjectedCaseNotFound
 from supervision_api.changes.schemas import (
     CaseRecordFeedItem,
     MeetingFeedItem,
@@ -37,23 +35,10 @@ from supervision_api.records.models import CaseRecord
 CHANGES = ChangeFeed(kernel.changes, "changes")
 
 
-async def visible_cases(
-    session: AsyncSession, principal: Principal, rows: Sequence[ChangeRow]
-) -> dict[UUID, ProjectedCase]:
-    """The rows' cases the caller may see, each with the caller's standing on it."""
-    found: dict[UUID, ProjectedCase] = {}
-    for case_id in dict.fromkeys(row.scope_id for row in rows):
-        try:
-            found[case_id] = await projection.rule.load(session, principal, case_id)
-        except ProjectedCaseNotFound:
-            continue
-    return found
-
-
 async def _meetings(
     session: AsyncSession, principal: Principal, rows: Sequence[ChangeRow]
 ) -> Mapping[RowKey, SupervisionChange]:
-    cases = await visible_cases(session, principal, rows)
+    cases = await visible_cases(session, projection, principal, rows)
     rendered: dict[RowKey, SupervisionChange] = {}
     for row in rows:
         if row.scope_id not in cases:
@@ -78,7 +63,7 @@ async def _meetings(
 async def _records(
     session: AsyncSession, principal: Principal, rows: Sequence[ChangeRow]
 ) -> Mapping[RowKey, SupervisionChange]:
-    cases = await visible_cases(session, principal, rows)
+    cases = await visible_cases(session, projection, principal, rows)
     wanted = [row.record_id for row in rows if row.scope_id in cases]
     records = {
         record.id: record
