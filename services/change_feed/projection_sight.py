@@ -10,6 +10,7 @@ When it changes the feed tombstones the case and sends it again whole, as now vi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import and_, select
@@ -27,12 +28,31 @@ def _fingerprint(principal: Principal) -> str:
     return f"{principal.discipline}|{','.join(sorted(principal.roles))}"
 
 
-async def projection_sight(
+@dataclass(frozen=True)
+class CaseStanding:
+    """What the caller is to a case they may see (the projection's standing, as its load has it)."""
+
+    manages: bool
+    allocated: bool
+    same_discipline: bool
+    lead: bool
+
+    @property
+    def partner(self) -> bool:
+        """Allocated now, neither the lead nor a manager of the case (a partner agency's worker)."""
+        return self.allocated and not self.lead and not self.manages
+
+    def key(self) -> str:
+        return f"m{self.manages:d}a{self.allocated:d}d{self.same_discipline:d}s{self.lead:d}"
+
+
+async def case_standings(
     session: AsyncSession, projection: CaseProjection, principal: Principal
-) -> Sight:
-    """Every projected case the caller may see (everything for the system of record)."""
+) -> dict[UUID, CaseStanding] | None:
+    """Every projected case the caller may see with their standing (None for the system of
+    record, who sees everything)."""
     if principal.has_role(SYSTEM_ROLE):
-        return Sight.everything()
+        return None
     cases = projection.tables.cases
     mine = projection.tables.allocations.alias("feed_mine")
     query = (
@@ -52,43 +72,54 @@ async def projection_sight(
         )
         .where(projection.case_visible(principal, cases.c.id))
     )
-    fingerprint = _fingerprint(principal)
-    standings: dict[UUID, tuple[bool, bool, bool, bool]] = {}
+    standings: dict[UUID, CaseStanding] = {}
     for case_id, team, discipline, lead in (await session.execute(query)).all():
-        manages = team in principal.managed_team_ids
         allocated = discipline is not None
-        same = allocated and discipline == principal.discipline
+        found = CaseStanding(
+            manages=team in principal.managed_team_ids,
+            allocated=allocated,
+            same_discipline=allocated and discipline == principal.discipline,
+            lead=bool(lead),
+        )
         # Two allocations of one practitioner overlap only while deliveries catch up: the
         # wider standing holds (as the unit's own load does).
-        _, was_allocated, was_same, was_lead = standings.get(
-            case_id, (manages, False, False, False)
-        )
-        standings[case_id] = (
-            manages,
-            was_allocated or allocated,
-            was_same or same,
-            was_lead or bool(lead),
-        )
+        if before := standings.get(case_id):
+            found = CaseStanding(
+                found.manages,
+                before.allocated or found.allocated,
+                before.same_discipline or found.same_discipline,
+                before.lead or found.lead,
+            )
+        standings[case_id] = found
+    return standings
+
+
+def sight_of(
+    principal: Principal,
+    standings: dict[UUID, CaseStanding] | None,
+    extra: dict[UUID, str] | None = None,
+) -> Sight:
+    """The feed's sight: each case with the caller's standing (and a unit's own part of it,
+    such as a family's consent to share with partners, from `extra`)."""
+    if standings is None:
+        return Sight.everything()
+    fingerprint = _fingerprint(principal)
+    more = extra or {}
     return Sight(
         {
-            case_id: Sighted(CASE, f"{fingerprint}|m{m:d}a{a:d}d{d:d}s{s:d}")
-            for case_id, (m, a, d, s) in standings.items()
+            case_id: Sighted(
+                CASE, "|".join(filter(None, (fingerprint, standing.key(), more.get(case_id))))
+            )
+            for case_id, standing in standings.items()
         }
     )
 
 
-def with_standing(sight: Sight, extra: dict[UUID, str]) -> Sight:
-    """The sight with a unit's own part of the standing added to some cases (its consent, say)."""
-    if sight.scopes is None:
-        return sight
-    return Sight(
-        {
-            case_id: Sighted(seen.kind, f"{seen.standing}|{extra[case_id]}")
-            if case_id in extra
-            else seen
-            for case_id, seen in sight.scopes.items()
-        }
-    )
+async def projection_sight(
+    session: AsyncSession, projection: CaseProjection, principal: Principal
+) -> Sight:
+    """Every projected case the caller may see (everything for the system of record)."""
+    return sight_of(principal, await case_standings(session, projection, principal))
 
 
 async def visible_cases(
