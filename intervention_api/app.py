@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from intervention_api.assessments.router import router as assessments
+from intervention_api.changes.router import router as changes_router
 from intervention_api.enrolments.router import router as enrolments_router
 from intervention_api.models import kernel, projection
 from intervention_api.practice.router import router as practice_router
@@ -26,6 +27,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             sessions_router,
             practice_router,
             assessments,
+            changes_router,
         ],
         inbox=projection.register(Inbox()),
         title="Intervention Programme",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.lifecycle.repository import scopes_in_force
 from pathway_api.models import projection
@@ -79,6 +80,19 @@ async def workable_early_help_case(case: WorkableCase) -> ProjectedCase:
 WorkableEarlyHelpCase = Annotated[ProjectedCase, Depends(workable_early_help_case)]
 
 
+def partner_on(case: ProjectedCase) -> bool:
+    """The caller works with the family for a partner agency: allocated, not its lead, not a
+    manager of its team."""
+    return case.allocated and not case.allocated_social_worker and not case.manages
+
+
+async def plan_shared(session: AsyncSession, case: ProjectedCase) -> bool:
+    """Whether the caller may read the case's assessment, plan and reviews (see below)."""
+    if not partner_on(case) or case.is_system:
+        return True
+    return "information_sharing" in await scopes_in_force(session, case.id)
+
+
 @raises(403, 404, 409)
 async def shared_early_help_case(case: EarlyHelpCase, session: DbSession) -> ProjectedCase:
     """An early help case whose assessment and plan the caller may read.
@@ -88,12 +102,7 @@ async def shared_early_help_case(case: EarlyHelpCase, session: DbSession) -> Pro
     share information is in force. The lead, the team's managers and auditors, and the system
     of record read them regardless (they hold the record).
     """
-    partner = case.allocated and not case.allocated_social_worker and not case.manages
-    if (
-        partner
-        and not case.is_system
-        and "information_sharing" not in await scopes_in_force(session, case.id)
-    ):
+    if not await plan_shared(session, case):
         raise ProblemError(
             403,
             "consent-not-shared",

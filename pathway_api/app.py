@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from pathway_api.changes.router import router as changes_router
 from pathway_api.configuration.router import router as configuration_router
 from pathway_api.levels.router import router as levels_router
 from pathway_api.lifecycle.router import router as lifecycle_router
@@ -42,6 +43,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             lifecycle_router,
             plans_router,
             transfers_router,
+            changes_router,
         ],
         tag_descriptions=TAG_DESCRIPTIONS,
         inbox=projection.register(Inbox()),

@@ -8,6 +8,7 @@ from services.registry import SUPERVISION
 from services.settings import KernelSettings
 from supervision_api.cadence.router import router as cadence_router
 from supervision_api.calendar.router import router as calendar_router
+from supervision_api.changes.router import router as changes_router
 from supervision_api.meetings.router import router as meetings_router
 from supervision_api.models import kernel, projection
 from supervision_api.records.router import router as records_router
@@ -19,7 +20,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=SUPERVISION,
         settings=settings or KernelSettings(),
         kernel=kernel,
-        routers=[cadence_router, meetings_router, records_router, calendar_router],
+        routers=[cadence_router, meetings_router, records_router, calendar_router, changes_router],
         inbox=projection.register(Inbox()),
         title="Group Case Supervision",
         description="Monthly group case supervision for every family: cadence, meetings, "

@@ -43,6 +43,18 @@ async def load(
     return (await session.scalars(query)).one_or_none()
 
 
+async def among(
+    session: AsyncSession, case_ids: Sequence[UUID], ids: Sequence[UUID]
+) -> list[Enrolment]:
+    """The enrolments among `ids` on these cases, with their plans."""
+    query = (
+        select(Enrolment)
+        .where(Enrolment.id.in_(ids), Enrolment.case_id.in_(case_ids))
+        .options(selectinload(Enrolment.modules))
+    )
+    return list(await session.scalars(query))
+
+
 async def list_for_case(session: AsyncSession, case_id: UUID) -> list[Enrolment]:
     """Every enrolment on a case, oldest first, with their plans."""
     query = (

@@ -74,3 +74,11 @@ async def page(
     query = select(*_columns(case)).where(S.enrolment_id == enrolment_id, S.case_id == case.id)
     rows = (await session.execute(KEYSET.apply(query, request))).all()
     return KEYSET.page(rows, request, key=lambda row: (row[0].held_on.isoformat(), row[0].id))
+
+
+async def among(
+    session: AsyncSession, case: ProjectedCase, session_ids: Sequence[UUID]
+) -> Sequence[Row[Any]]:
+    """The case's sessions among these ids, with their detail as the caller may see it."""
+    query = select(*_columns(case)).where(S.id.in_(session_ids), S.case_id == case.id)
+    return (await session.execute(query.order_by(S.held_on, S.id))).all()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import any_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.lifecycle.models import Consent, Involvement, StageChange, TafContact
@@ -62,6 +62,24 @@ async def scopes_in_force(session: AsyncSession, case_id: UUID) -> set[str]:
         select(func.unnest(Consent.scopes)).where(
             Consent.case_id == case_id, Consent.withdrawn_on.is_(None)
         )
+    )
+    return set(rows.all())
+
+
+async def cases_with_scope(
+    session: AsyncSession, case_ids: Sequence[UUID], scope: str
+) -> set[UUID]:
+    """Which of these cases have a consent in force covering `scope` (scopes_in_force, for many)."""
+    if not case_ids:
+        return set()
+    rows = await session.scalars(
+        select(Consent.case_id)
+        .where(
+            Consent.case_id.in_(case_ids),
+            Consent.withdrawn_on.is_(None),
+            literal(scope) == any_(Consent.scopes),
+        )
+        .distinct()
     )
     return set(rows.all())
 

@@ -79,3 +79,44 @@ def drop_capture_triggers_sql(schema: str, capture: Capture) -> list[str]:
         ),
         f"DROP FUNCTION {_function(schema, capture)}()",
     ]
+
+
+@dataclass(frozen=True)
+class JoinedCapture:
+    """What a write to one table appends when a record is filed under several scopes.
+
+    `source` is a FROM clause over the transition table `new_rows` (joined to whatever names the
+    scopes, with a WHERE when some joined rows name nothing), and `record_id` and `scope_id` are
+    SQL over it: one row is appended per record and scope (a meeting under each case on its
+    agenda), or per record a row touches (a new version and the version it supersedes).
+    """
+
+    table: str
+    kind: str
+    source: str
+    record_id: str
+    scope_id: str
+
+
+def create_joined_capture_triggers_sql(schema: str, capture: JoinedCapture) -> list[str]:
+    """create_capture_triggers_sql for a JoinedCapture (dropped by drop_capture_triggers_sql)."""
+    q = quoted_identifier(schema)
+    table = quoted_identifier(capture.table)
+    function = f"{q}.{quoted_identifier('capture_' + capture.table)}"
+    body = f"""
+        CREATE FUNCTION {function}() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO {q}.change_log (txid, kind, record_id, scope_id)
+            SELECT DISTINCT {CURRENT_TXID_SQL}, {_literal(capture.kind)}, {capture.record_id},
+                {capture.scope_id}
+            FROM {capture.source};
+            RETURN NULL;
+        END
+        $$
+        """
+    return [body] + [
+        f"CREATE TRIGGER capture_change_{operation.lower()} AFTER {operation} ON {q}.{table}"
+        f" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        for operation in ("INSERT", "UPDATE")
+    ]

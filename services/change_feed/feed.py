@@ -332,10 +332,14 @@ class ChangeFeed:
 
 
 def _latest_first_seen(page: list[Any]) -> list[ChangeRow]:
-    """One row per record, in the order of its last change on the page."""
-    latest: dict[tuple[str, UUID], Any] = {}
+    """One row per record and scope, in the order of its last change on the page.
+
+    A record filed under several scopes (a meeting under each case on its agenda) comes once
+    per scope: each is dropped with its own scope's tombstone.
+    """
+    latest: dict[tuple[str, UUID, UUID], Any] = {}
     for row in page:
-        key = (row.kind, row.record_id)
+        key = (row.kind, row.record_id, row.scope_id)
         latest.pop(key, None)
         latest[key] = row
     return [

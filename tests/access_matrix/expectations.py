@@ -188,6 +188,10 @@ READERS: dict[str, frozenset[str]] = {
     "GET /directory/token-failures": ADMINISTRATORS,
     # The change feed: every role that reads case records; a device's pull: recording roles.
     "GET /workbook/changes": p.AUTHENTICATED - p.NO_CASE_READING,
+    # The other units' change feeds: the same roles (services/change_feed/router.py).
+    "GET /supervision/changes": p.AUTHENTICATED - p.NO_CASE_READING,
+    "GET /interventions/changes": p.AUTHENTICATED - p.NO_CASE_READING,
+    "GET /pathway/changes": p.AUTHENTICATED - p.NO_CASE_READING,
     "GET /workbook/sync/pull": p.PRACTITIONERS,
     **{f"GET {unit.route_prefix}{_HOOKS}": ADMINISTRATORS for unit in BACKENDS},
     # --- intervention (issue 9): MI practice quality is for those who practise and manage.

@@ -17,6 +17,7 @@ from services.event_contracts import AllocationSnapshot, CaseSnapshot
 from services.principal import Principal
 from tests.intervention.conftest import Headers
 from tests.projection.factories import announce
+from tests.support.change_feed import ids_of, read_all
 
 
 async def test_the_demo_seeds_once_and_shows_the_programme_on_the_demo_cases(
@@ -78,3 +79,7 @@ async def test_the_demo_seeds_once_and_shows_the_programme_on_the_demo_cases(
     assert enrolment["attendance_rate"] == 0.75
     practice = await client.get("/practice/miti", params={"months": 3}, headers=as_(worker))
     assert sum(p["summary"]["codings"] for p in practice.json()) == 3
+    # The change feed has the demo's programme at once.
+    items, _ = await read_all(client, as_(worker))
+    assert enrolment["id"] in ids_of(items, "enrolment")
+    assert {str(demo.demo_id(3, n)) for n in range(1, 6)} & set(ids_of(items, "programme_session"))

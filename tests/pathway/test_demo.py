@@ -55,6 +55,17 @@ async def test_the_demo_seeds_each_stage_once(db_engine: AsyncEngine) -> None:
                 )
             ).all()
         )
+        # Captured for the change feed as they were seeded.
+        logged = set(
+            await connection.scalars(
+                text(
+                    "SELECT DISTINCT scope_id::text FROM pathway.change_log"
+                    " WHERE kind = 'involvement' AND scope_id::text = ANY(:ids)"
+                ),
+                {"ids": ids},
+            )
+        )
+    assert logged == set(ids)
     assert [stages[case] for case in ids] == ["consent", "do", "plan", "closed"]
     assert [kinds[case] for case in ids] == [
         "early_help:open",

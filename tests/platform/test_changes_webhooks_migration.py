@@ -1,4 +1,4 @@
-"""Kernel step v4 and the workbook's capture triggers downgrade and upgrade again, cleanly."""
+"""Kernel step v4 and each unit's capture triggers downgrade and upgrade again, cleanly."""
 
 from __future__ import annotations
 
@@ -56,13 +56,22 @@ def test_step_v4_downgrades_and_upgrades(scratch_database: str, unit: Unit) -> N
     assert tables(scratch_database, unit.schema) >= STEP_V4_TABLES
 
 
+def capture_triggers(url: str, schema: str) -> int:
+    """How many capture triggers the schema's tables have."""
+    rows = query(
+        url,
+        "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE t.tgname LIKE 'capture_change_%%' AND n.nspname = %s",
+        schema,
+    )
+    return int(str(rows[0][0]))
+
+
 def test_the_workbook_captures_again_after_a_round_trip(scratch_database: str) -> None:
     config = alembic_config(WORKBOOK, scratch_database)
     command.downgrade(config, "workbook_changes_webhooks")
-    assert query(
-        scratch_database,
-        "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'capture_change_%%'",
-    ) == [(0,)]
+    assert capture_triggers(scratch_database, "workbook") == 0
     command.upgrade(config, "head")
     query(
         scratch_database,
@@ -76,4 +85,26 @@ def test_the_workbook_captures_again_after_a_round_trip(scratch_database: str) -
         " ON f.id = l.record_id WHERE f.name = 'Round trip' AND l.kind = 'family'",
     )
     assert logged == [(1,)]
+    check_all(scratch_database)
+
+
+# The revision before each workflow unit's capture triggers, and how many tables it captures.
+CAPTURED_FROM = {
+    "supervision": ("supervision_access_log_time", 9),
+    "intervention": ("intervention_access_log_time", 8),
+    "pathway": ("pathway_access_log_time", 11),
+}
+
+
+@pytest.mark.parametrize("schema", sorted(CAPTURED_FROM))
+def test_a_workflow_unit_s_capture_triggers_round_trip(scratch_database: str, schema: str) -> None:
+    unit = next(unit for unit in UNITS if unit.schema == schema)
+    config = alembic_config(unit, scratch_database)
+    below, captured = CAPTURED_FROM[schema]
+    # An insert and an update trigger on every captured table.
+    assert capture_triggers(scratch_database, schema) == 2 * captured
+    command.downgrade(config, below)
+    assert capture_triggers(scratch_database, schema) == 0
+    command.upgrade(config, "head")
+    assert capture_triggers(scratch_database, schema) == 2 * captured
     check_all(scratch_database)

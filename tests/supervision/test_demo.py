@@ -14,6 +14,7 @@ from services.principal import Principal
 from supervision_api import demo
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot
 from tests.supervision.conftest import Headers
+from tests.support.change_feed import ids_of, read_all
 
 
 async def test_the_demo_shows_an_overdue_case_a_final_record_and_a_carried_action(
@@ -59,3 +60,7 @@ async def test_the_demo_shows_an_overdue_case_a_final_record_and_a_carried_actio
     draft = (await client.get(upcoming, headers=as_(manager))).json()
     assert draft["status"] == "draft"
     assert [a["id"] for a in draft["carried_forward"]] == [str(demo.demo_id(4, 1))]
+    # The change feed has the demo's meetings and records at once.
+    items, _ = await read_all(client, as_(manager))
+    assert final["id"] in ids_of(items, "case_record")
+    assert str(demo.demo_id(1, 1)) in ids_of(items, "meeting")

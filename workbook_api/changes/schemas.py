@@ -6,14 +6,15 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from services.change_feed.schemas import Change as BaseChange
+from services.change_feed.schemas import ChangePage as BasePage
 from services.schemas import ReadModel
 from workbook_api.cases.schemas import AllocationRead, CaseRead, EpisodeRead
 from workbook_api.entries.schemas import EntryOut
 from workbook_api.families.schemas import FamilyDetail
 
-Op = Literal["upsert", "tombstone"]
 TombstoneReason = Literal["out_of_sight", "withdrawn"]
 
 
@@ -36,15 +37,7 @@ class ChronologyEventView(ReadModel):
     recorded_at: datetime
 
 
-class _Change(BaseModel):
-    op: Op = Field(
-        description="`upsert`: keep this version of the record. `tombstone`: drop it; for a case"
-        " or a family, drop it with every record that belongs to it."
-    )
-    id: UUID
-    changed_at: datetime | None = Field(
-        default=None, description="When it last changed (absent on tombstones)."
-    )
+class _Change(BaseChange):
     reason: TombstoneReason | None = Field(
         default=None,
         description="Why a tombstone: it left your sight (deallocation, closure, break-glass"
@@ -97,16 +90,5 @@ Change = Annotated[
 ]
 
 
-class ChangePage(BaseModel):
+class ChangePage(BasePage[Change]):
     """A page of changes, oldest first, and where to read on from."""
-
-    items: list[Change]
-    next_cursor: str = Field(
-        description="Send it back as `cursor` to read on; keep it until the next page arrives."
-    )
-    more: bool = Field(description="More changes are waiting: read on at once.")
-    reset: bool = Field(
-        default=False,
-        description="Your sight changed in a way a cursor cannot describe: drop everything you"
-        " hold from this feed, then keep the items of this and the following pages.",
-    )

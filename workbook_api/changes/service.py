@@ -11,7 +11,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.change_feed import rendering
 from services.change_feed.feed import ChangeFeed, ChangeRow, FeedPage, Sight
+from services.change_feed.schemas import case_ids_of as feed_case_ids
 from services.principal import Principal
 from workbook_api.cases.schemas import AllocationRead, EpisodeRead
 from workbook_api.changes import repository
@@ -45,25 +47,23 @@ async def read_page(
     limit: int,
 ) -> ChangePage:
     """The page after `cursor` of one feed, as the caller may see it."""
-    page = await feed.read(
-        session, subject=principal.subject, cursor=cursor, limit=limit, sight=sight
+    items, page = await rendering.read_page(
+        session, principal, feed, sight, _render, cursor=cursor, limit=limit
     )
+    return ChangePage(items=items, next_cursor=page.next_cursor, more=page.more, reset=page.reset)
+
+
+async def _render(session: AsyncSession, principal: Principal, page: FeedPage) -> list[Change]:
     items: list[Change] = [
         CaseChange(op="tombstone", id=gone.scope_id, reason="out_of_sight")
         if gone.kind == CASE
         else FamilyChange(op="tombstone", id=gone.scope_id, reason="out_of_sight")
         for gone in page.departed
     ]
-    items += await _render(session, principal, page)
-    return ChangePage(items=items, next_cursor=page.next_cursor, more=page.more, reset=page.reset)
-
-
-async def _render(session: AsyncSession, principal: Principal, page: FeedPage) -> list[Change]:
     wanted: dict[str, list[UUID]] = defaultdict(list)
     for row in page.rows:
         wanted[row.kind].append(row.record_id)
     views = await _views(session, principal, wanted)
-    items: list[Change] = []
     for row in page.rows:
         item = _item(row, views)
         if item is not None:
@@ -142,9 +142,4 @@ def _item(row: ChangeRow, views: Views) -> Change | None:
 
 def case_ids_of(page: ChangePage) -> list[str]:
     """The cases a page discloses something of, for its audit record."""
-    found: dict[str, None] = {}
-    for item in page.items:
-        case_id = getattr(item, "case_id", None) or (item.id if item.kind == "case" else None)
-        if case_id is not None:
-            found[str(case_id)] = None
-    return list(found)
+    return feed_case_ids(list(page.items))

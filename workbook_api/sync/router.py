@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import Request
 
 from services.auditing import AccessPurpose, Audit, audit, audited
+from services.change_feed.router import Cursor, Limit
 from services.errors import raises
 from services.routing import kit_router
 from services.unit_of_work import DbSession
 from workbook_api.access.dependencies import Recorder
 from workbook_api.changes import service as changes
-from workbook_api.changes.router import Cursor, Limit
 from workbook_api.changes.schemas import ChangePage
 from workbook_api.changes.sight import caseload_sight
 from workbook_api.disciplines.dependencies import RecordingConfigDep

@@ -1,0 +1,1 @@
+"""The programme's change feed: enrolments, sessions and parenting assessments in commit order."""

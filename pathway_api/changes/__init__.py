@@ -1,0 +1,1 @@
+"""The pathway's change feed: early help and the continuum's records, in commit order."""

@@ -1,0 +1,1 @@
+"""Supervision's change feed: meetings and case records the caller may see, in commit order."""
