@@ -27,6 +27,7 @@ from services.concurrency import set_etag
 from services.errors import raises
 from services.responses import created
 from services.routing import kit_router
+from services.unit_calls import CallerCalls
 from services.unit_of_work import DbSession
 from services.working_days import local_date
 
@@ -49,10 +50,12 @@ async def create_enrolment(
     session: DbSession,
     response: Response,
     note: Audit,
+    calls: CallerCalls,
 ) -> EnrolmentRead:
     """Enrol a parent (or the family) on a programme version, with the plan: which modules,
-    in what order, with which allocated worker, due within how many working days."""
-    enrolment, _ = await service.enrol(session, case, principal, body)
+    in what order, with which allocated worker, due within how many working days. A parent
+    must be an adult member of the case's family as the workbook tells the caller."""
+    enrolment, _ = await service.enrol(session, case, principal, body, calls)
     note.resource_id = str(enrolment.id)
     note.details.update(programme_id=str(body.programme_id), modules=len(body.plan))
     view = await service.one_view(session, enrolment, local_date(case.now))

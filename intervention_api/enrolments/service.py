@@ -28,8 +28,10 @@ from intervention_api.programmes.definition import ModuleDefinition
 from intervention_api.programmes.models import ProgrammeVersion
 from intervention_api.programmes.service import definition_of
 from services.errors import ProblemError, invalid
+from services.family_members import family_member
 from services.principal import Principal
 from services.projection import ProjectedCase
+from services.unit_calls import AsCaller
 from services.working_days import ENGLAND, local_date
 
 
@@ -73,8 +75,24 @@ async def _check_plan(
             )
 
 
+async def _check_parent(calls: AsCaller, case: ProjectedCase, person_id: UUID) -> None:
+    """A parent's enrolment names an adult of the case's family, as the workbook has it."""
+    member = await family_member(calls, case.family_id, person_id, "body", "person_id")
+    if member.is_child:
+        raise invalid(
+            "body",
+            "person_id",
+            message="A parent's enrolment names an adult of the family, not a child.",
+            code="not_an_adult",
+        )
+
+
 async def enrol(
-    session: AsyncSession, case: ProjectedCase, principal: Principal, body: EnrolmentCreate
+    session: AsyncSession,
+    case: ProjectedCase,
+    principal: Principal,
+    body: EnrolmentCreate,
+    calls: AsCaller,
 ) -> tuple[Enrolment, ProgrammeVersion]:
     """Enrol the participant on the programme version with the plan given, and announce it."""
     programme = await programmes.get(session, body.programme_id)
@@ -85,6 +103,8 @@ async def enrol(
     modules = {m.code: m for m in definition_of(programme).modules}
     lead = body.lead_worker_id or principal.practitioner_id
     await _check_plan(session, case, modules, body.plan, lead)
+    if body.person_id is not None:
+        await _check_parent(calls, case, body.person_id)
     if await repository.active_enrolment_exists(session, case.id, programme.code, body.person_id):
         raise ProblemError(
             409,
