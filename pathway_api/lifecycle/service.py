@@ -35,8 +35,10 @@ from pathway_api.lifecycle.stages import NEXT, may_move
 from pathway_api.models import kernel
 from pathway_api.plans import repository as plans
 from services.errors import NotFound, ProblemError, invalid
+from services.family_members import family_member
 from services.outbox import publish
 from services.projection import ProjectedCase
+from services.unit_calls import AsCaller
 from services.working_days import ENGLAND, local_date
 
 ESCALATION_RAISED = "uk.gov.fsm.pathway.escalation.raised"
@@ -235,13 +237,16 @@ def consent_read(consent: Consent) -> ConsentRead:
     return ConsentRead.of(consent, in_force=consent.withdrawn_on is None)
 
 
-async def give_consent(session: AsyncSession, case: ProjectedCase, body: ConsentCreate) -> Consent:
-    """Record a family member's consent."""
+async def give_consent(
+    session: AsyncSession, case: ProjectedCase, body: ConsentCreate, calls: AsCaller
+) -> Consent:
+    """Record a family member's consent (a member of the case's family in the workbook)."""
     await open_involvement(session, case)
     if body.given_on > local_date(case.now):
         raise invalid(
             "body", "given_on", message="Consent cannot be given in the future.", code="in_future"
         )
+    await family_member(calls, case.family_id, body.person_id, "body", "person_id")
     consent = Consent(
         case_id=case.id,
         person_id=body.person_id,
