@@ -44,7 +44,7 @@ async def read_involvement(case: EarlyHelpCase, session: DbSession) -> Involveme
 
 @router.post("/cases/{case_id}/involvement/transitions", summary="Move to the next stage")
 @audited("transition", "involvement", resource="case_id")
-@raises(409)
+@raises(409, 422)
 async def move_stage(
     body: Transition, case: WorkableEarlyHelpCase, session: DbSession, note: Audit
 ) -> InvolvementRead:

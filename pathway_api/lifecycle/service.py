@@ -15,6 +15,7 @@ from pathway_api.chronology import SOURCE, contribute
 from pathway_api.configuration.schemas import Continuum
 from pathway_api.levels import service as levels
 from pathway_api.lifecycle import repository
+from pathway_api.lifecycle.elsewhere import clear_of_assessments_elsewhere
 from pathway_api.lifecycle.models import Consent, Escalation, Involvement, StageChange, TafContact
 from pathway_api.lifecycle.schemas import (
     Closure,
@@ -166,8 +167,17 @@ async def transition(
             stage=involvement.stage,
             allowed=sorted(NEXT[involvement.stage]),
         )
+    if body.coordinated_with and body.to != "assessment":
+        raise invalid(
+            "body",
+            "coordinated_with",
+            message="Only a move to assessment is coordinated with other cases.",
+            code="not_an_assessment",
+        )
+    reason = body.reason
     if body.to == "assessment":
         await require_scope(session, case.id, "assessment")
+        reason = await clear_of_assessments_elsewhere(session, case, body)
     elif body.to == "plan":
         if await plans.latest_assessment(session, case.id) is None:
             raise ProblemError(
@@ -190,7 +200,7 @@ async def transition(
             involvement.next_review_due = ENGLAND.add(
                 local_date(case.now), continuum.review_interval_working_days
             )
-    await move(session, case, involvement, body.to, body.reason)
+    await move(session, case, involvement, body.to, reason)
     return involvement
 
 
