@@ -89,12 +89,14 @@ def _judge(case_id: UUID, answer: UnitAnswer) -> CheckedRecord | tuple[str, str]
     return CheckedRecord(label, datetime.fromisoformat(str(body["event_at"])))
 
 
-def _session_label(row: ProgrammeSession) -> str:
+def session_label(row: ProgrammeSession) -> str:
+    """How the assessment names a session: its attendance and the modules it covered."""
     modules = ", ".join(row.module_codes) or "no module"
     return f"Programme session: {row.attendance.replace('_', ' ')}, {modules}"[:LABEL_MAX]
 
 
-def _held_at(held_on: date) -> datetime:
+def held_at(held_on: date) -> datetime:
+    """The moment the evidence list dates a session by."""
     # A session is logged by its day; the evidence list dates it by the start of that day.
     return datetime.combine(held_on, time(), tzinfo=LONDON)
 
@@ -122,7 +124,7 @@ async def _sessions(
                 "This programme session was withdrawn as entered in error.",
             )
         else:
-            judged[row.id] = CheckedRecord(_session_label(row), _held_at(row.held_on))
+            judged[row.id] = CheckedRecord(session_label(row), held_at(row.held_on))
     return judged
 
 

@@ -358,7 +358,13 @@ async def end_contact(session: AsyncSession, case: ProjectedCase, contact_id: UU
 async def escalate(
     session: AsyncSession, case: ProjectedCase, continuum: Continuum, body: EscalationCreate
 ) -> Escalation:
-    """Escalate to child protection: recorded, the manager told, the level raised, clock on."""
+    """Escalate to child protection: recorded, the manager told, the level raised, clock on.
+
+    It opens no statutory case by itself: a referral is decided by a manager of children's
+    social care within the one working day it starts; that decision opens the case, as a step
+    up the statutory team accepts (transfers/, TransferAccepted, which the workbook acts on). A
+    case opened on the worry alone would make a family statutory before anyone decided it is.
+    """
     await ensure(session, case)
     due = ENGLAND.deadline(case.now, REFERRAL_DECISION_WORKING_DAYS)
     escalation = Escalation(

@@ -246,7 +246,8 @@ async def early_help_indicators(fill: Fill, siblings: dict[str, Any]) -> Any:
 
 
 async def family_member(fill: Fill, siblings: dict[str, Any]) -> Any:
-    return fill.world.parent_a
+    # A member of the family of the scratch early help case the consent is given on.
+    return (await fill.scratch.early_help("identified")).person_id
 
 
 async def progress_on_target(fill: Fill, siblings: dict[str, Any]) -> Any:

@@ -173,3 +173,28 @@ async def test_one_family_walks_the_continuum_with_one_unbroken_record(
     assert "Case opened on a step up from early help" in statutory_story
     assert "Step down to early help accepted by the receiving team" in statutory_story
     assert await titles(again["id"], eh_manager) == ["Case opened on a step down"]
+
+    # And one timeline: the family's chronology holds every case's part, in the order it
+    # happened, for whoever sees all of them.
+    both = principal(
+        discipline="team_manager",
+        roles=("practitioner", "team_manager"),
+        manages=(early_help_team, statutory_team),
+    )
+    family_page = await workbook.get(
+        f"/families/{family['id']}/chronology", params={"limit": 200}, headers=wb(both)
+    )
+    assert family_page.status_code == 200, family_page.text
+    timeline = [(item["case_id"], item["title"]) for item in family_page.json()["items"]]
+    story = [title for _, title in timeline]
+    for earlier, later in (
+        ("Early help: consent being sought", "Step up to Family Safeguarding requested"),
+        ("Step up to Family Safeguarding requested", "Case opened on a step up from early help"),
+        ("Case opened on a step up from early help", "Early help ended; the family was told"),
+        (
+            "Step down to early help accepted by the receiving team",
+            "Case opened on a step down",
+        ),
+    ):
+        assert story.index(earlier) < story.index(later), story
+    assert {case for case, _ in timeline} == {early["id"], statutory["id"], again["id"]}
