@@ -49,7 +49,9 @@ SOCIAL_WORKER_NORTH: Final = (
 ROUTINE_SESSION: Final = UUID("d3a0f5e1-0031-4000-8003-000000000006")
 WELLBEING_SESSION: Final = UUID("d3a0f5e1-0031-4000-8003-000000000005")
 # Which section rests on which sessions, in each version.
-SIGNED_OFF_EVIDENCE: Final[dict[str, tuple[UUID, ...]]] = {"guidance_and_boundaries": (ROUTINE_SESSION,)}
+SIGNED_OFF_EVIDENCE: Final[dict[str, tuple[UUID, ...]]] = {
+    "guidance_and_boundaries": (ROUTINE_SESSION,)
+}
 DRAFT_EVIDENCE: Final[dict[str, tuple[UUID, ...]]] = {
     "guidance_and_boundaries": (ROUTINE_SESSION,),
     "emotional_warmth": (WELLBEING_SESSION,),
