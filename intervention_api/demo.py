@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,7 @@ from intervention_api.chronology import (
     SESSION_LOGGED,
     SOURCE,
 )
-from intervention_api.enrolments.models import Enrolment, PlannedModule
+from intervention_api.enrolments.models import Enrolment, PlannedModule, ProgressChange
 from intervention_api.models import kernel
 from intervention_api.practice.models import MitiCoding
 from intervention_api.programmes.catalogue_file import read_catalogue
@@ -117,6 +117,18 @@ SESSIONS: Final = (
         ("safety_plan",),
         "Demo: a safety plan was made with Morgan.",
         "Demo restricted detail: disclosure about the night of the incident, for DA workers.",
+    ),
+    (
+        6,
+        2,
+        20,
+        SOCIAL_WORKER_NORTH,
+        "attended",
+        4,
+        ("relationships",),
+        (),
+        "Demo: the parents described how they share the evening routine.",
+        None,
     ),
     (
         5,
@@ -218,7 +230,7 @@ def _enrolments(now: datetime, modules: list[str]) -> list[Enrolment]:
         person_id=None,
         lead_worker_id=SOCIAL_WORKER_NORTH,
         status="active",
-        enrolled_at=now - timedelta(days=12),
+        enrolled_at=now - timedelta(days=24),
         enrolled_by=SOCIAL_WORKER_NORTH,
         version=1,
     )
@@ -237,8 +249,25 @@ def _enrolments(now: datetime, modules: list[str]) -> list[Enrolment]:
     return [ashdown, brightwell]
 
 
+def _change(
+    module: PlannedModule, to: str, by: UUID, at: datetime, session_id: UUID | None
+) -> ProgressChange:
+    """The progress history's record of a demo module's change."""
+    return ProgressChange(
+        id=uuid5(module.enrolment_id, f"{module.module_code}:{to}"),
+        enrolment_id=module.enrolment_id,
+        module_code=module.module_code,
+        from_status=module.status,
+        to_status=to,
+        reason=None,
+        changed_by=by,
+        changed_at=at,
+        session_id=session_id,
+    )
+
+
 async def seed_demo_programme(session: AsyncSession) -> None:
-    """The example catalogue, two enrolments, five sessions and four codings, once."""
+    """The example catalogue, two enrolments, six sessions and four codings, once."""
     if await session.scalar(select(ProgrammeVersion.id).where(ProgrammeVersion.id == PROGRAMME)):
         return
     now = datetime.now(UTC)
@@ -307,6 +336,10 @@ async def seed_demo_programme(session: AsyncSession) -> None:
         session.add(logged)
         for module in enrolment.modules:
             if module.module_code in modules and attendance == "attended":
+                if module.status == "not_started":
+                    session.add(
+                        _change(module, "in_progress", worker, logged.recorded_at, logged.id)
+                    )
                 module.status = "in_progress"
                 module.status_changed_at = logged.recorded_at
         covered = ", ".join(titles[code] for code in modules)
@@ -323,7 +356,9 @@ async def seed_demo_programme(session: AsyncSession) -> None:
         )
     ashdown = by_id[demo_id(2, 1)]
     first = ashdown.modules[0]
-    first.status, first.completed_at = "completed", now - timedelta(days=20)
+    completed_at = now - timedelta(days=20)
+    session.add(_change(first, "completed", SOCIAL_WORKER_NORTH, completed_at, None))
+    first.status, first.completed_at = "completed", completed_at
     first.status_changed_at, first.status_changed_by = first.completed_at, SOCIAL_WORKER_NORTH
     await _tell(
         session,

@@ -11,6 +11,7 @@ TABLE_CATEGORIES: dict[str, str] = {
     "programme_version": "configuration",
     "enrolment": "workflow_record",
     "planned_module": "workflow_record",
+    "module_progress_change": "workflow_record",
     "programme_session": "workflow_record",
     "miti_coding": "workflow_record",
     "parenting_assessment": "workflow_record",

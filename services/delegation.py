@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.registry import INTERVENTION, SUPERVISION, WORKBOOK, Unit
+from services.registry import INTERVENTION, PATHWAY, SUPERVISION, WORKBOOK, Unit
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,12 @@ class DelegatedCall:
 
 DELEGATED_CALLS: tuple[DelegatedCall, ...] = (
     DelegatedCall(SUPERVISION, WORKBOOK, "a meeting's agenda shows each worker's role summary"),
-    DelegatedCall(INTERVENTION, WORKBOOK, "an assessment's evidence must be on the record"),
+    DelegatedCall(
+        INTERVENTION,
+        WORKBOOK,
+        "an assessment's evidence must be on the record; an enrolled parent, in the family",
+    ),
+    DelegatedCall(PATHWAY, WORKBOOK, "a consent names a member of the family on the record"),
 )
 
 

@@ -1,9 +1,11 @@
 """Synthetic demo parenting assessments (never real people) for `fsm seed --demo`.
 
 The Brightwell family's case (Team North) gets an assessment signed off by the team's manager
-a fortnight ago, and a second version in draft that will supersede it. Neither cites evidence:
-evidence is checked against the workbook as its author reads it, which a seeder cannot do (it
-never reads the workbook's tables); the README shows linking a demo entry to the draft.
+a fortnight ago, and a second version in draft that will supersede it. Both cite the family's
+programme sessions (this unit's own records, seeded just before by intervention_api/demo.py,
+labelled as the service labels them); the draft cites the later session too. Workbook entries
+are checked against the workbook as their author reads them, which a seeder cannot do (it never
+reads the workbook's tables); the README shows linking a demo entry to the draft.
 
 Ids are fixed so reruns change nothing. The case, team and practitioner ids repeat the
 workbook's and the directory's demo constants (services never import each other);
@@ -20,12 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intervention_api.assessments.events import publish_signed_off
+from intervention_api.assessments.evidence import SESSION, held_at, session_label
 from intervention_api.assessments.models import (
     Assessment,
+    AssessmentEvidence,
     AssessmentSection,
     AssessmentTransition,
 )
 from intervention_api.assessments.sections import DEFAULT_SECTIONS
+from intervention_api.sessions.models import ProgrammeSession
 
 # Copied from workbook_api/demo.py and gateway/directory/demo.py (they own them).
 BRIGHTWELL_CASE: Final = UUID("d3a0f5e1-0001-4000-8003-000000000002")
@@ -38,6 +43,19 @@ SOCIAL_WORKER_NORTH: Final = (
     UUID("d3a0f5e1-0000-4000-8000-000000000102"),
     "Demo Social Worker (Team North)",
 )
+
+# The Brightwell family's demo programme sessions (intervention_api/demo.py demo_id(3, n)):
+# the evening-routine session before the sign-off, the wellbeing session since.
+ROUTINE_SESSION: Final = UUID("d3a0f5e1-0031-4000-8003-000000000006")
+WELLBEING_SESSION: Final = UUID("d3a0f5e1-0031-4000-8003-000000000005")
+# Which section rests on which sessions, in each version.
+SIGNED_OFF_EVIDENCE: Final[dict[str, tuple[UUID, ...]]] = {
+    "guidance_and_boundaries": (ROUTINE_SESSION,)
+}
+DRAFT_EVIDENCE: Final[dict[str, tuple[UUID, ...]]] = {
+    "guidance_and_boundaries": (ROUTINE_SESSION,),
+    "emotional_warmth": (WELLBEING_SESSION,),
+}
 
 SIGNED_OFF_ID: Final = uuid5(BRIGHTWELL_CASE, "demo-parenting-assessment-1")
 DRAFT_ID: Final = uuid5(BRIGHTWELL_CASE, "demo-parenting-assessment-2")
@@ -89,6 +107,38 @@ def _sections(assessment: Assessment, analyses: dict[str, str]) -> list[Assessme
     ]
 
 
+async def _evidence(
+    session: AsyncSession,
+    assessment: Assessment,
+    cited: dict[str, tuple[UUID, ...]],
+    linked_at: datetime,
+) -> list[AssessmentEvidence]:
+    """The sections' session evidence, labelled from the sessions as the service labels it."""
+    ids = {ref for refs in cited.values() for ref in refs}
+    sessions = {
+        row.id: row
+        for row in await session.scalars(
+            select(ProgrammeSession).where(ProgrammeSession.id.in_(ids))
+        )
+    }
+    author_id, _ = SOCIAL_WORKER_NORTH
+    return [
+        AssessmentEvidence(
+            id=uuid5(assessment.id, f"{key}:{ref}"),
+            section_id=uuid5(assessment.id, key),
+            position=position,
+            kind=SESSION,
+            ref_id=ref,
+            label=session_label(sessions[ref]),
+            occurred_at=held_at(sessions[ref].held_on),
+            linked_by_id=author_id,
+            linked_at=linked_at,
+        )
+        for key, refs in cited.items()
+        for position, ref in enumerate(refs)
+    ]
+
+
 async def seed_demo_assessments(session: AsyncSession) -> None:
     """A signed-off assessment and a draft of its next version, unless already there."""
     if await session.scalar(select(Assessment.id).where(Assessment.id == SIGNED_OFF_ID)):
@@ -103,6 +153,8 @@ async def seed_demo_assessments(session: AsyncSession) -> None:
     session.add(first)
     await session.flush()
     session.add_all(_sections(first, ANALYSES))
+    await session.flush()
+    session.add_all(await _evidence(session, first, SIGNED_OFF_EVIDENCE, submitted_at))
     session.add_all(
         [
             AssessmentTransition(
@@ -135,4 +187,6 @@ async def seed_demo_assessments(session: AsyncSession) -> None:
     session.add(draft)
     await session.flush()
     session.add_all(_sections(draft, {**ANALYSES, **REVISED}))
+    await session.flush()
+    session.add_all(await _evidence(session, draft, DRAFT_EVIDENCE, draft.created_at))
     await session.flush()

@@ -33,9 +33,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from intervention_api.models import Base
 
 STATUSES = ("draft", "submitted", "signed_off")
-# Workbook entries today; module sessions join when the programme's sessions exist (a new
-# kind here and in the check below, and its check in evidence.py).
-EVIDENCE_KINDS = ("workbook_entry",)
+# Workbook entries (checked with the workbook as the caller) and this unit's programme sessions.
+EVIDENCE_KINDS = ("workbook_entry", "programme_session")
 TRANSITIONS = ("submitted", "returned", "signed_off", "superseded")
 
 TITLE_MAX = 200

@@ -19,7 +19,7 @@ from services.concurrency import etag_for
 from services.schemas import Input, ReadModel, not_nullable
 
 AssessmentStatus = Literal["draft", "submitted", "signed_off"]
-EvidenceKind = Literal["workbook_entry"]
+EvidenceKind = Literal["workbook_entry", "programme_session"]
 TransitionAction = Literal["submitted", "returned", "signed_off", "superseded"]
 MAX_EVIDENCE = 50
 
@@ -81,7 +81,7 @@ class AssessmentCreate(Input):
 class EvidenceRef(Input):
     """A record a section rests on."""
 
-    kind: EvidenceKind = Field(description="Workbook entries; module sessions will join them.")
+    kind: EvidenceKind = Field(description="A workbook entry, or a programme session of this unit.")
     ref_id: UUID = Field(description="The record's id in the unit that holds it.")
 
 
@@ -95,7 +95,8 @@ class SectionChange(Input):
         json_schema_extra={"uniqueItems": True},
         description=(
             "The section's whole evidence list, replacing the one it had; each record must be "
-            "one its author may read (a final workbook entry of this case)."
+            "one its author may read (a final workbook entry or a programme session of this "
+            "case, not withdrawn)."
         ),
     )
 

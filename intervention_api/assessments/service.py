@@ -140,7 +140,7 @@ async def update(
             if (ref.kind, ref.ref_id) not in have:
                 location = ("body", "sections", key, "evidence", str(index), "ref_id")
                 wanted.append(evidence.Wanted(ref.kind, ref.ref_id, location))
-    checked, errors = await evidence.check(calls, assessment.case_id, wanted)
+    checked, errors = await evidence.check(calls, session, target.case, wanted)
     if errors:
         raise ValidationProblem(errors)
     now = await transaction_now(session)
@@ -185,20 +185,21 @@ async def update(
 
 
 async def _require_current_evidence(
-    session: AsyncSession, assessment: Assessment, calls: AsCaller
+    session: AsyncSession, target: AssessmentTarget, calls: AsCaller
 ) -> None:
     """Refuse to go on while any evidence is withdrawn or out of the caller's sight."""
+    assessment = target.assessment
     sections = await repository.sections_of(session, assessment.id)
     keys = {s.id: s.key for s in sections}
     held = await repository.evidence_of(session, list(keys))
     linked = [(keys[item.section_id], item.kind, item.ref_id) for item in held]
-    stale = await evidence.still_current(calls, assessment.case_id, linked)
+    stale = await evidence.still_current(calls, session, target.case, linked)
     if stale:
         raise ProblemError(
             409,
             "evidence-not-current",
-            "Some evidence is no longer a final entry you may read (withdrawn as entered in "
-            "error, say); take it out of its section or link what replaced it.",
+            "Some evidence is no longer a final entry or a session you may read (withdrawn as "
+            "entered in error, say); take it out of its section or link what replaced it.",
             evidence=[
                 {"section": s.section, "kind": s.kind, "ref_id": str(s.ref_id), "code": s.code}
                 for s in stale
@@ -220,7 +221,7 @@ async def submit(session: AsyncSession, target: AssessmentTarget, calls: AsCalle
             "Every section needs its analysis before the assessment is submitted.",
             sections=missing,
         )
-    await _require_current_evidence(session, assessment, calls)
+    await _require_current_evidence(session, target, calls)
     now = await transaction_now(session)
     assessment.status, assessment.submitted_at, assessment.updated_at = "submitted", now, now
     await _record(session, assessment, "submitted", target.case.principal)
@@ -250,7 +251,7 @@ async def sign_off(
     _require_status(assessment, "submitted", "signed off")
     if assessment.author_id == manager.practitioner_id:
         raise Forbidden("An assessment is signed off by a manager other than its author.")
-    await _require_current_evidence(session, assessment, calls)
+    await _require_current_evidence(session, target, calls)
     now = await transaction_now(session)
     assessment.status, assessment.updated_at = "signed_off", now
     assessment.signed_off_at, assessment.signed_off_by_id = now, manager.practitioner_id

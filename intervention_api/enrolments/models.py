@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,6 +40,13 @@ class Enrolment(Base):
         CheckConstraint("(participant = 'parent') = (person_id IS NOT NULL)", name="person"),
         CheckConstraint("(status = 'ended') = (ended_at IS NOT NULL)", name="ended_when_ended"),
         Index("ix_enrolment_case_id_enrolled_at", "case_id", "enrolled_at"),
+        # The caseload view's keyset: active enrolments in enrolment order.
+        Index(
+            "ix_enrolment_active_enrolled_at_id",
+            "enrolled_at",
+            "id",
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -94,3 +102,36 @@ class PlannedModule(Base):
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status_changed_by: Mapped[uuid.UUID | None]
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProgressChange(Base):
+    """One change of a planned module's progress, kept: who, when, from what, to what, why.
+
+    Written with every change, by a worker (`update_progress`) or by an attended session
+    covering a module not yet started (`session_id` says which); never changed afterwards.
+    """
+
+    __tablename__ = "module_progress_change"
+    __table_args__ = (
+        CheckConstraint(
+            "to_status IN ('not_started', 'in_progress', 'completed', 'not_applicable')",
+            name="to_status",
+        ),
+        Index(
+            "ix_module_progress_change_enrolment_id_changed_at_id",
+            "enrolment_id",
+            "changed_at",
+            "id",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrolment.id", ondelete="RESTRICT"))
+    module_code: Mapped[str] = mapped_column(String(64))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[uuid.UUID]
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The attended session that started the module, when it was not a worker's own change.
+    session_id: Mapped[uuid.UUID | None]

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from intervention_api.enrolments.models import Enrolment
+from intervention_api.enrolments.models import Enrolment, ProgressChange
 from intervention_api.models import projection
 from intervention_api.programmes.models import ProgrammeVersion
 from intervention_api.sessions.models import ProgrammeSession
+from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
 from services.principal import Principal
 
 
@@ -133,11 +134,21 @@ async def practitioner_names(session: AsyncSession, ids: set[UUID]) -> dict[UUID
     return {row.id: row.display_name for row in rows}
 
 
+CASELOAD_KEY = Keyset(
+    (Enrolment.enrolled_at, aware_datetime), (Enrolment.id, uuid_value), descending=False
+)
+HISTORY_KEY = Keyset(
+    (ProgressChange.changed_at, aware_datetime),
+    (ProgressChange.id, uuid_value),
+    descending=False,
+)
+
+
 async def caseload(
-    session: AsyncSession, principal: Principal, team_id: UUID | None, limit: int
-) -> list[tuple[Enrolment, UUID]]:
-    """Active enrolments on open cases the caller may see (of one team, if asked), with each
-    case's owning team."""
+    session: AsyncSession, principal: Principal, team_id: UUID | None, page: PageRequest
+) -> tuple[list[tuple[Enrolment, UUID]], str | None]:
+    """A page of active enrolments on open cases the caller may see (of one team, if asked),
+    with each case's owning team, in enrolment order."""
     cases = projection.tables.cases
     query = (
         select(Enrolment, cases.c.owning_team_id)
@@ -148,9 +159,17 @@ async def caseload(
             projection.case_visible(principal, Enrolment.__table__.c.case_id),
         )
         .options(selectinload(Enrolment.modules))
-        .order_by(Enrolment.enrolled_at, Enrolment.id)
-        .limit(limit)
     )
     if team_id is not None:
         query = query.where(cases.c.owning_team_id == team_id)
-    return [(row[0], row[1]) for row in await session.execute(query)]
+    rows = [(row[0], row[1]) for row in await session.execute(CASELOAD_KEY.apply(query, page))]
+    return CASELOAD_KEY.page(rows, page, lambda row: (row[0].enrolled_at, row[0].id))
+
+
+async def progress_history(
+    session: AsyncSession, enrolment_id: UUID, page: PageRequest
+) -> tuple[list[ProgressChange], str | None]:
+    """A page of the enrolment's progress changes, oldest first."""
+    query = select(ProgressChange).where(ProgressChange.enrolment_id == enrolment_id)
+    rows = list(await session.scalars(HISTORY_KEY.apply(query, page)))
+    return HISTORY_KEY.page(rows, page, lambda row: (row.changed_at, row.id))

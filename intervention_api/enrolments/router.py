@@ -18,6 +18,7 @@ from intervention_api.enrolments.schemas import (
     EnrolmentEnd,
     EnrolmentRead,
     PlanUpdate,
+    ProgressChangeRead,
     ProgressUpdate,
 )
 from services.auditing import Audit, audited
@@ -25,13 +26,14 @@ from services.auth import CurrentPrincipal
 from services.clock import transaction_now
 from services.concurrency import set_etag
 from services.errors import raises
+from services.pagination import Page, PageQuery
 from services.responses import created
 from services.routing import kit_router
+from services.unit_calls import CallerCalls
 from services.unit_of_work import DbSession
 from services.working_days import local_date
 
 router = kit_router(tags=["enrolments"])
-CASELOAD_LIMIT = 500
 
 
 def _respond(response: Response, view: EnrolmentRead) -> EnrolmentRead:
@@ -49,10 +51,12 @@ async def create_enrolment(
     session: DbSession,
     response: Response,
     note: Audit,
+    calls: CallerCalls,
 ) -> EnrolmentRead:
     """Enrol a parent (or the family) on a programme version, with the plan: which modules,
-    in what order, with which allocated worker, due within how many working days."""
-    enrolment, _ = await service.enrol(session, case, principal, body)
+    in what order, with which allocated worker, due within how many working days. A parent
+    must be an adult member of the case's family as the workbook tells the caller."""
+    enrolment, _ = await service.enrol(session, case, principal, body, calls)
     note.resource_id = str(enrolment.id)
     note.details.update(programme_id=str(body.programme_id), modules=len(body.plan))
     view = await service.one_view(session, enrolment, local_date(case.now))
@@ -133,9 +137,28 @@ async def end_enrolment(
 async def get_caseload(
     principal: CurrentPrincipal,
     session: DbSession,
+    page: PageQuery,
+    note: Audit,
     team_id: Annotated[UUID | None, Query(description="Only this team's cases")] = None,
-) -> list[CaseloadItem]:
+) -> Page[CaseloadItem]:
     """Active enrolments on the open cases you may see (a manager: the team's), where each
-    family has got to, at most 500."""
+    family has got to, in enrolment order, a page at a time."""
     today = local_date(await transaction_now(session))
-    return await service.caseload(session, principal, team_id, today, CASELOAD_LIMIT)
+    items, next_cursor = await service.caseload(session, principal, team_id, today, page)
+    note.details["count"] = len(items)
+    return Page[CaseloadItem](items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/cases/{case_id}/enrolments/{enrolment_id}/progress-history",
+    summary="An enrolment's progress history",
+)
+@audited("list", "module_progress_change", resource="enrolment_id")
+async def get_progress_history(
+    target: ReadableEnrolment, session: DbSession, page: PageQuery, note: Audit
+) -> Page[ProgressChangeRead]:
+    """Every change of the plan's modules' progress, oldest first: who, when, from, to, why
+    (or the attended session that started a module)."""
+    items, next_cursor = await service.progress_history(session, target.enrolment, page)
+    note.details["count"] = len(items)
+    return Page[ProgressChangeRead](items=items, next_cursor=next_cursor)

@@ -166,3 +166,19 @@ class CaseloadItem(ReadModel):
     modules_overdue: int
     attendance_rate: float | None
     last_session_on: date | None
+
+
+class ProgressChangeRead(ReadModel):
+    """One change of a module's progress: who, when, from, to, why (or which session)."""
+
+    id: UUID
+    module_code: str
+    from_status: ModuleStatus
+    to_status: ModuleStatus
+    reason: str | None
+    changed_by: UUID
+    changed_by_name: str | None = Field(description="As the directory last named them")
+    changed_at: datetime
+    session_id: UUID | None = Field(
+        description="The attended session that started the module, when no worker set it"
+    )

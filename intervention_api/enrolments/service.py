@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intervention_api.access import allocated_now
 from intervention_api.chronology import ENROLLED, MODULE_COMPLETED, announce
 from intervention_api.enrolments import repository
-from intervention_api.enrolments.models import OPEN_MODULE_STATUSES, Enrolment, PlannedModule
+from intervention_api.enrolments.models import (
+    OPEN_MODULE_STATUSES,
+    Enrolment,
+    PlannedModule,
+    ProgressChange,
+)
 from intervention_api.enrolments.repository import Tally
 from intervention_api.enrolments.schemas import (
     CaseloadItem,
@@ -21,6 +26,7 @@ from intervention_api.enrolments.schemas import (
     PlanItem,
     PlannedModuleRead,
     PlanUpdate,
+    ProgressChangeRead,
     ProgressUpdate,
 )
 from intervention_api.programmes import repository as programmes
@@ -28,8 +34,11 @@ from intervention_api.programmes.definition import ModuleDefinition
 from intervention_api.programmes.models import ProgrammeVersion
 from intervention_api.programmes.service import definition_of
 from services.errors import ProblemError, invalid
+from services.family_members import family_member
+from services.pagination import PageRequest
 from services.principal import Principal
 from services.projection import ProjectedCase
+from services.unit_calls import AsCaller
 from services.working_days import ENGLAND, local_date
 
 
@@ -73,8 +82,24 @@ async def _check_plan(
             )
 
 
+async def _check_parent(calls: AsCaller, case: ProjectedCase, person_id: UUID) -> None:
+    """A parent's enrolment names an adult of the case's family, as the workbook has it."""
+    member = await family_member(calls, case.family_id, person_id, "body", "person_id")
+    if member.is_child:
+        raise invalid(
+            "body",
+            "person_id",
+            message="A parent's enrolment names an adult of the family, not a child.",
+            code="not_an_adult",
+        )
+
+
 async def enrol(
-    session: AsyncSession, case: ProjectedCase, principal: Principal, body: EnrolmentCreate
+    session: AsyncSession,
+    case: ProjectedCase,
+    principal: Principal,
+    body: EnrolmentCreate,
+    calls: AsCaller,
 ) -> tuple[Enrolment, ProgrammeVersion]:
     """Enrol the participant on the programme version with the plan given, and announce it."""
     programme = await programmes.get(session, body.programme_id)
@@ -85,6 +110,8 @@ async def enrol(
     modules = {m.code: m for m in definition_of(programme).modules}
     lead = body.lead_worker_id or principal.practitioner_id
     await _check_plan(session, case, modules, body.plan, lead)
+    if body.person_id is not None:
+        await _check_parent(calls, case, body.person_id)
     if await repository.active_enrolment_exists(session, case.id, programme.code, body.person_id):
         raise ProblemError(
             409,
@@ -243,10 +270,14 @@ async def case_programme(session: AsyncSession, case: ProjectedCase) -> CaseProg
 
 
 async def caseload(
-    session: AsyncSession, principal: Principal, team_id: UUID | None, today: date, limit: int
-) -> list[CaseloadItem]:
-    """Active enrolments on open cases the caller may see: the team caseload view."""
-    found = await repository.caseload(session, principal, team_id, limit)
+    session: AsyncSession,
+    principal: Principal,
+    team_id: UUID | None,
+    today: date,
+    page: PageRequest,
+) -> tuple[list[CaseloadItem], str | None]:
+    """A page of active enrolments on open cases the caller may see: the team caseload view."""
+    found, next_cursor = await repository.caseload(session, principal, team_id, page)
     versions = await _programmes(session, [e for e, _ in found])
     counted = await repository.tallies(session, [e.id for e, _ in found])
     names = await repository.practitioner_names(session, _workers([e for e, _ in found]))
@@ -276,7 +307,19 @@ async def caseload(
                 last_session_on=tally.last_held_on,
             )
         )
-    return result
+    return result, next_cursor
+
+
+async def progress_history(
+    session: AsyncSession, enrolment: Enrolment, page: PageRequest
+) -> tuple[list[ProgressChangeRead], str | None]:
+    """A page of the enrolment's progress changes, oldest first, naming who made each."""
+    changes, next_cursor = await repository.progress_history(session, enrolment.id, page)
+    names = await repository.practitioner_names(session, {c.changed_by for c in changes})
+    return [
+        ProgressChangeRead.of(change, changed_by_name=names.get(change.changed_by))
+        for change in changes
+    ], next_cursor
 
 
 def _planned(enrolment: Enrolment, code: str) -> PlannedModule:
@@ -308,6 +351,17 @@ async def update_progress(
             "The module was completed: say why it is not any more (reason).",
         )
     newly_completed = body.status == "completed" and module.status != "completed"
+    session.add(
+        ProgressChange(
+            enrolment_id=enrolment.id,
+            module_code=module.module_code,
+            from_status=module.status,
+            to_status=body.status,
+            reason=body.reason,
+            changed_by=principal.practitioner_id,
+            changed_at=case.now,
+        )
+    )
     module.status = body.status
     module.status_reason = body.reason
     module.status_changed_at = case.now
@@ -398,9 +452,31 @@ async def end_enrolment(
     await session.flush()
 
 
-def start_modules(enrolment: Enrolment, codes: list[str], case: ProjectedCase) -> None:
-    """Modules covered in an attended session are in progress if they had not started."""
+def start_modules(
+    session: AsyncSession,
+    enrolment: Enrolment,
+    codes: list[str],
+    case: ProjectedCase,
+    *,
+    session_id: UUID,
+    by: UUID,
+) -> None:
+    """Modules covered in an attended session are in progress if they had not started (the
+    change kept, naming the session and who logged it)."""
     for module in enrolment.modules:
         if module.module_code in codes and module.status == "not_started":
+            session.add(
+                ProgressChange(
+                    enrolment_id=enrolment.id,
+                    module_code=module.module_code,
+                    from_status=module.status,
+                    to_status="in_progress",
+                    reason=None,
+                    changed_by=by,
+                    changed_at=case.now,
+                    session_id=session_id,
+                )
+            )
             module.status = "in_progress"
             module.status_changed_at = case.now
+            module.status_changed_by = by

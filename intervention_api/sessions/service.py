@@ -92,9 +92,17 @@ async def log_session(
         recorded_at=case.now,
     )
     session.add(logged)
-    if body.attendance == "attended":
-        start_modules(enrolment, logged.module_codes, case)
     await session.flush()
+    if body.attendance == "attended":
+        start_modules(
+            session,
+            enrolment,
+            logged.module_codes,
+            case,
+            session_id=logged.id,
+            by=principal.practitioner_id,
+        )
+        await session.flush()
     titles = {m.code: m.title for m in definition.modules}
     covered = ", ".join(titles[code] for code in logged.module_codes)
     await announce(

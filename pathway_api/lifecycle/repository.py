@@ -15,6 +15,8 @@ from services.projection.access import allocation_current
 
 _allocations = projection.tables.allocations
 _practitioners = projection.tables.practitioners
+_cases = projection.tables.cases
+_teams = projection.tables.teams
 
 
 async def involvement(
@@ -119,3 +121,30 @@ async def members(session: AsyncSession, case_id: UUID) -> list[Any]:
         .order_by(_allocations.c.is_allocated_social_worker.desc(), _allocations.c.starts_at)
     )
     return list(result.all())
+
+
+async def assessments_elsewhere(
+    session: AsyncSession, family_id: UUID, case_id: UUID
+) -> Sequence[Any]:
+    """The family's other open cases where an assessment may be under way: every open Family
+    Safeguarding case (the statutory assessment is that team's), and any other early help
+    involvement at its assessment stage. Rows: case_id, kind, team_id, team_name, stage."""
+    query = (
+        select(
+            _cases.c.id.label("case_id"),
+            _cases.c.kind,
+            _cases.c.owning_team_id.label("team_id"),
+            _teams.c.name.label("team_name"),
+            Involvement.stage,
+        )
+        .outerjoin(_teams, _teams.c.id == _cases.c.owning_team_id)
+        .outerjoin(Involvement, Involvement.case_id == _cases.c.id)
+        .where(
+            _cases.c.family_id == family_id,
+            _cases.c.id != case_id,
+            _cases.c.status == "open",
+            (_cases.c.kind == "family_safeguarding") | (Involvement.stage == "assessment"),
+        )
+        .order_by(_cases.c.opened_at, _cases.c.id)
+    )
+    return (await session.execute(query)).all()

@@ -27,6 +27,7 @@ from services.auditing import Audit, audited
 from services.errors import raises
 from services.responses import created
 from services.routing import kit_router
+from services.unit_calls import CallerCalls
 from services.unit_of_work import DbSession
 
 router = kit_router(tags=["early help"])
@@ -43,7 +44,7 @@ async def read_involvement(case: EarlyHelpCase, session: DbSession) -> Involveme
 
 @router.post("/cases/{case_id}/involvement/transitions", summary="Move to the next stage")
 @audited("transition", "involvement", resource="case_id")
-@raises(409)
+@raises(409, 422)
 async def move_stage(
     body: Transition, case: WorkableEarlyHelpCase, session: DbSession, note: Audit
 ) -> InvolvementRead:
@@ -75,16 +76,18 @@ async def list_consents(case: EarlyHelpCase, session: DbSession) -> list[Consent
 
 @router.post("/cases/{case_id}/consents", status_code=201, summary="Record a consent")
 @audited("create", "consent", resource="case_id")
-@raises(409)
+@raises(409, 422)
 async def give_consent(
     body: ConsentCreate,
     case: WorkableEarlyHelpCase,
     response: Response,
     session: DbSession,
     note: Audit,
+    calls: CallerCalls,
 ) -> ConsentRead:
-    """Record a family member's consent: verbal or written, what it covers, when given."""
-    consent = await service.give_consent(session, case, body)
+    """Record a family member's consent: verbal or written, what it covers, when given. The
+    person must be a member of the case's family as the workbook tells the caller."""
+    consent = await service.give_consent(session, case, body, calls)
     note.resource_id, note.case_id = str(consent.id), case.id
     created(response, f"/cases/{case.id}/consents/{consent.id}", consent.id, None)
     return service.consent_read(consent)

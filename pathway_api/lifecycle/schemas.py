@@ -20,6 +20,15 @@ class Transition(Input):
 
     to: OpenStage = Field(description="The stage to move to; closing has its own action")
     reason: str = Reason
+    coordinated_with: list[UUID] = Field(
+        default_factory=list,
+        max_length=10,
+        json_schema_extra={"uniqueItems": True},
+        description=(
+            "Moving to assessment: the family's other open cases with an assessment under way "
+            "(named by the refusal) whose teams agreed that this one goes ahead"
+        ),
+    )
 
 
 class Closure(Input):

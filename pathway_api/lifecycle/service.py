@@ -15,6 +15,7 @@ from pathway_api.chronology import SOURCE, contribute
 from pathway_api.configuration.schemas import Continuum
 from pathway_api.levels import service as levels
 from pathway_api.lifecycle import repository
+from pathway_api.lifecycle.elsewhere import clear_of_assessments_elsewhere
 from pathway_api.lifecycle.models import Consent, Escalation, Involvement, StageChange, TafContact
 from pathway_api.lifecycle.schemas import (
     Closure,
@@ -35,8 +36,10 @@ from pathway_api.lifecycle.stages import NEXT, may_move
 from pathway_api.models import kernel
 from pathway_api.plans import repository as plans
 from services.errors import NotFound, ProblemError, invalid
+from services.family_members import family_member
 from services.outbox import publish
 from services.projection import ProjectedCase
+from services.unit_calls import AsCaller
 from services.working_days import ENGLAND, local_date
 
 ESCALATION_RAISED = "uk.gov.fsm.pathway.escalation.raised"
@@ -164,8 +167,17 @@ async def transition(
             stage=involvement.stage,
             allowed=sorted(NEXT[involvement.stage]),
         )
+    if body.coordinated_with and body.to != "assessment":
+        raise invalid(
+            "body",
+            "coordinated_with",
+            message="Only a move to assessment is coordinated with other cases.",
+            code="not_an_assessment",
+        )
+    reason = body.reason
     if body.to == "assessment":
         await require_scope(session, case.id, "assessment")
+        reason = await clear_of_assessments_elsewhere(session, case, body)
     elif body.to == "plan":
         if await plans.latest_assessment(session, case.id) is None:
             raise ProblemError(
@@ -188,7 +200,7 @@ async def transition(
             involvement.next_review_due = ENGLAND.add(
                 local_date(case.now), continuum.review_interval_working_days
             )
-    await move(session, case, involvement, body.to, body.reason)
+    await move(session, case, involvement, body.to, reason)
     return involvement
 
 
@@ -235,13 +247,16 @@ def consent_read(consent: Consent) -> ConsentRead:
     return ConsentRead.of(consent, in_force=consent.withdrawn_on is None)
 
 
-async def give_consent(session: AsyncSession, case: ProjectedCase, body: ConsentCreate) -> Consent:
-    """Record a family member's consent."""
+async def give_consent(
+    session: AsyncSession, case: ProjectedCase, body: ConsentCreate, calls: AsCaller
+) -> Consent:
+    """Record a family member's consent (a member of the case's family in the workbook)."""
     await open_involvement(session, case)
     if body.given_on > local_date(case.now):
         raise invalid(
             "body", "given_on", message="Consent cannot be given in the future.", code="in_future"
         )
+    await family_member(calls, case.family_id, body.person_id, "body", "person_id")
     consent = Consent(
         case_id=case.id,
         person_id=body.person_id,
@@ -343,7 +358,13 @@ async def end_contact(session: AsyncSession, case: ProjectedCase, contact_id: UU
 async def escalate(
     session: AsyncSession, case: ProjectedCase, continuum: Continuum, body: EscalationCreate
 ) -> Escalation:
-    """Escalate to child protection: recorded, the manager told, the level raised, clock on."""
+    """Escalate to child protection: recorded, the manager told, the level raised, clock on.
+
+    It opens no statutory case by itself: a referral is decided by a manager of children's
+    social care within the one working day it starts; that decision opens the case, as a step
+    up the statutory team accepts (transfers/, TransferAccepted, which the workbook acts on). A
+    case opened on the worry alone would make a family statutory before anyone decided it is.
+    """
     await ensure(session, case)
     due = ENGLAND.deadline(case.now, REFERRAL_DECISION_WORKING_DAYS)
     escalation = Escalation(

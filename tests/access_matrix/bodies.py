@@ -159,8 +159,9 @@ async def world_programme(fill: Fill, siblings: dict[str, Any]) -> Any:
 
 
 async def new_person(fill: Fill, siblings: dict[str, Any]) -> Any:
-    # A parent not yet enrolled: the same parent twice on one programme is a 409.
-    return str(uuid.uuid4())
+    # A parent not yet enrolled (the same parent twice on one programme is a 409), and a
+    # member of the scratch case's family in the workbook (an unknown person is a 422).
+    return await fill.scratch.member()
 
 
 async def allocated_social_worker(fill: Fill, siblings: dict[str, Any]) -> Any:
@@ -245,7 +246,8 @@ async def early_help_indicators(fill: Fill, siblings: dict[str, Any]) -> Any:
 
 
 async def family_member(fill: Fill, siblings: dict[str, Any]) -> Any:
-    return fill.world.parent_a
+    # A member of the family of the scratch early help case the consent is given on.
+    return (await fill.scratch.early_help("identified")).person_id
 
 
 async def progress_on_target(fill: Fill, siblings: dict[str, Any]) -> Any:

@@ -35,6 +35,8 @@ class EarlyHelpCase:
     """An early help case the pathway knows, and the records a write may need on it."""
 
     case_id: str
+    # A member of the case's family in the workbook (a consent names one).
+    person_id: str
     target_id: str | None = None
 
 
@@ -96,9 +98,9 @@ async def announce_case(stack: Stack, case_id: str) -> None:
         assert delivered.status_code == 204, delivered.text
 
 
-def consent(scopes: list[str] | None = None) -> dict[str, Any]:
+def consent(person_id: str, scopes: list[str] | None = None) -> dict[str, Any]:
     return {
-        "person_id": "00000000-0000-4000-8000-000000000001",
+        "person_id": person_id,
         "member_name": "Scratch Parent",
         "form": "written",
         "scopes": scopes or ["assessment", "plan", "information_sharing"],
@@ -106,8 +108,9 @@ def consent(scopes: list[str] | None = None) -> dict[str, Any]:
     }
 
 
-async def drive(stack: Stack, case_id: str, stage: str) -> EarlyHelpCase:
-    """Take an early help case from identification to `stage`, as its lead."""
+async def drive(stack: Stack, case_id: str, person_id: str, stage: str) -> EarlyHelpCase:
+    """Take an early help case from identification to `stage`, as its lead (`person_id`, a
+    member of its family, consents)."""
     lead, base = p.SOCIAL_WORKER, f"/cases/{case_id}"
     reached = STAGE_ORDER.index(stage)
     target_id = None
@@ -119,7 +122,7 @@ async def drive(stack: Stack, case_id: str, stage: str) -> EarlyHelpCase:
 
     if reached >= 1:
         await move("consent")
-        await pathway_post(stack, lead, f"{base}/consents", consent())
+        await pathway_post(stack, lead, f"{base}/consents", consent(person_id))
     if reached >= 2:
         await move("assessment")
         body = {
@@ -142,7 +145,7 @@ async def drive(stack: Stack, case_id: str, stage: str) -> EarlyHelpCase:
         }
         target_id = (await pathway_post(stack, lead, f"{base}/plan/targets", target))["id"]
         await move("do")
-    return EarlyHelpCase(case_id, target_id)
+    return EarlyHelpCase(case_id, person_id, target_id)
 
 
 async def add_contact(stack: Stack, case_id: str) -> str:
@@ -152,8 +155,9 @@ async def add_contact(stack: Stack, case_id: str) -> str:
     return str(made["id"])
 
 
-async def give_consent(stack: Stack, case_id: str) -> str:
-    made = await pathway_post(stack, p.SOCIAL_WORKER, f"/cases/{case_id}/consents", consent())
+async def give_consent(stack: Stack, case_id: str, person_id: str) -> str:
+    path = f"/cases/{case_id}/consents"
+    made = await pathway_post(stack, p.SOCIAL_WORKER, path, consent(person_id))
     return str(made["id"])
 
 

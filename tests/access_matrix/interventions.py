@@ -20,7 +20,7 @@ from services.subscriptions import CASE_EVENTS
 from tests.access_matrix import personas as p
 from tests.access_matrix.scratch import Scratch
 from tests.access_matrix.stack import Stack
-from tests.access_matrix.world import World, ok
+from tests.access_matrix.world import World, member, ok, post
 from tests.support.relays import relay
 
 MODULES = ("module_1", "module_2")
@@ -70,12 +70,15 @@ async def load_programme(stack: Stack) -> str:
     return str(made["id"])
 
 
-async def enrol(stack: Stack, world: World, case_id: str) -> str:
-    """The social worker enrols a (new) parent of the case on the world's programme."""
+async def enrol(stack: Stack, world: World, case_id: str, family_id: str) -> str:
+    """The social worker enrols a new parent of the case's family on the world's programme
+    (a new one each time: the same parent twice on one programme is a 409)."""
+    parent = member("carer", "Matrix", f"Carer {uuid.uuid4().hex[:6]}")
+    person = await post(stack, p.TEAM_MANAGER, f"/families/{family_id}/members", parent)
     body = {
         "programme_id": world.interventions["programme"],
         "participant": "parent",
-        "person_id": str(uuid.uuid4()),
+        "person_id": str(person["id"]),
         "plan": [{"module_code": m} for m in MODULES],
     }
     made = await call(
@@ -106,7 +109,7 @@ async def build_intervention_world(stack: Stack, world: World) -> None:
     m = world.markers
     await relay_cases(stack)
     world.interventions["programme"] = await load_programme(stack)
-    world.interventions["enrolment"] = await enrol(stack, world, world.case_a)
+    world.interventions["enrolment"] = await enrol(stack, world, world.case_a, world.family_a)
     world.interventions["session"] = await log_session(
         stack,
         world.case_a,
@@ -132,11 +135,12 @@ async def scratch_case(scratch: Scratch) -> str:
 async def scratch_enrolment(scratch: Scratch, *, fresh: bool) -> str:
     """An enrolment on the operation's scratch case (its own, or a new one each call)."""
     case_id = await scratch_case(scratch)
+    family_id = (await scratch.case()).family_id
     if fresh:
-        return await enrol(scratch.stack, scratch.world, case_id)
+        return await enrol(scratch.stack, scratch.world, case_id, family_id)
     async with _lock(scratch):
         if scratch not in _enrolments:
-            _enrolments[scratch] = await enrol(scratch.stack, scratch.world, case_id)
+            _enrolments[scratch] = await enrol(scratch.stack, scratch.world, case_id, family_id)
         return _enrolments[scratch]
 
 

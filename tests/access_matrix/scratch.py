@@ -313,13 +313,14 @@ class Scratch:
             return self._early_help[stage]
 
     async def _new_early_help(self, stage: str) -> EarlyHelpCase:
-        family_id, _, _ = await self.family()
+        family_id, parent, _ = await self.family()
         case_id = await open_early_help_case_a(self.stack, self.world, family_id)
-        return await drive(self.stack, case_id, stage)
+        return await drive(self.stack, case_id, parent, stage)
 
     async def early_help_consent(self, stage: str) -> str:
         """A fresh consent on the operation's early help case (withdrawing uses one up)."""
-        return await give_consent(self.stack, (await self.early_help(stage)).case_id)
+        case = await self.early_help(stage)
+        return await give_consent(self.stack, case.case_id, case.person_id)
 
     async def early_help_contact(self, stage: str) -> str:
         """A fresh TAF contact on the operation's early help case (ending uses one up)."""

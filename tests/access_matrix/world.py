@@ -262,7 +262,7 @@ async def open_early_help_case_a(stack: Stack, world: World, family_id: str) -> 
 async def record_early_help_a(stack: Stack, world: World) -> None:
     """Family A's early help case (beside case A), with a consent and a TAF contact."""
     world.early_help_a = await open_early_help_case_a(stack, world, world.family_a)
-    world.consent_a = await give_consent(stack, world.early_help_a)
+    world.consent_a = await give_consent(stack, world.early_help_a, world.parent_a)
     world.contact_a = await add_contact(stack, world.early_help_a)
     team_a = str(world.team(p.TEAM_A))
     world.transfer_a = await request_step_up(stack, world.early_help_a, team_a, meeting=False)

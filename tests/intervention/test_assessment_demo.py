@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from gateway.directory import demo as directory_demo
 from intervention_api.assessments import demo
-from intervention_api.assessments.models import Assessment
+from intervention_api.assessments.evidence import session_label
+from intervention_api.assessments.models import Assessment, AssessmentEvidence, AssessmentSection
 from intervention_api.demo import seed_demo
+from intervention_api.sessions.models import ProgrammeSession
 from services.principal import Principal
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot
 from workbook_api import demo as workbook_demo
@@ -78,3 +80,52 @@ async def test_the_demo_seeds_a_signed_off_assessment_and_a_draft_once(
     assert demo.TITLE in text_
     assert "Demo Team Manager (Team North)" in text_
     assert str(demo.SIGNED_OFF_ID) in text_
+
+
+async def test_the_demo_assessments_cite_the_familys_programme_sessions(
+    db_engine: AsyncEngine,
+) -> None:
+    async with AsyncSession(db_engine) as session, session.begin():
+        await seed_demo(session)
+    async with AsyncSession(db_engine) as session:
+        rows = (
+            await session.execute(
+                select(AssessmentSection.assessment_id, AssessmentSection.key, AssessmentEvidence)
+                .join(AssessmentEvidence, AssessmentEvidence.section_id == AssessmentSection.id)
+                .where(AssessmentSection.assessment_id.in_([demo.SIGNED_OFF_ID, demo.DRAFT_ID]))
+                .order_by(AssessmentSection.assessment_id, AssessmentSection.position)
+            )
+        ).all()
+        sessions = {
+            row.id: row
+            for row in await session.scalars(
+                select(ProgrammeSession).where(
+                    ProgrammeSession.id.in_([demo.ROUTINE_SESSION, demo.WELLBEING_SESSION])
+                )
+            )
+        }
+    cited = {(a, key, e.ref_id) for a, key, e in rows}
+    assert cited == {
+        (demo.SIGNED_OFF_ID, "guidance_and_boundaries", demo.ROUTINE_SESSION),
+        (demo.DRAFT_ID, "guidance_and_boundaries", demo.ROUTINE_SESSION),
+        (demo.DRAFT_ID, "emotional_warmth", demo.WELLBEING_SESSION),
+    }
+    for _, _, item in rows:
+        held = sessions[item.ref_id]
+        # Each is a live session of the assessed case, labelled as the service labels it.
+        assert (held.case_id, held.withdrawn_at, item.kind) == (
+            demo.BRIGHTWELL_CASE,
+            None,
+            "programme_session",
+        )
+        assert item.label == session_label(held)
+    signed_off_at = next(
+        a.signed_off_at for a in (await _versions(db_engine)) if a.id == demo.SIGNED_OFF_ID
+    )
+    assert signed_off_at is not None
+    assert sessions[demo.ROUTINE_SESSION].held_on < signed_off_at.date()
+
+
+async def _versions(engine: AsyncEngine) -> list[Assessment]:
+    async with AsyncSession(engine) as session:
+        return list(await session.scalars(select(Assessment)))

@@ -118,16 +118,21 @@ async def test_who_may_enrol_read_and_what_a_plan_must_name(
     refused = await client.post(url, json=not_allocated, headers=as_(world.manager))
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["location"] == ["body", "lead_worker_id"]
-    family_with_person = enrolment_body(world, participant="family")
+    family_with_person = enrolment_body(world, person_id=str(uuid.uuid4()))
     refused = await client.post(url, json=family_with_person, headers=as_(world.manager))
     assert refused.status_code == 422
+    # The workbook has no such member of the case's family (nor this family at all).
+    unknown_parent = enrolment_body(world, participant="parent", person_id=str(uuid.uuid4()))
+    refused = await client.post(url, json=unknown_parent, headers=as_(world.manager))
+    assert refused.status_code == 422
+    assert [(e["location"], e["code"]) for e in refused.json()["errors"]] == [
+        (["body", "person_id"], "unknown_person")
+    ]
 
     made = await client.post(url, json=body, headers=as_(world.manager))
     assert made.status_code == 201, made.text
     twice = await client.post(url, json=body, headers=as_(world.manager))
     assert twice.status_code == 409
-    family = enrolment_body(world, participant="family", person_id=None)
-    assert (await client.post(url, json=family, headers=as_(world.manager))).status_code == 201
 
     closed = world.case.model_copy(
         update={"status": "closed", "closed_at": datetime.now(UTC), "version": 2}
@@ -203,6 +208,21 @@ async def test_progress_per_module_with_reasons_and_completion_on_the_chronology
         headers={**as_(world.auditor), "If-Match": "*"},
     )
     assert auditor.status_code == 403
+    # Every change is kept, with who made it, from what, to what and why.
+    history_url = url.removesuffix("/progress") + "/progress-history"
+    history = await client.get(history_url, headers=as_(world.auditor))
+    assert history.status_code == 200, history.text
+    changes = history.json()["items"]
+    assert [(c["module_code"], c["from_status"], c["to_status"], c["reason"]) for c in changes] == [
+        ("module_3", "not_started", "not_applicable", "No drug use."),
+        ("module_2", "not_started", "completed", None),
+        ("module_2", "completed", "in_progress", "Marked complete by mistake."),
+    ]
+    assert {c["changed_by"] for c in changes} == {str(world.specialist.practitioner_id)}
+    assert all(c["session_id"] is None for c in changes)
+    assert (await client.get(history_url)).status_code == 401
+    assert (await client.get(history_url, headers=as_(world.outsider))).status_code == 404
+    assert (await client.get(history_url, headers=as_(world.colleague))).status_code == 404
     events = await outbox(db_engine, world.case_id)
     completions = [d for t, d in events if t == "uk.gov.fsm.intervention.module.completed"]
     assert [d["module_code"] for d in completions] == ["module_2"]
@@ -238,7 +258,7 @@ async def test_overdue_modules_and_the_caseload_of_a_team(
         "/caseload", params={"team_id": str(world.team)}, headers=as_(world.manager)
     )
     assert caseload.status_code == 200
-    items = caseload.json()
+    items = caseload.json()["items"]
     assert [item["enrolment_id"] for item in items] == [enrolment["id"]]
     assert items[0]["current_module"] == "Module 1"
     assert items[0]["modules_planned"] == 3
@@ -246,9 +266,40 @@ async def test_overdue_modules_and_the_caseload_of_a_team(
     outsider = await client.get(
         "/caseload", params={"team_id": str(world.team)}, headers=as_(world.outsider)
     )
-    assert outsider.json() == []
+    assert outsider.json() == {"items": [], "next_cursor": None}
     mine = await client.get("/caseload", headers=as_(world.specialist))
-    assert enrolment["id"] in [item["enrolment_id"] for item in mine.json()]
+    assert enrolment["id"] in [item["enrolment_id"] for item in mine.json()["items"]]
+
+
+async def test_the_caseload_comes_a_page_at_a_time_in_enrolment_order(
+    client: httpx.AsyncClient, as_: Headers, make_principal: MakePrincipal
+) -> None:
+    world = await case_world(client, as_, make_principal)
+    other = await load(client, as_(world.admin), programme())
+    enrolled = [
+        (await enrol(client, as_, world))["id"],
+        (await enrol(client, as_, world, programme_id=other.json()["id"]))["id"],
+    ]
+    walked: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {
+            "team_id": str(world.team),
+            "limit": "1",
+            **({"cursor": cursor} if cursor else {}),
+        }
+        response = await client.get("/caseload", params=params, headers=as_(world.manager))
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert len(page["items"]) <= 1
+        walked += [item["enrolment_id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == enrolled
+    bad = await client.get("/caseload", params={"cursor": "nonsense"}, headers=as_(world.manager))
+    assert bad.status_code == 400
+    assert (await client.get("/caseload")).status_code == 401
 
 
 async def test_a_plan_changes_order_workers_and_modules_and_keeps_the_work_done(
@@ -323,12 +374,12 @@ async def test_a_plan_changes_order_workers_and_modules_and_keeps_the_work_done(
     assert auditor.status_code == 403
 
 
-async def test_an_ended_enrolment_is_kept_read_only_and_the_parent_may_enrol_again(
+async def test_an_ended_enrolment_is_kept_read_only_and_the_family_may_enrol_again(
     client: httpx.AsyncClient, as_: Headers, make_principal: MakePrincipal
 ) -> None:
     world = await case_world(client, as_, make_principal)
     body = enrolment_body(world)
-    first = await enrol(client, as_, world, person_id=body["person_id"])
+    first = await enrol(client, as_, world)
     base = f"/cases/{world.case_id}/enrolments/{first['id']}"
     headers = as_(world.manager)
     etag = (await client.get(base, headers=headers)).headers["ETag"]

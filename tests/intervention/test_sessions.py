@@ -130,7 +130,7 @@ async def test_sessions_move_modules_along_and_count_attendance(
 ) -> None:
     world, url = await _setup(client, as_, make_principal)
     headers = as_(world.social_worker)
-    await _log(client, headers, url, session_body(modules=["module_1"], tools=[]))
+    held = await _log(client, headers, url, session_body(modules=["module_1"], tools=[]))
     await _log(
         client,
         headers,
@@ -155,6 +155,20 @@ async def test_sessions_move_modules_along_and_count_attendance(
     # Cancelled sessions are nobody's non-attendance: one attended of two due.
     assert view["attendance_rate"] == 0.5
     assert view["modules"][0]["sessions_attended"] == 1
+    # The session's start of module 1 is in the progress history, naming it and its author.
+    history = await client.get(
+        url.removesuffix("/sessions") + "/progress-history", headers=as_(world.manager)
+    )
+    [change] = history.json()["items"]
+    assert (change["module_code"], change["from_status"], change["to_status"]) == (
+        "module_1",
+        "not_started",
+        "in_progress",
+    )
+    assert (change["session_id"], change["changed_by"]) == (
+        held["id"],
+        str(world.social_worker.practitioner_id),
+    )
 
 
 async def test_what_a_session_must_say_and_who_may_log_it(

@@ -78,12 +78,15 @@ async def case_world(
 
 
 def enrolment_body(world: CaseWorld, **changes: Any) -> dict[str, Any]:
-    """A parent's enrolment on the world's programme: every module, in order, the social
-    worker leading, the specialist on module 2, module 1 due within 10 working days."""
+    """The family's enrolment on the world's programme: every module, in order, the social
+    worker leading, the specialist on module 2, module 1 due within 10 working days.
+
+    The family: a parent's enrolment names a member of the family in the workbook, which this
+    world (the case as the unit learns it, without the workbook's record) does not have; the
+    parent's are in test_enrolled_parents.py."""
     body: dict[str, Any] = {
         "programme_id": world.programme["id"],
-        "participant": "parent",
-        "person_id": str(uuid.uuid4()),
+        "participant": "family",
         "lead_worker_id": str(world.social_worker.practitioner_id),
         "plan": [
             {"module_code": "module_1", "due_within_working_days": 10},

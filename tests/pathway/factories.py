@@ -14,13 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.event_contracts import (
     EARLY_HELP,
+    WORKBOOK_ALLOCATION_EVENTS,
+    WORKBOOK_CASE_EVENTS,
     CaseSnapshot,
     MembershipSnapshot,
     PractitionerSnapshot,
 )
+from services.outbox import event_from_row
 from services.principal import Principal
-from tests.projection.factories import allocation_snapshot, announce, case_snapshot
-from tests.workbook.factories import manager_of, principal
+from tests.pathway.conftest import Record
+from tests.projection.factories import announce
+from tests.support.events import deliver
+from tests.workbook.factories import allocate, create_family, manager_of, principal
+
+TO_PATHWAY = (WORKBOOK_CASE_EVENTS, WORKBOOK_ALLOCATION_EVENTS)
 
 Headers = Any
 
@@ -37,6 +44,7 @@ class Family:
     unallocated: Principal
     other_team: Principal
     auditor: Principal
+    # Members of the family in the workbook.
     parent_id: UUID = field(default_factory=uuid.uuid4)
     child_id: UUID = field(default_factory=uuid.uuid4)
 
@@ -61,35 +69,94 @@ def snapshot_of(who: Principal, team_id: UUID) -> PractitionerSnapshot:
     )
 
 
+class Relay:
+    """Delivers what one unit committed to its outbox, once, to the other's inbox, as the
+    relay would (no relays run under test)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sent: set[uuid.UUID] = set()
+
+    async def __call__(
+        self, schema: str, types: tuple[str, ...], to: httpx.AsyncClient, subject: str
+    ) -> int:
+        async with self.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        f"SELECT * FROM {schema}.outbox_event"  # noqa: S608 (a test's own name)
+                        " WHERE subject LIKE :subject ORDER BY time, id"
+                    ),
+                    {"subject": subject},
+                )
+            ).all()
+        delivered = 0
+        for row in rows:
+            if row.id in self.sent or not row.type.startswith(types):
+                continue
+            response = await deliver(to, event_from_row(row))
+            assert response.status_code == 204, response.text
+            self.sent.add(row.id)
+            delivered += 1
+        return delivered
+
+
+def case_snapshot_of(case: dict[str, Any]) -> CaseSnapshot:
+    """The workbook's case as its snapshot names it (for the tests' references to it)."""
+    return CaseSnapshot.model_validate(
+        {
+            "case_id": case["id"],
+            "family_id": case["family_id"],
+            "owning_team_id": case["owning_team_id"],
+            "status": case["status"],
+            "kind": case["kind"],
+            "opened_at": case["opened_at"],
+            "episode_number": 1,
+            "version": case["version"],
+        }
+    )
+
+
+def _member(family: dict[str, Any], role: str) -> UUID:
+    return UUID(str(next(m["id"] for m in family["members"] if m["role"] == role)))
+
+
 async def early_help_family(
-    client: httpx.AsyncClient, *, kind: str = EARLY_HELP, lead: bool = True
+    client: httpx.AsyncClient, record: Record, *, kind: str = EARLY_HELP, lead: bool = True
 ) -> Family:
-    """Announce an open early help case with its lead practitioner and one TAF member."""
+    """A family on the workbook with an open early help case, its lead practitioner and one
+    TAF member allocated, learnt by the pathway from the workbook's own events."""
     team_id = uuid.uuid4()
-    case = case_snapshot(team_id, kind=kind)
-    family = Family(
+    manager = manager_of(team_id)
+    # A Family Safeguarding case's allocated worker is a social worker.
+    discipline = "family_support_worker" if kind == EARLY_HELP else "social_worker"
+    lead_worker = principal(discipline=discipline, teams=(team_id,), name="Lee Lead")
+    taf_member = principal(discipline="school_nurse", teams=(team_id,))
+    wb = record.as_wb(manager)
+    registered = await create_family(record.workbook, wb, team_id=team_id)
+    body = {
+        "family_id": registered["id"],
+        "owning_team_id": str(team_id),
+        "reason": "Needs identified by the school",
+        "kind": kind,
+    }
+    case = await post_ok(record.workbook, "/cases", body, wb)
+    await allocate(record.workbook, wb, case["id"], lead_worker, social_worker=lead)
+    await allocate(record.workbook, wb, case["id"], taf_member)
+    await Relay(record.engine)("workbook", TO_PATHWAY, client, f"cases/{case['id']}%")
+    await announce(client, snapshot_of(lead_worker, team_id))
+    return Family(
         team_id=team_id,
-        case=case,
-        manager=manager_of(team_id),
-        lead=principal(discipline="family_support_worker", teams=(team_id,), name="Lee Lead"),
-        taf_member=principal(discipline="school_nurse", teams=(team_id,)),
+        case=case_snapshot_of(case),
+        manager=manager,
+        lead=lead_worker,
+        taf_member=taf_member,
         unallocated=principal(discipline="family_support_worker", teams=(team_id,)),
         other_team=principal(discipline="family_support_worker", teams=(uuid.uuid4(),)),
         auditor=principal(discipline="auditor", roles=("auditor",), teams=(team_id,)),
+        parent_id=_member(registered, "parent"),
+        child_id=_member(registered, "child"),
     )
-    await announce(
-        client,
-        case,
-        snapshot_of(family.lead, team_id),
-        allocation_snapshot(
-            case,
-            family.lead.practitioner_id,
-            discipline="family_support_worker",
-            is_allocated_social_worker=lead,
-        ),
-        allocation_snapshot(case, family.taf_member.practitioner_id, discipline="school_nurse"),
-    )
-    return family
 
 
 async def post_ok(

@@ -9,14 +9,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.working_days import ENGLAND
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.factories import chronology_titles, early_help_family, post_ok, problem
 
 
 async def test_an_escalation_tells_the_manager_raises_the_level_and_starts_the_clock(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     worry = "Child disclosed being hit with a belt by the mother's partner"
     escalation = await post_ok(
         client, family.path("/escalations"), {"worry": worry}, as_(family.taf_member)
@@ -43,9 +43,9 @@ async def test_an_escalation_tells_the_manager_raises_the_level_and_starts_the_c
 
 
 async def test_escalation_is_for_the_familys_workers(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     body = {"worry": "Bruising seen at school"}
     problem(await client.post(family.path("/escalations"), json=body), 401)
     problem(

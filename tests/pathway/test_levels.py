@@ -5,14 +5,14 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.factories import chronology_titles, early_help_family, post_ok, problem
 
 
 async def test_a_familys_and_a_childs_levels_are_kept_over_time(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     first = await post_ok(
         client,
         family.path("/levels"),
@@ -47,9 +47,9 @@ async def test_a_familys_and_a_childs_levels_are_kept_over_time(
 
 
 async def test_levels_and_indicators_must_be_the_configurations(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     body = {"level": "level_9", "indicators": ["x_y"], "reason": "Made up"}
     assert problem(await client.post(family.path("/levels"), json=body, headers=lead), 422)[
@@ -59,8 +59,10 @@ async def test_levels_and_indicators_must_be_the_configurations(
     problem(await client.post(family.path("/levels"), json=body, headers=lead), 422)
 
 
-async def test_who_may_decide_and_read(client: httpx.AsyncClient, as_: Headers) -> None:
-    family = await early_help_family(client)
+async def test_who_may_decide_and_read(
+    client: httpx.AsyncClient, record: Record, as_: Headers
+) -> None:
+    family = await early_help_family(client, record)
     body = {"level": "early_help", "indicators": ["emerging_need"], "reason": "A need"}
     problem(await client.post(family.path("/levels"), json=body), 401)
     problem(await client.post(family.path("/levels"), json=body, headers=as_(family.auditor)), 403)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.factories import (
     assessment_body,
     chronology_titles,
@@ -23,9 +24,9 @@ from tests.pathway.factories import (
 
 
 async def test_illegal_transitions_are_refused_with_what_is_allowed(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     skip = {"to": "plan", "reason": "Straight to a plan"}
     refused = problem(
@@ -46,9 +47,9 @@ async def test_illegal_transitions_are_refused_with_what_is_allowed(
 
 
 async def test_no_plan_without_an_assessment_or_a_lead(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client, lead=False)
+    family = await early_help_family(client, record, lead=False)
     lead = as_(family.lead)
     await move(client, family, as_, "consent")
     await post_ok(client, family.path("/consents"), consent_body(family), lead)
@@ -63,9 +64,9 @@ async def test_no_plan_without_an_assessment_or_a_lead(
 
 
 async def test_a_withdrawn_consent_stops_what_it_covered(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     await to_plan(client, family, as_, "education", "housing")
     [consent] = (await client.get(family.path("/consents"), headers=lead)).json()
@@ -92,9 +93,9 @@ async def test_a_withdrawn_consent_stops_what_it_covered(
 
 
 async def test_the_team_around_the_family_holds_accounts_and_contacts(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     await move(client, family, as_, "consent")
     await post_ok(
@@ -121,9 +122,9 @@ async def test_the_team_around_the_family_holds_accounts_and_contacts(
 
 
 async def test_closing_records_why_and_that_the_family_was_told(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     await to_do(client, family, as_, "education")
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
@@ -149,14 +150,14 @@ async def test_closing_records_why_and_that_the_family_was_told(
 
 
 async def test_the_lifecycle_is_for_early_help_cases_and_their_workers(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    statutory = await early_help_family(client, kind="family_safeguarding")
+    statutory = await early_help_family(client, record, kind="family_safeguarding")
     refused = problem(
         await client.get(statutory.path("/involvement"), headers=as_(statutory.lead)), 409
     )
     assert refused["type"].endswith("not-early-help")
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     body = {"to": "consent", "reason": "Talk to the family"}
     path = family.path("/involvement/transitions")
     problem(await client.post(path, json=body, headers=as_(family.auditor)), 403)
@@ -167,9 +168,9 @@ async def test_the_lifecycle_is_for_early_help_cases_and_their_workers(
 
 
 async def test_consent_decides_what_partner_agencies_read(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     await move(client, family, as_, "consent")
     # Consent to assess and plan, but not to share with partner agencies.
@@ -189,3 +190,27 @@ async def test_consent_decides_what_partner_agencies_read(
     )
     shared = await client.get(family.path("/plan"), headers=as_(family.taf_member))
     assert shared.status_code == 200
+
+
+async def test_consent_is_given_by_a_member_of_the_family_on_the_record(
+    client: httpx.AsyncClient, record: Record, as_: Headers
+) -> None:
+    family = await early_help_family(client, record)
+    other = await early_help_family(client, record)
+    lead = as_(family.lead)
+    await move(client, family, as_, "consent")
+    for stranger in (uuid.uuid4(), other.parent_id):
+        body = {**consent_body(family), "person_id": str(stranger)}
+        refused = problem(await client.post(family.path("/consents"), json=body, headers=lead), 422)
+        assert [(e["location"], e["code"]) for e in refused["errors"]] == [
+            (["body", "person_id"], "unknown_person")
+        ]
+    assert (await client.get(family.path("/consents"), headers=lead)).json() == []
+
+    young_person = {
+        **consent_body(family, "information_sharing"),
+        "person_id": str(family.child_id),
+    }
+    given = await post_ok(client, family.path("/consents"), young_person, lead)
+
+    assert given["person_id"] == str(family.child_id)

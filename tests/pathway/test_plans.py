@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pathway_api.configuration.defaults import DEFAULT_CONFIGURATION
 from services.working_days import ENGLAND
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.factories import (
     consent_body,
     early_help_family,
@@ -41,10 +41,10 @@ async def publish_rule(
 
 
 async def test_the_eligibility_rule_in_configuration_decides_for_the_same_family(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
     national = await publish_rule(client, as_, 3)
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     await to_plan(client, family, as_, "education", "housing")
     [assessment] = (await client.get(family.path("/assessments"), headers=as_(family.lead))).json()
     assert assessment["screening"]["configuration_version"] == national["version"]
@@ -61,10 +61,10 @@ async def test_the_eligibility_rule_in_configuration_decides_for_the_same_family
 
 
 async def test_no_children_no_expectant_parent_is_not_eligible(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
     await publish_rule(client, as_, 3)
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     assert (await client.get(family.path("/screening"), headers=lead)).json() is None
     await post_ok(
@@ -106,9 +106,9 @@ async def test_no_children_no_expectant_parent_is_not_eligible(
 
 
 async def test_a_plan_lacking_a_target_for_an_identified_need_is_flagged(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     await to_plan(client, family, as_, "education", "housing", "domestic_abuse")
     plan = (await client.get(family.path("/plan"), headers=lead)).json()
@@ -127,10 +127,10 @@ async def test_a_plan_lacking_a_target_for_an_identified_need_is_flagged(
 
 
 async def test_reviews_record_progress_and_set_the_next_due_in_working_days(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
     await publish_rule(client, as_, 3, interval=30)
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     [first, second] = await to_do(client, family, as_, "education", "housing")
     involvement = (await client.get(family.path("/involvement"), headers=lead)).json()
@@ -163,9 +163,9 @@ async def test_reviews_record_progress_and_set_the_next_due_in_working_days(
 
 
 async def test_overdue_reviews_by_team_and_practitioner(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     await to_do(client, family, as_, "education")
     due = ENGLAND.add(date.today(), -3)
     async with db_engine.begin() as connection:
@@ -198,9 +198,9 @@ async def test_overdue_reviews_by_team_and_practitioner(
 
 
 async def test_only_practitioners_on_the_case_record_plans(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     await to_plan(client, family, as_, "education")
     body = target_body("education")
     path = family.path("/plan/targets")
@@ -211,9 +211,9 @@ async def test_only_practitioners_on_the_case_record_plans(
 
 
 async def test_signs_of_safety_judgements_are_kept_over_time(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     lead = as_(family.lead)
     mapping = {
         "worries": "Mum's drinking at weekends",

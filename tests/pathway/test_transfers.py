@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.factories import early_help_family, post_ok, problem
 from tests.workbook.factories import manager_of
 
@@ -24,9 +24,9 @@ def request(direction: str, team: uuid.UUID) -> dict[str, str]:
 
 
 async def test_a_step_up_leaves_from_early_help_one_at_a_time(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     receiving = uuid.uuid4()
     lead = as_(family.lead)
     wrong = problem(
@@ -54,8 +54,10 @@ async def test_a_step_up_leaves_from_early_help_one_at_a_time(
     assert events == 0  # nothing opens until the receiving team accepts
 
 
-async def test_who_may_meet_and_accept(client: httpx.AsyncClient, as_: Headers) -> None:
-    family = await early_help_family(client)
+async def test_who_may_meet_and_accept(
+    client: httpx.AsyncClient, record: Record, as_: Headers
+) -> None:
+    family = await early_help_family(client, record)
     receiving_team = uuid.uuid4()
     receiver = manager_of(receiving_team)
     bystander = manager_of(uuid.uuid4())

@@ -8,27 +8,18 @@ inbox, signed, as the relay would (services/subscriptions.py says which).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.event_contracts import (
     PATHWAY_TRANSFER_ACCEPTED,
-    WORKBOOK_ALLOCATION_EVENTS,
-    WORKBOOK_CASE_EVENTS,
     chronology_type,
 )
-from services.outbox import event_from_row
-from services.settings import KernelSettings
-from tests.conftest import running
 from tests.pathway.conftest import Headers
-from tests.pathway.factories import Family, post_ok, to_do
-from tests.support.events import deliver
+from tests.pathway.factories import TO_PATHWAY, Family, Relay, case_snapshot_of, post_ok, to_do
 from tests.workbook.factories import (
     allocate,
     create_family,
@@ -36,47 +27,8 @@ from tests.workbook.factories import (
     principal,
     register_practitioner,
 )
-from workbook_api.app import create_app as create_workbook_app
 
-TO_PATHWAY = (WORKBOOK_CASE_EVENTS, WORKBOOK_ALLOCATION_EVENTS)
 TO_WORKBOOK = (chronology_type("pathway"), PATHWAY_TRANSFER_ACCEPTED)
-
-
-@pytest.fixture(scope="module")
-async def workbook(kernel_settings: KernelSettings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running(create_workbook_app(kernel_settings)) as client:
-        yield client
-
-
-class Relay:
-    """Delivers what one unit committed to its outbox, once, to the other's inbox."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self.sent: set[uuid.UUID] = set()
-
-    async def __call__(
-        self, schema: str, types: tuple[str, ...], to: httpx.AsyncClient, subject: str
-    ) -> int:
-        async with self.engine.connect() as connection:
-            rows = (
-                await connection.execute(
-                    text(
-                        f"SELECT * FROM {schema}.outbox_event"  # noqa: S608 (a test's own name)
-                        " WHERE subject LIKE :subject ORDER BY time, id"
-                    ),
-                    {"subject": subject},
-                )
-            ).all()
-        delivered = 0
-        for row in rows:
-            if row.id in self.sent or not row.type.startswith(types):
-                continue
-            response = await deliver(to, event_from_row(row))
-            assert response.status_code == 204, response.text
-            self.sent.add(row.id)
-            delivered += 1
-        return delivered
 
 
 async def test_one_family_walks_the_continuum_with_one_unbroken_record(
@@ -108,13 +60,14 @@ async def test_one_family_walks_the_continuum_with_one_unbroken_record(
     await relay("workbook", TO_PATHWAY, client, f"cases/{early['id']}%")
     walk = Family(
         team_id=early_help_team,
-        case=_snapshot(early),
+        case=case_snapshot_of(early),
         manager=eh_manager,
         lead=lead,
         taf_member=lead,
         unallocated=lead,
         other_team=lead,
         auditor=lead,
+        parent_id=uuid.UUID(next(m["id"] for m in family["members"] if m["role"] == "parent")),
     )
 
     # Consent, assessment, plan, and two reviews.
@@ -221,19 +174,27 @@ async def test_one_family_walks_the_continuum_with_one_unbroken_record(
     assert "Step down to early help accepted by the receiving team" in statutory_story
     assert await titles(again["id"], eh_manager) == ["Case opened on a step down"]
 
-
-def _snapshot(case: dict[str, Any]) -> Any:
-    from services.event_contracts import CaseSnapshot
-
-    return CaseSnapshot.model_validate(
-        {
-            "case_id": case["id"],
-            "family_id": case["family_id"],
-            "owning_team_id": case["owning_team_id"],
-            "status": case["status"],
-            "kind": case["kind"],
-            "opened_at": case["opened_at"],
-            "episode_number": 1,
-            "version": case["version"],
-        }
+    # And one timeline: the family's chronology holds every case's part, in the order it
+    # happened, for whoever sees all of them.
+    both = principal(
+        discipline="team_manager",
+        roles=("practitioner", "team_manager"),
+        manages=(early_help_team, statutory_team),
     )
+    family_page = await workbook.get(
+        f"/families/{family['id']}/chronology", params={"limit": 200}, headers=wb(both)
+    )
+    assert family_page.status_code == 200, family_page.text
+    timeline = [(item["case_id"], item["title"]) for item in family_page.json()["items"]]
+    story = [title for _, title in timeline]
+    for earlier, later in (
+        ("Early help: consent being sought", "Step up to Family Safeguarding requested"),
+        ("Step up to Family Safeguarding requested", "Case opened on a step up from early help"),
+        ("Case opened on a step up from early help", "Early help ended; the family was told"),
+        (
+            "Step down to early help accepted by the receiving team",
+            "Case opened on a step down",
+        ),
+    ):
+        assert story.index(earlier) < story.index(later), story
+    assert {case for case, _ in timeline} == {early["id"], statutory["id"], again["id"]}

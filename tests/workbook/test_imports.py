@@ -337,3 +337,55 @@ async def test_cases_import_announces_each_case_as_the_api_does(
     assert (
         await client.get(f"/cases/{open_case.json()['id']}", headers=as_(worker))
     ).status_code == 200
+
+
+async def test_imported_cases_take_their_kind_from_the_file(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    system = as_(system_principal())
+    team = uuid.uuid4()
+    tag = f"F{uuid.uuid4().hex[:8]}"
+    await run_import(client, system, "families", csv_file(family_rows(team, 2, tag)))
+    opened = (datetime.now(UTC) - timedelta(days=40)).strftime("%Y-%m-%d %H:%M:%S")
+    case_tag = f"K{uuid.uuid4().hex[:8]}"
+
+    def case_row(number: int, family: int, kind: str | None) -> dict[str, Any]:
+        row = {
+            "cine_referral_id": f"{case_tag}-{number}",
+            "fami_family_id": f"{tag}-{family}",
+            "owning_team_id": str(team),
+            "cine_referral_date": opened,
+        }
+        return row if kind is None else {**row, "case_kind": kind}
+
+    rows = [
+        case_row(1, 1, "early_help"),
+        # One open case of each kind per family: early help and Family Safeguarding side by side.
+        case_row(2, 1, "family_safeguarding"),
+        case_row(3, 1, "early_help"),
+        case_row(4, 2, ""),
+        case_row(5, 2, "universal"),
+    ]
+
+    job = await run_import(client, system, "cases", csv_file(rows))
+
+    errors = await errors_of(client, system, job["id"])
+    assert [(e["row"], e["field"], e["code"]) for e in errors] == [
+        (4, "fami_family_id", "case_already_open"),
+        (6, "case_kind", errors[1]["code"]),
+    ]
+    kinds = {}
+    for number in (1, 2, 4):
+        case = await client.get(
+            f"/cases/by-external-id/{SYSTEM}/{case_tag}-{number}", headers=system
+        )
+        assert case.status_code == 200, case.text
+        kinds[number] = case.json()["kind"]
+    # No kind in the file: Family Safeguarding, the workbook's own default.
+    assert kinds == {1: "early_help", 2: "family_safeguarding", 4: "family_safeguarding"}
+    # A case's kind never changes: the same key with another kind is refused.
+    again = await run_import(
+        client, system, "cases", csv_file([case_row(1, 1, "family_safeguarding")])
+    )
+    [error] = await errors_of(client, system, again["id"])
+    assert (error["field"], error["code"]) == ("case_kind", "kind_differs")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
@@ -114,12 +115,9 @@ class CaseAccess:
         return and_(Entry.case_id == self.case.id, or_(false(), *states))
 
 
-async def load_case_access(
-    session: AsyncSession, principal: Principal, case_id: UUID, *, lock: bool = False
-) -> CaseAccess:
-    """Load a case the principal may see with their standing on it; otherwise CaseNotFound."""
+def _access_query(principal: Principal) -> Any:
     mine = _MINE_NOW
-    query = (
+    return (
         select(
             Case,
             Family.name,
@@ -138,16 +136,11 @@ async def load_case_access(
                 allocation_current(mine),
             ),
         )
-        .where(Case.id == case_id, case_visible(principal, Case.id))
     )
-    if lock:
-        # Serialises changes to one case (allocations, closing) without blocking readers.
-        query = query.with_for_update(of=Case)
-    row = (await session.execute(query)).one_or_none()
-    if row is None:
-        raise CaseNotFound()
+
+
+def _access_of(principal: Principal, row: Any) -> CaseAccess:
     case, family_name, episode, discipline, social_worker, now = row
-    remember_transaction_now(session, now)
     return CaseAccess(
         case=case,
         family_name=family_name,
@@ -157,3 +150,39 @@ async def load_case_access(
         allocated_social_worker=bool(social_worker),
         now=now,
     )
+
+
+async def family_case_accesses(
+    session: AsyncSession, principal: Principal, family_id: UUID
+) -> list[CaseAccess]:
+    """Every case of the family the principal may see, each with their standing on it, oldest
+    first (by `ix_safeguarding_case_family_id`)."""
+    query = _access_query(principal).where(
+        Case.family_id == family_id, case_visible(principal, Case.id)
+    )
+    # Two allocations of one practitioner overlap only briefly: the wider standing wins.
+    query = query.order_by(
+        Case.opened_at, Case.id, _MINE_NOW.is_allocated_social_worker.desc().nulls_last()
+    )
+    accesses: dict[UUID, CaseAccess] = {}
+    for row in (await session.execute(query)).all():
+        accesses.setdefault(row[0].id, _access_of(principal, row))
+    if accesses:
+        remember_transaction_now(session, next(iter(accesses.values())).now)
+    return list(accesses.values())
+
+
+async def load_case_access(
+    session: AsyncSession, principal: Principal, case_id: UUID, *, lock: bool = False
+) -> CaseAccess:
+    """Load a case the principal may see with their standing on it; otherwise CaseNotFound."""
+    query = _access_query(principal).where(Case.id == case_id, case_visible(principal, Case.id))
+    if lock:
+        # Serialises changes to one case (allocations, closing) without blocking readers.
+        query = query.with_for_update(of=Case)
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        raise CaseNotFound()
+    access = _access_of(principal, row)
+    remember_transaction_now(session, access.now)
+    return access

@@ -1,4 +1,4 @@
-"""HTTP endpoint for a case's chronology, as JSON pages or a streamed CSV export."""
+"""HTTP endpoints for a case's and a family's chronology, as JSON pages or a CSV export."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from services.principal import principal_of
 from services.request_context import current_request_id
 from services.routing import kit_router
 from services.unit_of_work import DbSession, Work
-from workbook_api.access.dependencies import ReadableCase
+from workbook_api.access.dependencies import ReadableCase, Reader
+from workbook_api.access.repository import family_case_accesses
+from workbook_api.chronology import family as family_chronology
 from workbook_api.chronology import service
-from workbook_api.chronology.schemas import ChronologyItem
+from workbook_api.chronology.schemas import ChronologyItem, FamilyChronologyItem
 from workbook_api.disciplines.dependencies import RecordingConfigDep
+from workbook_api.families.dependencies import VisibleFamily
 
 router = kit_router(tags=["chronology"])
 CSV_MEDIA_TYPE = "text/csv"
@@ -112,11 +115,11 @@ async def get_chronology(
         # The export reads on the request's connection: it never waits for another mid-stream.
         export = service.ChronologyExport(
             uow.hand_over_connection(),
-            access,
-            config,
+            lambda after, limit: service.chronology_query(
+                access, after=after, order=order, limit=limit, include_withdrawn=include_withdrawn
+            ),
+            lambda row: service.item_cells(service.to_item(row, config)),
             export_outcome(request),
-            order=order,
-            include_withdrawn=include_withdrawn,
         )
         return ExportResponse(export, f"chronology-{access.case.id}.csv")
     items, next_cursor = await service.chronology_page(
@@ -124,3 +127,51 @@ async def get_chronology(
     )
     note.details["count"] = len(items)
     return Page[ChronologyItem](items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/families/{family_id}/chronology",
+    response_model=Page[FamilyChronologyItem],
+    responses={200: {"content": {CSV_MEDIA_TYPE: {}}, "description": "A page, or the CSV export"}},
+    summary="Read a family's chronology",
+)
+@audited("read", "family_chronology", resource="family_id")
+async def get_family_chronology(
+    request: Request,
+    csv: WantsCsv,
+    principal: Reader,
+    family: VisibleFamily,
+    session: DbSession,
+    config: RecordingConfigDep,
+    page: PageQuery,
+    note: Audit,
+    uow: Work,
+    order: Annotated[Literal["asc", "desc"], Query(description="Event-time order")] = "asc",
+    include_withdrawn: Annotated[
+        bool, Query(description="Also withdrawn entries, for those who may see them")
+    ] = False,
+) -> Page[FamilyChronologyItem] | StreamingResponse:
+    """Read one chronology across every case of the family you may see (early help and
+    Family Safeguarding, before and after a step up or down), each line naming its case; each
+    case's lines follow that case's chronology rules. Cases you may not see add nothing."""
+    accesses = await family_case_accesses(session, principal, family.id)
+    note.details["case_ids"] = [str(access.case.id) for access in accesses]
+    if csv:
+        note.details.update(format="csv", include_withdrawn=include_withdrawn)
+        export = service.ChronologyExport(
+            uow.hand_over_connection(),
+            lambda after, limit: family_chronology.family_chronology_query(
+                accesses, after=after, order=order, limit=limit, include_withdrawn=include_withdrawn
+            ),
+            lambda row: family_chronology.family_item_cells(
+                family_chronology.to_family_item(row, config)
+            ),
+            export_outcome(request),
+            columns=family_chronology.FAMILY_CSV_COLUMNS,
+        )
+        return ExportResponse(export, f"family-chronology-{family.id}.csv")
+    items, next_cursor = await family_chronology.family_chronology_page(
+        session, accesses, config, page, order=order, include_withdrawn=include_withdrawn
+    )
+    note.details["count"] = len(items)
+    return Page[FamilyChronologyItem](items=items, next_cursor=next_cursor)

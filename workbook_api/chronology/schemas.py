@@ -28,3 +28,10 @@ class ChronologyItem(ReadModel):
     restricted: bool
     detail_withheld: bool
     status: Literal["final", "withdrawn"]
+
+
+class FamilyChronologyItem(ChronologyItem):
+    """One line of a family's chronology: a line of one of its cases' chronologies."""
+
+    case_id: UUID = Field(description="The case (involvement) the line belongs to.")
+    case_kind: Literal["family_safeguarding", "early_help"]

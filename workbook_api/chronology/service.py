@@ -7,7 +7,7 @@ limit pushed into the branch, so the first page costs the same for 100 entries o
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -46,6 +46,11 @@ log = logging.getLogger(__name__)
 Order = Literal["asc", "desc"]
 # Records how an export ended, in the export's own session: (session, rows, complete).
 ExportOutcome = Callable[[AsyncSession, int, bool], Awaitable[None]]
+# A batch of an export: the rows after a keyset position (None: from the start), up to a limit;
+# None when there is nothing to read at all.
+BatchQuery = Callable[[tuple[datetime, UUID] | None, int], CompoundSelect[Any] | None]
+# A row of a batch as its CSV cells.
+RenderRow = Callable[[Any], list[object]]
 CHRONOLOGY_KEY = Keyset(
     (ChronologyEvent.occurred_at, aware_datetime), (ChronologyEvent.id, uuid_value)
 )
@@ -100,7 +105,7 @@ async def record_external_event(
     return UUID(str(existing))
 
 
-def _entry_branch(
+def entry_branch(
     access: CaseAccess,
     after: tuple[datetime, UUID] | None,
     order: Order,
@@ -139,7 +144,7 @@ def _entry_branch(
     return query.limit(limit)
 
 
-def _event_branch(
+def event_branch(
     case_id: UUID, after: tuple[datetime, UUID] | None, order: Order, limit: int
 ) -> Select[Any]:
     c = ChronologyEvent
@@ -169,8 +174,8 @@ def _event_branch(
     return query.limit(limit)
 
 
-_OCCURRED_AT: ColumnClause[Any] = literal_column("occurred_at")
-_ID: ColumnClause[Any] = literal_column("id")
+OCCURRED_AT: ColumnClause[Any] = literal_column("occurred_at")
+ID: ColumnClause[Any] = literal_column("id")
 
 
 def chronology_query(
@@ -188,12 +193,12 @@ def chronology_query(
     more to build on every request than the database took to answer.
     """
     merged = union_all(
-        _entry_branch(access, after, order, limit, include_withdrawn),
-        _event_branch(access.case.id, after, order, limit),
+        entry_branch(access, after, order, limit, include_withdrawn),
+        event_branch(access.case.id, after, order, limit),
     )
     if order == "asc":
-        return merged.order_by(_OCCURRED_AT, _ID).limit(limit)
-    return merged.order_by(_OCCURRED_AT.desc(), _ID.desc()).limit(limit)
+        return merged.order_by(OCCURRED_AT, ID).limit(limit)
+    return merged.order_by(OCCURRED_AT.desc(), ID.desc()).limit(limit)
 
 
 def to_item(row: Any, config: RecordingConfig) -> ChronologyItem:
@@ -247,7 +252,7 @@ def item_cells(item: ChronologyItem) -> list[object]:
 
 
 class ChronologyExport:
-    """A CSV export of a case's chronology, read on the request's own connection.
+    """A CSV export of a chronology (a case's or a family's), read on the request's own connection.
 
     The request hands its connection on (services/unit_of_work.py) instead of the stream taking
     another after the headers have gone, so a busy pool is a clean 503 before the first byte
@@ -259,40 +264,31 @@ class ChronologyExport:
     def __init__(
         self,
         connection: AsyncConnection,
-        access: CaseAccess,
-        config: RecordingConfig,
+        read: BatchQuery,
+        render: RenderRow,
         outcome: ExportOutcome,
         *,
-        order: Order,
-        include_withdrawn: bool,
+        columns: Sequence[str] = CSV_COLUMNS,
     ) -> None:
         self._connection = connection
         self._session = session_on(connection)
-        self._access = access
-        self._config = config
+        self._read = read
+        self._render = render
+        self._columns = columns
         self._outcome = outcome
-        self._order: Order = order
-        self._include_withdrawn = include_withdrawn
         self._rows = 0
         self._complete = False
         self._closed = False
 
-    async def _batches(self) -> AsyncIterator[list[ChronologyItem]]:
+    async def _batches(self) -> AsyncIterator[list[list[object]]]:
         after: tuple[datetime, UUID] | None = None
         while True:
-            rows = (
-                await self._session.execute(
-                    chronology_query(
-                        self._access,
-                        after=after,
-                        order=self._order,
-                        limit=EXPORT_BATCH,
-                        include_withdrawn=self._include_withdrawn,
-                    )
-                )
-            ).all()
+            query = self._read(after, EXPORT_BATCH)
+            if query is None:
+                return
+            rows = (await self._session.execute(query)).all()
             if rows:
-                yield [to_item(row, self._config) for row in rows]
+                yield [self._render(row) for row in rows]
             if len(rows) < EXPORT_BATCH:
                 return
             after = (rows[-1].occurred_at, rows[-1].id)
@@ -300,9 +296,9 @@ class ChronologyExport:
     async def stream(self) -> AsyncIterator[bytes]:
         """The file, header first, read in one REPEATABLE READ snapshot."""
         await self._session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        yield csv_line(CSV_COLUMNS).encode()
+        yield csv_line(self._columns).encode()
         async for batch in self._batches():
-            yield "".join(csv_line(item_cells(item)) for item in batch).encode()
+            yield "".join(csv_line(cells) for cells in batch).encode()
             self._rows += len(batch)
         self._complete = True
 

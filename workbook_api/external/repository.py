@@ -215,8 +215,11 @@ async def cases_by_id(
     return {case.id: case for case in await session.scalars(query)}
 
 
-async def open_cases_of(session: AsyncSession, family_ids: Collection[UUID]) -> dict[UUID, Case]:
-    """The open case of each of these families that has one (locked: it may be linked)."""
+async def open_cases_of(
+    session: AsyncSession, family_ids: Collection[UUID]
+) -> dict[tuple[UUID, str], Case]:
+    """The open case of each kind of each of these families, by (family, kind) (locked: it
+    may be linked)."""
     if not family_ids:
         return {}
     query = (
@@ -225,7 +228,7 @@ async def open_cases_of(session: AsyncSession, family_ids: Collection[UUID]) -> 
         .order_by(Case.id)
         .with_for_update(of=Case)
     )
-    return {case.family_id: case for case in await session.scalars(query)}
+    return {(case.family_id, case.kind): case for case in await session.scalars(query)}
 
 
 async def allocation_or_none(session: AsyncSession, allocation_id: UUID) -> Allocation | None:

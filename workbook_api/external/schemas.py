@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
+from services.event_contracts import FAMILY_SAFEGUARDING, CaseKind
 from services.schemas import Input, ReadModel
 from workbook_api.cases.schemas import AllocationRead, CaseRead
 from workbook_api.families.identifiers import normalise_identifier
@@ -106,6 +107,10 @@ class CaseRecord(Input):
 
     family_external_id: ExternalKey
     owning_team_id: UUID
+    kind: CaseKind = Field(
+        default=FAMILY_SAFEGUARDING,
+        description="Family Safeguarding (statutory) or early help; never changes once created",
+    )
     opened_at: AwareDatetime
     opened_reason: Reason | None = Field(
         default=None, description="Default: that it was opened in the system of record"

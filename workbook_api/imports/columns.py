@@ -206,6 +206,8 @@ CASES = Layout(
     columns=(
         Column("fami_family_id", "family_external_id", required=True),
         Column("owning_team_id", "owning_team_id", required=True),
+        # Not an SSD column: early help and Family Safeguarding are cases of their own kind.
+        Column("case_kind", "kind"),
         Column("cine_referral_date", "opened_at", a_datetime, required=True),
         Column("opened_reason", "opened_reason"),
         Column("cine_close_date", "closed_at", a_datetime),

@@ -78,7 +78,8 @@ class Memory:
     identifiers: dict[tuple[str, str], UUID] = field(default_factory=dict)
     person_families: dict[UUID, UUID] = field(default_factory=dict)
     keyed_people: set[UUID] = field(default_factory=set)
-    open_families: set[UUID] = field(default_factory=set)
+    # (family, case kind) with an open case: a family holds one open case of each kind.
+    open_families: set[tuple[UUID, str]] = field(default_factory=set)
 
     def forget_written(self) -> None:
         """Drop what the database now holds (after a real chunk commits)."""

@@ -39,11 +39,12 @@ from workbook_api.external.service.keys import key_row
 
 
 def already_open() -> RowError:
-    """A second open case for a family: the workbook keeps one involvement at a time."""
+    """A second open case of one kind for a family: the workbook keeps one involvement of
+    each kind at a time."""
     return RowError(
         "family_external_id",
         "case_already_open",
-        "This family already has an open case in the workbook.",
+        "This family already has an open case of this kind in the workbook.",
         409,
     )
 
@@ -98,8 +99,8 @@ class CasesChunk:
             return await self.update(item, self.cases[known], family_id)
         if record.closed_at is not None:
             return self.create(item, family_id)
-        open_case = self.open.get(family_id)
-        if family_id in self.batch.memory.open_families or (
+        open_case = self.open.get((family_id, record.kind))
+        if (family_id, record.kind) in self.batch.memory.open_families or (
             open_case is not None and open_case.id in self.open_keyed
         ):
             return Outcome.failed(item, already_open())
@@ -115,7 +116,7 @@ class CasesChunk:
             )
         )
         self.open_keyed.add(open_case.id)
-        self.batch.memory.open_families.add(family_id)
+        self.batch.memory.open_families.add((family_id, record.kind))
         return Outcome(item.row, item.key, "linked", open_case.id, matched_on="open_case")
 
     def create(self, item: Keyed[CaseRecord], family_id: UUID) -> Outcome:
@@ -131,6 +132,7 @@ class CasesChunk:
             "family_id": family_id,
             "owning_team_id": record.owning_team_id,
             "status": "closed" if closed else "open",
+            "kind": record.kind,
             "opened_at": record.opened_at,
             "opened_reason": opened_reason,
             "opened_by_practitioner_id": principal.practitioner_id,
@@ -152,7 +154,7 @@ class CasesChunk:
         key = key_row(principal, system, "case", case_id, item.key)
         self.new.append(_NewCase(case, episode, key))
         if not closed:
-            self.batch.memory.open_families.add(family_id)
+            self.batch.memory.open_families.add((family_id, record.kind))
         return Outcome(item.row, item.key, "created", case_id)
 
     async def update(self, item: Keyed[CaseRecord], case: Case, family_id: UUID) -> Outcome:
@@ -170,6 +172,17 @@ class CasesChunk:
             )
         if case.owning_team_id != record.owning_team_id:
             return Outcome.failed(item, team_differs("owning_team_id"))
+        if case.kind != record.kind:
+            return Outcome.failed(
+                item,
+                RowError(
+                    "kind",
+                    "kind_differs",
+                    f"The workbook has this case as {case.kind.replace('_', ' ')}; a case's "
+                    "kind never changes (a step up or down opens a case of its own).",
+                    409,
+                ),
+            )
         closing = case.status == "open" and record.closed_at is not None
         reopening = case.status == "closed" and record.closed_at is None
         if not (closing or reopening):
@@ -213,10 +226,10 @@ class CasesChunk:
 
     async def reopen(self, case: Case, family_id: UUID) -> None:
         """Reopen the case when the system of record says it is open again."""
-        if family_id in self.batch.memory.open_families:
+        if (family_id, case.kind) in self.batch.memory.open_families:
             raise cases.family_already_open()
         await cases.reopen_case(self.session, case, f"Reopened in {self.batch.system}")
-        self.batch.memory.open_families.add(family_id)
+        self.batch.memory.open_families.add((family_id, case.kind))
 
     async def write(self) -> None:
         """Insert the new cases, their first episodes and keys; announce them; add links."""
