@@ -7,7 +7,7 @@ an assessment version with its sections, evidence and history (and the version i
 whose successor it now names).
 
 Revision ID: intervention_change_capture
-Revises: intervention_access_log_time
+Revises: intervention_progress_history
 Create Date: 2026-11-30
 """
 
@@ -24,7 +24,7 @@ from services.change_feed.capture import (
 )
 
 revision: str = "intervention_change_capture"
-down_revision: str | None = "intervention_access_log_time"
+down_revision: str | None = "intervention_progress_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
