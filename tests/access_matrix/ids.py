@@ -337,6 +337,21 @@ async def scratch_action_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(action, supervision.CASE_A, "scratch action")
 
 
+async def scratch_proposal_id(scratch: Scratch, op: Operation) -> IdChoice:
+    proposal = await supervision.proposal(scratch.stack)
+    return IdChoice(proposal, supervision.TEAM_A_MANAGERS, "scratch proposal of team A")
+
+
+async def scratch_slot_id(scratch: Scratch, op: Operation) -> IdChoice:
+    slot = await supervision.slot(scratch.stack)
+    return IdChoice(slot, supervision.TEAM_A_MANAGERS, "scratch slot of team A")
+
+
+async def scratch_absence_id(scratch: Scratch, op: Operation) -> IdChoice:
+    absence = await supervision.absence(scratch.stack)
+    return IdChoice(absence, supervision.ABSENCE_AUDIENCE, "the social worker's absence")
+
+
 async def no_writes(scratch: Scratch, op: Operation) -> IdChoice:
     raise BuildError(f"{op.label}: the matrix has no record to write for this parameter")
 
@@ -501,6 +516,15 @@ PATH_IDS: dict[str, IdSource] = {
         read=lambda w, op: one(w.supervision_action_a, supervision.CASE_A, "case A's action"),
         write=scratch_action_id,
     ),
+    "proposal_id": IdSource(
+        read=lambda w, op: one(
+            w.supervision_proposal_a, supervision.TEAM_A_MANAGERS, "team A's proposal"
+        ),
+        write=scratch_proposal_id,
+    ),
+    # Slots and absences are only ever deleted through their ids.
+    "slot_id": IdSource(read=lambda w, op: [], write=scratch_slot_id),
+    "absence_id": IdSource(read=lambda w, op: [], write=scratch_absence_id),
     supervision.CAPABILITY_PATH_PARAMETER: IdSource(
         read=lambda w, op: one(w.supervision_feed, p.EVERYONE, "the social worker's feed"),
         write=no_writes,
