@@ -333,8 +333,14 @@ async def scratch_meeting_id(scratch: Scratch, op: Operation) -> IdChoice:
 
 
 async def scratch_action_id(scratch: Scratch, op: Operation) -> IdChoice:
-    action = await supervision.action(scratch.stack, (await scratch.case()).case_id)
+    final = op.key in supervision.FINAL
+    action = await supervision.action(scratch.stack, (await scratch.case()).case_id, final=final)
     return IdChoice(action, supervision.CASE_A, "scratch action")
+
+
+async def scratch_decision_id(scratch: Scratch, op: Operation) -> IdChoice:
+    decision = await supervision.decision(scratch.stack, (await scratch.case()).case_id)
+    return IdChoice(decision, supervision.CASE_A, "scratch decision of a final record")
 
 
 async def scratch_proposal_id(scratch: Scratch, op: Operation) -> IdChoice:
@@ -522,6 +528,8 @@ PATH_IDS: dict[str, IdSource] = {
         ),
         write=scratch_proposal_id,
     ),
+    # Decisions are only ever amended through their ids (reads go through the record).
+    "decision_id": IdSource(read=lambda w, op: [], write=scratch_decision_id),
     # Slots and absences are only ever deleted through their ids.
     "slot_id": IdSource(read=lambda w, op: [], write=scratch_slot_id),
     "absence_id": IdSource(read=lambda w, op: [], write=scratch_absence_id),

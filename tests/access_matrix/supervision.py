@@ -112,8 +112,9 @@ async def finalise(stack: Stack, meeting_id: str, case_id: str) -> None:
     ok(response, 200)
 
 
-async def action(stack: Stack, case_id: str) -> str:
-    """An open action on the case, owned by its social worker, from a held meeting."""
+async def action(stack: Stack, case_id: str, *, final: bool = False) -> str:
+    """An open action on the case, owned by its social worker, from a held meeting (its record
+    final when asked)."""
     meeting_id = await book(stack, case_id, held=True)
     path = f"/meetings/{meeting_id}/cases/{case_id}/record/actions"
     body = {
@@ -122,7 +123,19 @@ async def action(stack: Stack, case_id: str) -> str:
         "due_on": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(),
     }
     made = ok(await stack.call(p.TEAM_MANAGER, SUPERVISION, "POST", path, json=body), 200)
+    if final:
+        await finalise(stack, meeting_id, case_id)
     return str(made["actions"][0]["id"])
+
+
+async def decision(stack: Stack, case_id: str) -> str:
+    """A decision on the case at a held meeting whose record is final."""
+    meeting_id = await book(stack, case_id, held=True)
+    path = f"/meetings/{meeting_id}/cases/{case_id}/record/decisions"
+    body = {"decision": "Matrix decision", "rationale": "Matrix rationale"}
+    made = ok(await stack.call(p.TEAM_MANAGER, SUPERVISION, "POST", path, json=body), 200)
+    await finalise(stack, meeting_id, case_id)
+    return str(made["decisions"][0]["id"])
 
 
 def team_a_schedule(stack: Stack) -> str:
@@ -200,6 +213,9 @@ def body_values() -> dict[str, Any]:
     async def scaling(fill: Any, siblings: dict[str, Any]) -> Any:
         return 5
 
+    async def rationale(fill: Any, siblings: dict[str, Any]) -> Any:
+        return "Corrected rationale"
+
     async def year_ahead(fill: Any, siblings: dict[str, Any]) -> Any:
         return future_day(366)
 
@@ -218,6 +234,9 @@ def body_values() -> dict[str, Any]:
         "ActionIn.due_on": month_ahead,
         # An amendment changes something.
         "RecordAmendmentIn.scaling": scaling,
+        # A correction changes something.
+        "DecisionAmendmentIn.rationale": rationale,
+        "ActionAmendmentIn.due_on": month_ahead,
         # Schedule writes a year ahead: they never touch the proposals of the next weeks.
         "SlotIn.starts_at": ten,
         "SlotIn.valid_from": year_ahead,
@@ -252,6 +271,9 @@ WRITERS: dict[str, frozenset[str]] = {
     # it is their own, not a case's).
     "POST /supervision/calendar/feed": p.PRACTITIONERS,
     "DELETE /supervision/calendar/feed": p.PRACTITIONERS,
+    # Corrections of a final record's decisions and actions: the chair and the team's managers.
+    "POST /supervision/cases/{case_id}/decisions/{decision_id}/amendments": TEAM_A_MANAGERS,
+    "POST /supervision/cases/{case_id}/actions/{action_id}/amendments": TEAM_A_MANAGERS,
     # The team schedule: its managers; absences: every practitioner their own, withdrawn by
     # them or a manager of their team.
     f"POST {SCHEDULE}/slots": TEAM_A_MANAGERS,
@@ -266,6 +288,11 @@ READERS: dict[str, frozenset[str]] = {
 }
 # The record's state each write needs (meetings are made afresh for every request).
 HELD = frozenset({f"POST {RECORD}/finalise"})
-FINAL = frozenset({f"POST {RECORD}/amendments"})
+FINAL = frozenset(
+    {
+        f"POST {RECORD}/amendments",
+        "POST /supervision/cases/{case_id}/actions/{action_id}/amendments",
+    }
+)
 # A capability URL: the secret in its path is its credential (tests/supervision).
 CAPABILITY_PATH_PARAMETER = "secret"
