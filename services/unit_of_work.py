@@ -83,6 +83,9 @@ class UnitOfWork:
         else. Its audit events and hooks still commit at the end, in a transaction of their
         own; a request that changes anything must not call this (its change would commit
         apart from its audit)."""
+        if self._before_commit:
+            # An idempotent write claimed its key in this transaction: it must commit whole.
+            raise RuntimeError("a request with work to commit cannot end its reads early")
         if self.session.in_transaction():
             await self.session.commit()
 

@@ -3,7 +3,8 @@
 Slots and proposals are the team's managers' (`ManagedTeamDep` first: 403 for anyone who
 manages no team, 404 for a team they do not manage), and one of another team is a 404. An
 absence exists for the practitioner it is about, whoever recorded it, and the managers of a
-team the practitioner belongs to; for anyone else it does not exist.
+team the practitioner belongs to; for anyone else it does not exist. Only practitioners and
+managers (the people meetings invite) have absences at all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from uuid import UUID
 
 from fastapi import Depends, Path
 
-from services.auth import CurrentPrincipal
+from services.auth import require_any_role
 from services.clock import transaction_now
 from services.errors import NotFound, raises
 from services.principal import Principal
@@ -27,6 +28,8 @@ from supervision_api.teams.dependencies import ManagedTeam, ManagedTeamDep
 SlotId = Annotated[UUID, Path(description="The slot")]
 ProposalId = Annotated[UUID, Path(description="The proposal")]
 AbsenceId = Annotated[UUID, Path(description="The absence")]
+# Absences are for the people GCS meetings invite: practitioners and their managers.
+Invitee = Annotated[Principal, Depends(require_any_role("practitioner", "team_manager"))]
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ async def team_proposal(
 
 @raises(404)
 async def own_or_managed_absence(
-    absence_id: AbsenceId, principal: CurrentPrincipal, session: DbSession
+    absence_id: AbsenceId, principal: Invitee, session: DbSession
 ) -> AbsenceAccess:
     """An absence of the caller, recorded by them, or of a member of a team they manage."""
     absence = await repository.load_absence(session, absence_id)

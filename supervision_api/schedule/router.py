@@ -7,13 +7,17 @@ from typing import Annotated
 from fastapi import Query, Response
 
 from services.auditing import Audit, audited
-from services.auth import CurrentPrincipal
 from services.errors import raises
 from services.responses import created
 from services.routing import kit_router
 from services.unit_of_work import DbSession
 from supervision_api.schedule import proposals, service
-from supervision_api.schedule.dependencies import AbsenceDep, TeamProposalDep, TeamSlotDep
+from supervision_api.schedule.dependencies import (
+    AbsenceDep,
+    Invitee,
+    TeamProposalDep,
+    TeamSlotDep,
+)
 from supervision_api.schedule.schemas import (
     MAX_HORIZON_WEEKS,
     AbsenceIn,
@@ -67,7 +71,7 @@ async def remove_meeting_slot(slot: TeamSlotDep, session: DbSession) -> None:
 @raises(403)
 async def record_absence(
     body: AbsenceIn,
-    principal: CurrentPrincipal,
+    principal: Invitee,
     session: DbSession,
     response: Response,
     note: Audit,
@@ -81,7 +85,7 @@ async def record_absence(
 
 
 @router.get("/absences", summary="List your absences")
-async def list_my_absences(principal: CurrentPrincipal, session: DbSession) -> AbsenceList:
+async def list_my_absences(principal: Invitee, session: DbSession) -> AbsenceList:
     """Your absences from today on, earliest first."""
     return await service.my_absences(session, principal)
 

@@ -285,6 +285,7 @@ WRITERS: dict[str, frozenset[str]] = {
 }
 READERS: dict[str, frozenset[str]] = {
     "GET /supervision/calendar/feed": p.PRACTITIONERS,
+    "GET /supervision/absences": p.PRACTITIONERS,
 }
 # The record's state each write needs (meetings are made afresh for every request).
 HELD = frozenset({f"POST {RECORD}/finalise"})

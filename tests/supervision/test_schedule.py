@@ -14,7 +14,7 @@ from services.event_contracts import MembershipSnapshot, PractitionerSnapshot
 from services.principal import Principal
 from services.working_days import ENGLAND, LONDON
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot, hours_ago
-from tests.supervision.conftest import Headers, Team, outbox_events
+from tests.supervision.conftest import Headers, MakePrincipal, Team, outbox_events
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
@@ -282,8 +282,15 @@ async def test_a_case_booked_by_hand_since_makes_the_proposal_stale(
 
 
 async def test_absences_are_the_practitioners_own_and_their_managers(
-    client: httpx.AsyncClient, as_: Headers, team: Team
+    client: httpx.AsyncClient, as_: Headers, team: Team, make_principal: MakePrincipal
 ) -> None:
+    auditor = make_principal(discipline="auditor", roles=("auditor",), teams=(team.id,))
+    nobody_invites = await client.post(
+        "/absences",
+        json={"first_day": today().isoformat(), "last_day": today().isoformat()},
+        headers=as_(auditor),
+    )
+    assert nobody_invites.status_code == 403
     await name(client, team, team.specialist, "Sam Synthetic")
     first = today() + timedelta(days=3)
     # A manager records one for a member of their team; not for anyone else.
