@@ -8,7 +8,9 @@ its methods, never through loose keys in the ASGI scope:
   stores the response this way, so the work and its replay record commit together);
 - `respond_with(response)` is how the kit's route hands over the response it built;
 - `hand_over_connection()` lets a streamed response keep reading on the request's connection
-  after the commit, so it never has to take a second one from a busy pool mid-stream.
+  after the commit, so it never has to take a second one from a busy pool mid-stream;
+- `end_reads()` ends a reading request's transaction before slow work that needs no database
+  (a call to another unit), so no transaction, snapshot or lock is held across it.
 The unit of work checks its connection out itself (rather than leaving it to the session),
 which is what lets it hand the connection on. Services and repositories never commit; they
 `flush()` when they need ids.
@@ -75,6 +77,17 @@ class UnitOfWork:
         """Keep the connection past the commit; whoever takes it must close it."""
         self.handed_over = True
         return self.connection
+
+    async def end_reads(self) -> None:
+        """End the transaction of a request that has only read, before it waits on something
+        else. Its audit events and hooks still commit at the end, in a transaction of their
+        own; a request that changes anything must not call this (its change would commit
+        apart from its audit)."""
+        if self._before_commit:
+            # An idempotent write claimed its key in this transaction: it must commit whole.
+            raise RuntimeError("a request with work to commit cannot end its reads early")
+        if self.session.in_transaction():
+            await self.session.commit()
 
     async def commit(self) -> None:
         """Write the queued audit events, run the hooks, commit (uncancelled from here)."""

@@ -12,6 +12,7 @@ from supervision_api.changes.router import router as changes_router
 from supervision_api.meetings.router import router as meetings_router
 from supervision_api.models import kernel, projection
 from supervision_api.records.router import router as records_router
+from supervision_api.schedule.router import router as schedule_router
 
 
 def create_app(settings: KernelSettings | None = None) -> FastAPI:
@@ -20,7 +21,14 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         unit=SUPERVISION,
         settings=settings or KernelSettings(),
         kernel=kernel,
-        routers=[cadence_router, meetings_router, records_router, calendar_router, changes_router],
+        routers=[
+            cadence_router,
+            meetings_router,
+            records_router,
+            calendar_router,
+            schedule_router,
+            changes_router,
+        ],
         inbox=projection.register(Inbox()),
         title="Group Case Supervision",
         description="Monthly group case supervision for every family: cadence, meetings, "

@@ -5,7 +5,8 @@ Team North has a cadence, a month of meetings and an overdue case:
   decisions and an action on the Ashdown case still open (it carries forward);
 - nine days ago, a GCS on the Brightwell family alone (its own cadence is fortnightly), final;
 - next week, a GCS on the Ashdown family, whose last GCS is more than 28 days ago (overdue),
-  its draft record already carrying the open action.
+  its draft record already carrying the open action;
+- recurring slots and an absence (schedule/demo.py), so a proposal shows at once.
 Ids are fixed, so a second run adds nothing. The people and cases are the directory's and the
 workbook's demo records (their ids are repeated here: units never import each other).
 """
@@ -27,6 +28,7 @@ from supervision_api.meetings.models import Meeting, MeetingCase, MeetingChange,
 from supervision_api.records.events import publish_finalised
 from supervision_api.records.models import CaseRecord, Decision, GcsAction, WorkerUpdate
 from supervision_api.records.service import action_view
+from supervision_api.schedule.demo import seed_schedule
 
 # The directory's demo teams and people (gateway/directory/demo.py).
 TEAM_NORTH: Final = UUID("d3a0f5e1-0000-4000-8000-000000000001")
@@ -228,7 +230,9 @@ async def _record(session: AsyncSession, meeting: Meeting, number: int, spec: De
 
 
 async def seed_demo(session: AsyncSession) -> None:
-    """Team North's cadence, a month of meetings and records; nothing twice."""
+    """Team North's cadence, a month of meetings and records, slots and an absence; nothing
+    twice."""
+    await seed_schedule(session)
     if await session.get(Meeting, demo_id(1, 1)) is not None:
         return
     now = datetime.now(UTC)

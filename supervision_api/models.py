@@ -26,5 +26,12 @@ from supervision_api.cadence import models as cadence_models  # noqa: E402
 from supervision_api.calendar import models as calendar_models  # noqa: E402
 from supervision_api.meetings import models as meetings_models  # noqa: E402
 from supervision_api.records import models as records_models  # noqa: E402
+from supervision_api.schedule import models as schedule_models  # noqa: E402
 
-DOMAIN_MODELS = (cadence_models, meetings_models, records_models, calendar_models)
+DOMAIN_MODELS = (
+    cadence_models,
+    meetings_models,
+    records_models,
+    calendar_models,
+    schedule_models,
+)

@@ -20,4 +20,9 @@ TABLE_CATEGORIES: dict[str, str] = {
     "gcs_action": "workflow_record",
     "record_amendment": "workflow_record",
     "calendar_feed": "practitioner_directory",
+    # A team's recurring meeting times, and practitioners' days away (no reason is kept).
+    "meeting_slot": "practitioner_directory",
+    "absence": "practitioner_directory",
+    # Which cases a proposal would discuss when, and why some could not be placed.
+    "schedule_proposal": "workflow_record",
 }

@@ -10,6 +10,7 @@ from fastapi import Depends, Query
 from services.auditing import Audit, audited
 from services.auth import CurrentPrincipal
 from services.errors import Forbidden, raises
+from services.pagination import PageQuery
 from services.projection import ProjectedCase
 from services.routing import kit_router
 from services.unit_of_work import DbSession
@@ -55,14 +56,21 @@ async def list_team_due(
     team: ManagedTeamDep,
     session: DbSession,
     note: Audit,
+    page: PageQuery,
     which: Which = "attention",
     practitioner_id: Annotated[
         UUID | None, Query(description="Only cases this practitioner is allocated to now")
     ] = None,
 ) -> DueList:
-    """The team's open cases by due date, most overdue first, for one worker if asked."""
+    """The team's open cases by due date, most overdue first, for one worker if asked; a page
+    at a time (`limit`, and `cursor` from `next_cursor`)."""
     due = await service.due_list(
-        session, team.principal, team_id=team.id, practitioner_id=practitioner_id, which=which
+        session,
+        team.principal,
+        team_id=team.id,
+        practitioner_id=practitioner_id,
+        which=which,
+        page=page,
     )
     note.details["count"] = len(due.items)
     return due
@@ -71,11 +79,16 @@ async def list_team_due(
 @router.get("/due", summary="List your cases due or overdue a GCS")
 @audited("list", "case_cadence", resource="")
 async def list_my_due(
-    principal: CurrentPrincipal, session: DbSession, note: Audit, which: Which = "attention"
+    principal: CurrentPrincipal,
+    session: DbSession,
+    note: Audit,
+    page: PageQuery,
+    which: Which = "attention",
 ) -> DueList:
-    """The open cases you are allocated to now, by due date, most overdue first."""
+    """The open cases you are allocated to now, by due date, most overdue first; a page at a
+    time (`limit`, and `cursor` from `next_cursor`)."""
     due = await service.due_list(
-        session, principal, practitioner_id=principal.practitioner_id, which=which
+        session, principal, practitioner_id=principal.practitioner_id, which=which, page=page
     )
     note.details["count"] = len(due.items)
     return due

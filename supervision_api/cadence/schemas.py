@@ -80,7 +80,10 @@ class DueCase(BaseModel):
 
 
 class DueList(BaseModel):
-    """Open cases by due date, soonest (most overdue) first."""
+    """Open cases by due date, soonest (most overdue) first, a page at a time."""
 
     today: date
     items: list[DueCase]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last"
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clock import transaction_now
+from services.pagination import PageRequest, decode_cursor, invalid_cursor, split_page
 from services.principal import Principal
 from services.projection import ProjectedCase
 from services.working_days import ENGLAND, local_date
@@ -130,6 +131,25 @@ def _wanted(status: str, which: DueFilter) -> bool:
     return status == which
 
 
+def _after(cursor: str | None) -> tuple[date, UUID] | None:
+    """The (due date, case id) a page starts after; a cursor this list did not make is a 400."""
+    if cursor is None:
+        return None
+    due, case_id = decode_cursor(cursor, 2)
+    try:
+        return date.fromisoformat(str(due)), UUID(str(case_id))
+    except ValueError as exc:
+        raise invalid_cursor() from exc
+
+
+def _sort_key(item: DueCase) -> tuple[date, str]:
+    return item.due_on, str(item.case_id)
+
+
+def _cursor_key(item: DueCase) -> list[Any]:
+    return [item.due_on.isoformat(), item.case_id]
+
+
 async def due_list(
     session: AsyncSession,
     principal: Principal,
@@ -137,8 +157,18 @@ async def due_list(
     team_id: UUID | None = None,
     practitioner_id: UUID | None = None,
     which: DueFilter = "attention",
+    page: PageRequest | None = None,
 ) -> DueList:
-    """Open cases (of a team, or a practitioner's) with their due dates, most urgent first."""
+    """Open cases (of a team, or a practitioner's) with their due dates, most urgent first, a
+    page at a time.
+
+    The order is the due date, then the case id, and a cursor is the last item's pair, so a
+    page follows on from the one before however cases open, close or fall due meanwhile (the
+    kernel's keyset rule). Due dates come from cadence on the working-day calendar, not from a
+    column, so the bound is applied here: the query reads the open cases the caller may see (a
+    team's caseload), and only the page's cases are looked up for their next meeting.
+    """
+    after = _after(page.cursor) if page else None
     rows = await repository.open_cases(
         session, principal, team_id=team_id, practitioner_id=practitioner_id
     )
@@ -147,11 +177,17 @@ async def due_list(
     items = [
         item for item in (_due_case(row, teams, now) for row in rows) if _wanted(item.status, which)
     ]
-    items.sort(key=lambda item: (item.due_on, str(item.case_id)))
+    items.sort(key=_sort_key)
+    if after is not None:
+        bound = (after[0], str(after[1]))
+        items = [item for item in items if _sort_key(item) > bound]
+    next_cursor = None
+    if page is not None:
+        items, next_cursor = split_page(items, page.limit, _cursor_key)
     booked = await meetings.next_meetings(session, [item.case_id for item in items])
     for item in items:
         item.next_meeting_at = booked.get(item.case_id)
-    return DueList(today=now, items=items)
+    return DueList(today=now, items=items, next_cursor=next_cursor)
 
 
 def _due_case(row: repository.OpenCase, teams: dict[UUID, TeamCadence], now: date) -> DueCase:

@@ -11,16 +11,23 @@ coming meeting may sit in either.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import WORKBOOK
 from services.unit_calls import AsCaller
+from supervision_api.meetings import repository
+from supervision_api.meetings.dependencies import MeetingAccess
 
 PAGE = 200
+# The workbook is asked for a few agenda cases at a time, not thirty at once.
+AGENDA_CALLS_AT_ONCE = 4
 
 
 class AgendaSummary(BaseModel):
@@ -91,3 +98,47 @@ async def latest_summaries(
             if known is None or _finalised(summary) > _finalised(known):
                 latest[summary.author_id] = summary
     return sorted(latest.values(), key=lambda s: (s.discipline, s.author_name))
+
+
+async def agenda_view(
+    session: AsyncSession,
+    access: MeetingAccess,
+    calls: AsCaller,
+    reads_done: Callable[[], Awaitable[None]],
+) -> Agenda:
+    """The agenda's cases the caller may see, each with its workers' latest role summaries as
+    the workbook shows them to the caller.
+
+    Everything this unit knows is read first; `reads_done` then ends the request's transaction
+    before the workbook is asked, so no transaction waits on another unit's answer.
+    """
+    meeting_id = access.meeting.id
+    items = [
+        (item.case_id, item.position)
+        for item in await repository.agenda(session, access.principal, meeting_id)
+    ]
+    episodes = await repository.episode_numbers(session, [case_id for case_id, _ in items])
+    await reads_done()
+    asking = asyncio.Semaphore(AGENDA_CALLS_AT_ONCE)
+
+    async def summaries_of(case_id: UUID) -> list[AgendaSummary] | None:
+        number = episodes.get(case_id)
+        if not number:
+            return None
+        async with asking:
+            return await latest_summaries(calls, case_id, number)
+
+    found = await asyncio.gather(*(summaries_of(case_id) for case_id, _ in items))
+    return Agenda(
+        meeting_id=meeting_id,
+        items=[
+            AgendaCase(
+                case_id=case_id,
+                position=position,
+                episode_number=episodes.get(case_id),
+                summaries_available=summaries is not None,
+                summaries=summaries or [],
+            )
+            for (case_id, position), summaries in zip(items, found, strict=True)
+        ],
+    )

@@ -15,9 +15,9 @@ from services.errors import invalid, raises
 from services.responses import created
 from services.routing import kit_router
 from services.unit_calls import CallerCalls
-from services.unit_of_work import DbSession
+from services.unit_of_work import DbSession, Work
 from supervision_api.meetings import service
-from supervision_api.meetings.agenda import Agenda
+from supervision_api.meetings.agenda import Agenda, agenda_view
 from supervision_api.meetings.dependencies import (
     AttendedMeeting,
     MeetingAccess,
@@ -121,11 +121,11 @@ async def get_meeting(access: VisibleMeeting, session: DbSession, response: Resp
 @router.get("/meetings/{meeting_id}/agenda", summary="Read a GCS meeting's agenda")
 @audited("read", "meeting_agenda")
 async def get_meeting_agenda(
-    access: VisibleMeeting, session: DbSession, calls: CallerCalls
+    access: VisibleMeeting, session: DbSession, work: Work, calls: CallerCalls
 ) -> Agenda:
     """The cases you may see on the agenda, each with its workers' latest role summaries, read
     from the workbook as you (restricted detail it withholds from you stays withheld)."""
-    return await service.agenda_view(session, access, calls)
+    return await agenda_view(session, access, calls, reads_done=work.end_reads)
 
 
 @router.post("/meetings/{meeting_id}/reschedule", summary="Move a GCS meeting")

@@ -10,10 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.clock import transaction_now
 from services.errors import FieldError, Forbidden, ProblemError, ValidationProblem, invalid
 from services.principal import Principal
-from services.unit_calls import AsCaller
 from services.working_days import local_date
 from supervision_api.meetings import repository
-from supervision_api.meetings.agenda import Agenda, AgendaCase, latest_summaries
 from supervision_api.meetings.dependencies import MeetingAccess
 from supervision_api.meetings.events import publish_meeting_event
 from supervision_api.meetings.models import Meeting, MeetingCase, MeetingChange, MeetingInvitee
@@ -308,24 +306,3 @@ async def list_view(
             for m, count in rows
         ]
     )
-
-
-async def agenda_view(session: AsyncSession, access: MeetingAccess, calls: AsCaller) -> Agenda:
-    """The agenda's cases the caller may see, each with its workers' latest role summaries as
-    the workbook shows them to the caller."""
-    items = await repository.agenda(session, access.principal, access.meeting.id)
-    episodes = await repository.episode_numbers(session, [item.case_id for item in items])
-    cases: list[AgendaCase] = []
-    for item in items:
-        number = episodes.get(item.case_id)
-        summaries = await latest_summaries(calls, item.case_id, number) if number else None
-        cases.append(
-            AgendaCase(
-                case_id=item.case_id,
-                position=item.position,
-                episode_number=number,
-                summaries_available=summaries is not None,
-                summaries=summaries or [],
-            )
-        )
-    return Agenda(meeting_id=access.meeting.id, items=cases)

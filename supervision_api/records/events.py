@@ -28,9 +28,32 @@ SOURCE = "/supervision"
 TITLE_MAX = 300
 
 
-def _title(decision: Decision) -> str:
-    title = f"Group case supervision decision: {decision.decision}"
+def _title(decision: Decision, *, amended: bool = False) -> str:
+    kind = "decision (amended)" if amended else "decision"
+    title = f"Group case supervision {kind}: {decision.decision}"
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+
+
+async def publish_decision_amended(
+    session: AsyncSession, record: CaseRecord, meeting: Meeting, decision: Decision, reason: str
+) -> None:
+    """An amended decision goes on the chronology as the original did, saying it was amended
+    and why; the original's entry stays (the chronology keeps what was said when)."""
+    item = ChronologyContribution(
+        case_id=record.case_id,
+        occurred_at=meeting.starts_at,
+        title=_title(decision, amended=True),
+        summary=f"Rationale: {decision.rationale}\nAmended because: {reason}"[:4000],
+    )
+    await publish(
+        session,
+        kernel.outbox_event,
+        type=chronology_type(SUPERVISION.name),
+        source=SOURCE,
+        subject=f"cases/{record.case_id}/decisions/{decision.id}/revisions/{record.revision}",
+        data=item.model_dump(mode="json"),
+        team_id=meeting.team_id,
+    )
 
 
 async def publish_finalised(

@@ -156,7 +156,11 @@ class GcsAction(Base):
 
 
 class RecordAmendment(Base):
-    """A correction of a final record: what changed, what it replaced, why and by whom."""
+    """A correction of a final record: what changed, what it replaced, why and by whom.
+
+    It corrects the record's own members, or one of its decisions (`decision_id`) or actions
+    (`action_id`); either way the record's revision grows and `previous` keeps what it replaced.
+    """
 
     __tablename__ = "record_amendment"
 
@@ -167,5 +171,14 @@ class RecordAmendment(Base):
     reason: Mapped[str] = mapped_column(String(REASON_MAX))
     amended_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     amended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("decision.id", ondelete="CASCADE")
+    )
+    action_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("gcs_action.id", ondelete="CASCADE")
+    )
 
-    __table_args__ = (UniqueConstraint("record_id", "revision"),)
+    __table_args__ = (
+        UniqueConstraint("record_id", "revision"),
+        CheckConstraint("decision_id IS NULL OR action_id IS NULL", name="one_target"),
+    )

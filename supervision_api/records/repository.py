@@ -111,6 +111,25 @@ async def load_action(session: AsyncSession, case_id: UUID, action_id: UUID) -> 
     return (await session.scalars(query)).one_or_none()
 
 
+async def load_decision(
+    session: AsyncSession, case_id: UUID, decision_id: UUID
+) -> tuple[Decision, CaseRecord] | None:
+    """A decision on the case and its record, the record locked (amendments number on it)."""
+    query = (
+        select(Decision, CaseRecord)
+        .join(CaseRecord, CaseRecord.id == Decision.record_id)
+        .where(Decision.id == decision_id, CaseRecord.case_id == case_id)
+        .with_for_update(of=CaseRecord)
+    )
+    row = (await session.execute(query)).one_or_none()
+    return (row[0], row[1]) if row else None
+
+
+async def load_record_by_id(session: AsyncSession, record_id: UUID) -> CaseRecord | None:
+    """A record, locked (amendments number on it)."""
+    return await session.get(CaseRecord, record_id, with_for_update=True)
+
+
 async def amendments(session: AsyncSession, record_id: UUID) -> Sequence[RecordAmendment]:
     query = (
         select(RecordAmendment)

@@ -15,7 +15,7 @@ from services.projection import ProjectedCase
 from services.routing import kit_router
 from services.unit_of_work import DbSession
 from supervision_api.models import projection
-from supervision_api.records import service
+from supervision_api.records import corrections, service
 from supervision_api.records.dependencies import (
     AppendedRecord,
     ChairedRecord,
@@ -25,10 +25,12 @@ from supervision_api.records.dependencies import (
     VisibleRecord,
 )
 from supervision_api.records.schemas import (
+    ActionAmendmentIn,
     ActionClosure,
     ActionIn,
     ActionList,
     ActionOut,
+    DecisionAmendmentIn,
     DecisionIn,
     RecordAmendmentIn,
     RecordContent,
@@ -41,6 +43,7 @@ router = kit_router(tags=["records"])
 RECORD = "/meetings/{meeting_id}/cases/{case_id}/record"
 VisibleCase = Annotated[ProjectedCase, Depends(projection.visible_case)]
 ActionId = Annotated[UUID, Path(description="The action")]
+DecisionId = Annotated[UUID, Path(description="The decision")]
 
 
 async def respond(session: DbSession, access: RecordAccess, response: Response) -> RecordOut:
@@ -170,3 +173,37 @@ async def close_action(
 ) -> ActionOut:
     """Its owner or a manager marks the action done, or drops it with a reason."""
     return service.action_view(await service.close_action(session, case, action_id, body))
+
+
+@router.post(
+    "/cases/{case_id}/decisions/{decision_id}/amendments", summary="Amend a final GCS decision"
+)
+@audited("amend", "gcs_decision")
+@raises(403, 404, 409)
+async def amend_decision(
+    decision_id: DecisionId,
+    body: DecisionAmendmentIn,
+    case: VisibleCase,
+    session: DbSession,
+    response: Response,
+) -> RecordOut:
+    """The chair or a manager corrects a decision of a final record with a reason; what it
+    replaced is kept, and the amended decision goes on the case's chronology."""
+    access = await corrections.amend_decision(session, case, decision_id, body)
+    return await respond(session, access, response)
+
+
+@router.post("/cases/{case_id}/actions/{action_id}/amendments", summary="Amend a final GCS action")
+@audited("amend", "gcs_action")
+@raises(403, 404, 409)
+async def amend_action(
+    action_id: ActionId,
+    body: ActionAmendmentIn,
+    case: VisibleCase,
+    session: DbSession,
+    response: Response,
+) -> RecordOut:
+    """The chair or a manager corrects what an action of a final record asks, its owner or its
+    due date, with a reason; what it replaced is kept."""
+    access = await corrections.amend_action(session, case, action_id, body)
+    return await respond(session, access, response)

@@ -97,6 +97,62 @@ class ActionClosure(Input):
         return self
 
 
+DECISION_FIELDS = ("decision", "rationale", "decision_maker_id")
+ACTION_FIELDS = ("description", "owner_id", "due_on")
+
+
+class DecisionAmendmentIn(Input):
+    """A correction of a decision on a final record, and why (at least one member changed;
+    none sent as null)."""
+
+    model_config = Input.model_config | {"json_schema_extra": not_nullable(*DECISION_FIELDS)}
+
+    decision: str | None = Field(default=None, min_length=1, max_length=DECISION_MAX)
+    rationale: str | None = Field(default=None, min_length=1, max_length=RATIONALE_MAX)
+    decision_maker_id: UUID | None = Field(default=None, description="An invitee of the meeting")
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> DecisionAmendmentIn:
+        if not self.given():
+            raise ValueError("An amendment changes at least one member of the decision.")
+        return self
+
+    def given(self) -> dict[str, Any]:
+        """The members the client sent, other than the reason."""
+        return {
+            name: getattr(self, name)
+            for name in DECISION_FIELDS
+            if name in self.model_fields_set and getattr(self, name) is not None
+        }
+
+
+class ActionAmendmentIn(Input):
+    """A correction of an action agreed at a final record, and why (at least one member
+    changed; none sent as null). Closing an action is not an amendment: close it."""
+
+    model_config = Input.model_config | {"json_schema_extra": not_nullable(*ACTION_FIELDS)}
+
+    description: str | None = Field(default=None, min_length=1, max_length=DECISION_MAX)
+    owner_id: UUID | None = Field(default=None, description="An invitee of the meeting")
+    due_on: date | None = Field(default=None, description="On or after the meeting's day")
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ActionAmendmentIn:
+        if not self.given():
+            raise ValueError("An amendment changes at least one member of the action.")
+        return self
+
+    def given(self) -> dict[str, Any]:
+        """The members the client sent, other than the reason."""
+        return {
+            name: getattr(self, name)
+            for name in ACTION_FIELDS
+            if name in self.model_fields_set and getattr(self, name) is not None
+        }
+
+
 class WorkerUpdateOut(BaseModel):
     """A worker's update."""
 
@@ -133,13 +189,16 @@ class ActionOut(BaseModel):
 
 
 class AmendmentOut(BaseModel):
-    """An amendment: the revision it made and the values it replaced."""
+    """An amendment: the revision it made and the values it replaced (of the record itself, or
+    of one decision or action)."""
 
     revision: int
     previous: dict[str, Any]
     reason: str
     amended_by: UUID
     amended_at: datetime
+    decision_id: UUID | None = Field(default=None, description="The decision it corrected")
+    action_id: UUID | None = Field(default=None, description="The action it corrected")
 
 
 class RecordOut(BaseModel):

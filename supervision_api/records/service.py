@@ -124,6 +124,8 @@ async def view(session: AsyncSession, access: RecordAccess) -> RecordOut:
                 reason=a.reason,
                 amended_by=a.amended_by,
                 amended_at=a.amended_at,
+                decision_id=a.decision_id,
+                action_id=a.action_id,
             )
             for a in await repository.amendments(session, record.id)
         ],

@@ -333,8 +333,29 @@ async def scratch_meeting_id(scratch: Scratch, op: Operation) -> IdChoice:
 
 
 async def scratch_action_id(scratch: Scratch, op: Operation) -> IdChoice:
-    action = await supervision.action(scratch.stack, (await scratch.case()).case_id)
+    final = op.key in supervision.FINAL
+    action = await supervision.action(scratch.stack, (await scratch.case()).case_id, final=final)
     return IdChoice(action, supervision.CASE_A, "scratch action")
+
+
+async def scratch_decision_id(scratch: Scratch, op: Operation) -> IdChoice:
+    decision = await supervision.decision(scratch.stack, (await scratch.case()).case_id)
+    return IdChoice(decision, supervision.CASE_A, "scratch decision of a final record")
+
+
+async def scratch_proposal_id(scratch: Scratch, op: Operation) -> IdChoice:
+    proposal = await supervision.proposal(scratch.stack)
+    return IdChoice(proposal, supervision.TEAM_A_MANAGERS, "scratch proposal of team A")
+
+
+async def scratch_slot_id(scratch: Scratch, op: Operation) -> IdChoice:
+    slot = await supervision.slot(scratch.stack)
+    return IdChoice(slot, supervision.TEAM_A_MANAGERS, "scratch slot of team A")
+
+
+async def scratch_absence_id(scratch: Scratch, op: Operation) -> IdChoice:
+    absence = await supervision.absence(scratch.stack)
+    return IdChoice(absence, supervision.ABSENCE_AUDIENCE, "the social worker's absence")
 
 
 async def no_writes(scratch: Scratch, op: Operation) -> IdChoice:
@@ -501,6 +522,17 @@ PATH_IDS: dict[str, IdSource] = {
         read=lambda w, op: one(w.supervision_action_a, supervision.CASE_A, "case A's action"),
         write=scratch_action_id,
     ),
+    "proposal_id": IdSource(
+        read=lambda w, op: one(
+            w.supervision_proposal_a, supervision.TEAM_A_MANAGERS, "team A's proposal"
+        ),
+        write=scratch_proposal_id,
+    ),
+    # Decisions are only ever amended through their ids (reads go through the record).
+    "decision_id": IdSource(read=lambda w, op: [], write=scratch_decision_id),
+    # Slots and absences are only ever deleted through their ids.
+    "slot_id": IdSource(read=lambda w, op: [], write=scratch_slot_id),
+    "absence_id": IdSource(read=lambda w, op: [], write=scratch_absence_id),
     supervision.CAPABILITY_PATH_PARAMETER: IdSource(
         read=lambda w, op: one(w.supervision_feed, p.EVERYONE, "the social worker's feed"),
         write=no_writes,

@@ -112,8 +112,9 @@ async def finalise(stack: Stack, meeting_id: str, case_id: str) -> None:
     ok(response, 200)
 
 
-async def action(stack: Stack, case_id: str) -> str:
-    """An open action on the case, owned by its social worker, from a held meeting."""
+async def action(stack: Stack, case_id: str, *, final: bool = False) -> str:
+    """An open action on the case, owned by its social worker, from a held meeting (its record
+    final when asked)."""
     meeting_id = await book(stack, case_id, held=True)
     path = f"/meetings/{meeting_id}/cases/{case_id}/record/actions"
     body = {
@@ -122,16 +123,64 @@ async def action(stack: Stack, case_id: str) -> str:
         "due_on": (datetime.now(UTC) + timedelta(days=30)).date().isoformat(),
     }
     made = ok(await stack.call(p.TEAM_MANAGER, SUPERVISION, "POST", path, json=body), 200)
+    if final:
+        await finalise(stack, meeting_id, case_id)
     return str(made["actions"][0]["id"])
 
 
+async def decision(stack: Stack, case_id: str) -> str:
+    """A decision on the case at a held meeting whose record is final."""
+    meeting_id = await book(stack, case_id, held=True)
+    path = f"/meetings/{meeting_id}/cases/{case_id}/record/decisions"
+    body = {"decision": "Matrix decision", "rationale": "Matrix rationale"}
+    made = ok(await stack.call(p.TEAM_MANAGER, SUPERVISION, "POST", path, json=body), 200)
+    await finalise(stack, meeting_id, case_id)
+    return str(made["decisions"][0]["id"])
+
+
+def team_a_schedule(stack: Stack) -> str:
+    team = next(iter(stack.principals[p.TEAM_MANAGER].managed_team_ids))
+    return f"/teams/{team}/schedule"
+
+
+async def proposal(stack: Stack) -> str:
+    """A schedule proposal for team A by its manager (its slots start a year ahead, so it
+    proposes no meeting, and accepting it never conflicts with the matrix's other writes)."""
+    path = f"{team_a_schedule(stack)}/proposals"
+    made = ok(await stack.call(p.TEAM_MANAGER, SUPERVISION, "POST", path, json={}))
+    return str(made["id"])
+
+
+async def slot(stack: Stack) -> str:
+    """A recurring slot of team A, in force from a year ahead."""
+    body = {
+        "weekday": "monday",
+        "starts_at": "10:00",
+        "duration_minutes": 60,
+        "place": "Matrix room",
+        "capacity": 2,
+        "valid_from": future_day(366),
+    }
+    path = f"{team_a_schedule(stack)}/slots"
+    return str(ok(await stack.call(p.TEAM_MANAGER, SUPERVISION, "POST", path, json=body))["id"])
+
+
+async def absence(stack: Stack) -> str:
+    """The social worker's own absence, a year ahead."""
+    body = {"first_day": future_day(366), "last_day": future_day(367)}
+    response = await stack.call(p.SOCIAL_WORKER, SUPERVISION, "POST", "/absences", json=body)
+    return str(ok(response)["id"])
+
+
 async def record_world(stack: Stack, world: World) -> None:
-    """Case A's meeting and an action on it, and the social worker's calendar feed."""
+    """Case A's meeting and an action on it, the social worker's calendar feed, and a
+    schedule proposal for team A."""
     world.supervision_meeting_a = await book(stack, world.case_a)
     world.supervision_action_a = await action(stack, world.case_a)
     await project(stack, world.case_b, len(p.ALLOCATED_ON_CASE_B))
     feed = ok(await stack.call(p.SOCIAL_WORKER, SUPERVISION, "POST", "/calendar/feed"))
     world.supervision_feed = str(feed["url"]).rsplit("/", 1)[-1]
+    world.supervision_proposal_a = await proposal(stack)
 
 
 def future_day(days: int) -> str:
@@ -164,6 +213,15 @@ def body_values() -> dict[str, Any]:
     async def scaling(fill: Any, siblings: dict[str, Any]) -> Any:
         return 5
 
+    async def rationale(fill: Any, siblings: dict[str, Any]) -> Any:
+        return "Corrected rationale"
+
+    async def year_ahead(fill: Any, siblings: dict[str, Any]) -> Any:
+        return future_day(366)
+
+    async def ten(fill: Any, siblings: dict[str, Any]) -> Any:
+        return "10:00"
+
     return {
         "MeetingBooking.team_id": team,
         "MeetingBooking.case_ids": agenda,
@@ -176,11 +234,22 @@ def body_values() -> dict[str, Any]:
         "ActionIn.due_on": month_ahead,
         # An amendment changes something.
         "RecordAmendmentIn.scaling": scaling,
+        # A correction changes something.
+        "DecisionAmendmentIn.rationale": rationale,
+        "ActionAmendmentIn.due_on": month_ahead,
+        # Schedule writes a year ahead: they never touch the proposals of the next weeks.
+        "SlotIn.starts_at": ten,
+        "SlotIn.valid_from": year_ahead,
+        "AbsenceIn.first_day": year_ahead,
+        "AbsenceIn.last_day": year_ahead,
     }
 
 
 MEETINGS = "/supervision/meetings/{meeting_id}"
 RECORD = f"{MEETINGS}/cases/{{case_id}}/record"
+SCHEDULE = "/supervision/teams/{team_id}/schedule"
+# The social worker's absence: theirs, and their team's manager's.
+ABSENCE_AUDIENCE: p.Audience = frozenset({p.SOCIAL_WORKER, p.TEAM_MANAGER})
 # Who must succeed at each of supervision's writes (expectations.py).
 WRITERS: dict[str, frozenset[str]] = {
     "PUT /supervision/teams/{team_id}/cadence": TEAM_A_MANAGERS,
@@ -202,12 +271,29 @@ WRITERS: dict[str, frozenset[str]] = {
     # it is their own, not a case's).
     "POST /supervision/calendar/feed": p.PRACTITIONERS,
     "DELETE /supervision/calendar/feed": p.PRACTITIONERS,
+    # Corrections of a final record's decisions and actions: the chair and the team's managers.
+    "POST /supervision/cases/{case_id}/decisions/{decision_id}/amendments": TEAM_A_MANAGERS,
+    "POST /supervision/cases/{case_id}/actions/{action_id}/amendments": TEAM_A_MANAGERS,
+    # The team schedule: its managers; absences: every practitioner their own, withdrawn by
+    # them or a manager of their team.
+    f"POST {SCHEDULE}/slots": TEAM_A_MANAGERS,
+    f"DELETE {SCHEDULE}/slots/{{slot_id}}": TEAM_A_MANAGERS,
+    f"POST {SCHEDULE}/proposals": TEAM_A_MANAGERS,
+    f"POST {SCHEDULE}/proposals/{{proposal_id}}/accept": TEAM_A_MANAGERS,
+    "POST /supervision/absences": p.PRACTITIONERS,
+    "DELETE /supervision/absences/{absence_id}": ABSENCE_AUDIENCE,
 }
 READERS: dict[str, frozenset[str]] = {
     "GET /supervision/calendar/feed": p.PRACTITIONERS,
+    "GET /supervision/absences": p.PRACTITIONERS,
 }
 # The record's state each write needs (meetings are made afresh for every request).
 HELD = frozenset({f"POST {RECORD}/finalise"})
-FINAL = frozenset({f"POST {RECORD}/amendments"})
+FINAL = frozenset(
+    {
+        f"POST {RECORD}/amendments",
+        "POST /supervision/cases/{case_id}/actions/{action_id}/amendments",
+    }
+)
 # A capability URL: the secret in its path is its credential (tests/supervision).
 CAPABILITY_PATH_PARAMETER = "secret"

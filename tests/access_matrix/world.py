@@ -125,6 +125,7 @@ class World:
     supervision_meeting_a: str = ""
     supervision_feed: str = ""
     supervision_action_a: str = ""
+    supervision_proposal_a: str = ""
     # --- pathway: family A's early help case, a consent on it and a TAF contact ---
     early_help_a: str = ""
     consent_a: str = ""

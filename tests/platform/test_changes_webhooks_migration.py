@@ -90,7 +90,7 @@ def test_the_workbook_captures_again_after_a_round_trip(scratch_database: str) -
 
 # The revision before each workflow unit's capture triggers, and how many tables it captures.
 CAPTURED_FROM = {
-    "supervision": ("supervision_access_log_time", 9),
+    "supervision": ("supervision_item_amendments", 9),
     "intervention": ("intervention_progress_history", 8),
     "pathway": ("pathway_access_log_time", 11),
 }

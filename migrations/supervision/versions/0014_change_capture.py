@@ -6,7 +6,7 @@ is filed under each case on its agenda (a reader sees it through the cases they 
 case's record at a meeting, with its updates, decisions, actions and amendments, under its case.
 
 Revision ID: supervision_change_capture
-Revises: supervision_access_log_time
+Revises: supervision_item_amendments
 Create Date: 2026-11-30
 """
 
@@ -23,7 +23,7 @@ from services.change_feed.capture import (
 )
 
 revision: str = "supervision_change_capture"
-down_revision: str | None = "supervision_access_log_time"
+down_revision: str | None = "supervision_item_amendments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
