@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.factories import (
     Family,
     assessment_body,
@@ -40,9 +40,9 @@ async def assessed(client: httpx.AsyncClient, family: Family, as_: Headers, summ
 
 
 async def test_first_read_has_early_help_whole_then_only_what_changed(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     assessment = await assessed(client, family, as_, "Whole-family assessment.")
     lead = as_(family.lead)
 
@@ -75,9 +75,9 @@ async def test_first_read_has_early_help_whole_then_only_what_changed(
 
 
 async def test_a_partner_reads_the_assessment_only_while_the_family_shares_it(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     secret = marker("assessment")
     assessment = await assessed(client, family, as_, secret)
     partner = as_(family.taf_member)
@@ -113,8 +113,10 @@ async def test_a_partner_reads_the_assessment_only_while_the_family_shares_it(
     assert secret not in str(items)
 
 
-async def test_nobody_outside_the_case_reads_it(client: httpx.AsyncClient, as_: Headers) -> None:
-    family = await early_help_family(client)
+async def test_nobody_outside_the_case_reads_it(
+    client: httpx.AsyncClient, record: Record, as_: Headers
+) -> None:
+    family = await early_help_family(client, record)
     secret = marker("outside")
     await assessed(client, family, as_, secret)
     for outsider in (family.unallocated, family.other_team):
@@ -124,9 +126,9 @@ async def test_nobody_outside_the_case_reads_it(client: httpx.AsyncClient, as_: 
 
 
 async def test_deallocation_tombstones_the_case_and_nothing_after_reaches_the_leaver(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     leaver = principal(discipline="school_nurse", teams=(family.team_id,))
     leaving = allocation_snapshot(family.case, leaver.practitioner_id, discipline="school_nurse")
     await announce(client, leaving)
@@ -155,18 +157,20 @@ async def test_deallocation_tombstones_the_case_and_nothing_after_reaches_the_le
 
 
 async def test_the_system_of_record_sees_every_case(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
     system = as_(system_principal())
     _, cursor = await read_all(client, system)
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     assessment = await assessed(client, family, as_, "Seen by the system of record.")
     items, _ = await read_all(client, system, cursor)
     assert family.case_id in ids_of(items, "involvement")
     assert assessment in ids_of(items, "assessment")
 
 
-async def test_roles_credentials_and_cursors(client: httpx.AsyncClient, as_: Headers) -> None:
+async def test_roles_credentials_and_cursors(
+    client: httpx.AsyncClient, record: Record, as_: Headers
+) -> None:
     assert (await client.get("/changes")).status_code == 401
     for role in ("administrator", "dpo"):
         refused = await client.get(
@@ -174,7 +178,7 @@ async def test_roles_credentials_and_cursors(client: httpx.AsyncClient, as_: Hea
         )
         assert refused.status_code == 403
         assert refused.headers["content-type"] == "application/problem+json"
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     assert (await client.get("/changes", headers=as_(family.auditor))).status_code == 200
     _, cursor = await read_all(client, as_(family.lead))
     stolen = await client.get("/changes", params={"cursor": cursor}, headers=as_(family.manager))
