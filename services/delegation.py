@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.registry import INTERVENTION, SUPERVISION, WORKBOOK, Unit
+from services.registry import INTERVENTION, PATHWAY, SUPERVISION, WORKBOOK, Unit
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class DelegatedCall:
 DELEGATED_CALLS: tuple[DelegatedCall, ...] = (
     DelegatedCall(SUPERVISION, WORKBOOK, "a meeting's agenda shows each worker's role summary"),
     DelegatedCall(INTERVENTION, WORKBOOK, "an assessment's evidence must be on the record"),
+    # A subject access export reads what each unit holds about the family, as the DPO.
+    DelegatedCall(WORKBOOK, SUPERVISION, "a subject access export gathers GCS records"),
+    DelegatedCall(WORKBOOK, INTERVENTION, "a subject access export gathers programme records"),
+    DelegatedCall(WORKBOOK, PATHWAY, "a subject access export gathers early help records"),
 )
 
 
