@@ -26,13 +26,11 @@ _FRAMEWORK = (
 
 async def records_about(session: AsyncSession, case_ids: Sequence[UUID]) -> list[SubjectRecord]:
     """Every GCS case record of the cases, oldest meeting first."""
-    rows = (
-        await session.execute(
-            select(CaseRecord, Meeting.starts_at)
-            .join(Meeting, Meeting.id == CaseRecord.meeting_id)
-            .where(CaseRecord.case_id.in_(case_ids))
-            .order_by(Meeting.starts_at, CaseRecord.id)
-        )
+    rows = await session.execute(
+        select(CaseRecord, Meeting.starts_at)
+        .join(Meeting, Meeting.id == CaseRecord.meeting_id)
+        .where(CaseRecord.case_id.in_(case_ids))
+        .order_by(Meeting.starts_at, CaseRecord.id)
     )
     found = list(rows)
     ids = [record.id for record, _ in found]

@@ -130,7 +130,7 @@ class Marker:
         return found
 
     def _names(self, index: int, text: str) -> list[Mark]:
-        words = list(_WORD.finditer(text))
+        words = [_Word.of(found) for found in _WORD.finditer(text)]
         found: list[Mark] = []
         position = 0
         while position < len(words):
@@ -138,17 +138,34 @@ class Marker:
             if position + 1 < len(words):
                 after = words[position + 1]
                 # Only words separated by spaces form a name ("Sam. Jones" does not).
-                if text[word.end() : after.start()].isspace():
-                    hit = self.pairs.get(_key([word.group(), after.group()]))
+                if not word.possessive and text[word.end : after.start].isspace():
+                    hit = self.pairs.get(f"{word.key} {after.key}")
                     if hit is not None:
-                        found.append(Mark(index, word.start(), after.end(), *hit))
+                        found.append(Mark(index, word.start, after.end, *hit))
                         position += 2
                         continue
-            hit = self.singles.get(word.group().casefold())
+            hit = self.singles.get(word.key)
             if hit is not None:
-                found.append(Mark(index, word.start(), word.end(), *hit))
+                found.append(Mark(index, word.start, word.end, *hit))
             position += 1
         return found
+
+
+@dataclass(frozen=True)
+class _Word:
+    """A word of a text, its possessive ending left out of the name ("Lee's": "Lee")."""
+
+    start: int
+    end: int
+    key: str
+    possessive: bool
+
+    @classmethod
+    def of(cls, found: re.Match[str]) -> _Word:
+        text = found.group()
+        if len(text) > 2 and text[-2] in "'\u2019" and text[-1] in "sS":
+            return cls(found.start(), found.end() - 2, text[:-2].casefold(), True)
+        return cls(found.start(), found.end(), text.casefold(), False)
 
 
 @dataclass(frozen=True)

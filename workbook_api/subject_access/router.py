@@ -34,9 +34,9 @@ from workbook_api.subject_access.schemas import (
     RedactionAdd,
     RedactionDecide,
     RedactionRead,
-    RequestCreate,
-    RequestExtend,
-    RequestRead,
+    SarCreate,
+    SarExtend,
+    SarRead,
 )
 
 router = kit_router(tags=["subject access"], dependencies=[Depends(subject_access_purpose)])
@@ -60,8 +60,8 @@ def _wake(request: Request) -> None:
 @audited("create", "subject_access_request", resource="")
 @raises(422)
 async def register_subject_access_request(
-    body: RequestCreate, dpo: Dpo, session: DbSession, response: Response, note: Audit
-) -> RequestRead:
+    body: SarCreate, dpo: Dpo, session: DbSession, response: Response, note: Audit
+) -> SarRead:
     """Register a request as received: the data subject (a person on the record), who asks,
     and the day it arrived. It is due one calendar month later."""
     request = await service.register(session, body, dpo)
@@ -82,19 +82,19 @@ async def list_subject_access_requests(
         Literal["open", "all"], Query(description="Open requests only (the default), or all")
     ] = "open",
     overdue: Annotated[bool, Query(description="Only open requests past their deadline")] = False,
-) -> Page[RequestRead]:
+) -> Page[SarRead]:
     """Requests newest first, each with its deadline and whether it is overdue."""
     items, cursor = await service.list_requests(
         session, page, open_only=status == "open", overdue=overdue
     )
     note.details.update(count=len(items), overdue=overdue)
-    return Page[RequestRead](items=items, next_cursor=cursor)
+    return Page[SarRead](items=items, next_cursor=cursor)
 
 
 @router.get(f"{REQUESTS}/{{sar_id}}", summary="Read a subject access request")
 @audited("read", "subject_access_request")
 @raises(404)
-async def read_subject_access_request(sar_id: SarId, dpo: Dpo, session: DbSession) -> RequestRead:
+async def read_subject_access_request(sar_id: SarId, dpo: Dpo, session: DbSession) -> SarRead:
     """A request, its deadline (and any extension) and its status."""
     return await service.read_request_by_id(session, sar_id)
 
@@ -103,8 +103,8 @@ async def read_subject_access_request(sar_id: SarId, dpo: Dpo, session: DbSessio
 @audited("extend", "subject_access_request")
 @raises(404, 409)
 async def extend_subject_access_request(
-    sar_id: SarId, body: RequestExtend, dpo: Dpo, session: DbSession, note: Audit
-) -> RequestRead:
+    sar_id: SarId, body: SarExtend, dpo: Dpo, session: DbSession, note: Audit
+) -> SarRead:
     """Extend the deadline once, by one or two further months, recording why (complex or
     numerous requests, UK GDPR Art 12(3))."""
     request = await service.extend(session, sar_id, body)

@@ -16,7 +16,7 @@ Relationship = Literal["self", "parent", "solicitor", "advocate", "other_represe
 Reason = Literal["family_member", "member_of_public", "other_persons_restricted_detail", "reviewer"]
 
 
-class RequestCreate(Input):
+class SarCreate(Input):
     """A subject access request as received: who asks, about whom, and when it arrived."""
 
     person_id: UUID = Field(description="The data subject: a person on the record")
@@ -25,14 +25,14 @@ class RequestCreate(Input):
     received_on: date = Field(description="The day the request arrived (the month runs from it)")
 
 
-class RequestExtend(Input):
+class SarExtend(Input):
     """Extend the deadline once, by one or two further months, with the reason."""
 
     months: int = Field(ge=1, le=2)
     reason: str = TEXT
 
 
-class RequestRead(ReadModel):
+class SarRead(ReadModel):
     """A subject access request and its deadline."""
 
     id: UUID

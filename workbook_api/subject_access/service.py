@@ -42,9 +42,9 @@ from workbook_api.subject_access.schemas import (
     RedactionAdd,
     RedactionDecide,
     RedactionRead,
-    RequestCreate,
-    RequestExtend,
-    RequestRead,
+    SarCreate,
+    SarExtend,
+    SarRead,
 )
 
 # The units whose records a subject access export gathers beside the workbook's own.
@@ -71,15 +71,13 @@ async def today(session: AsyncSession) -> date:
     return local_date(await transaction_now(session))
 
 
-def read_request(request: SubjectAccessRequest, on: date) -> RequestRead:
+def read_request(request: SubjectAccessRequest, on: date) -> SarRead:
     """A request as answered, with whether it is overdue on the day."""
     due = request.extended_due_on or request.due_on
-    return RequestRead.of(request, overdue=request.status == "open" and due < on)
+    return SarRead.of(request, overdue=request.status == "open" and due < on)
 
 
-async def register(
-    session: AsyncSession, body: RequestCreate, dpo: Principal
-) -> SubjectAccessRequest:
+async def register(session: AsyncSession, body: SarCreate, dpo: Principal) -> SubjectAccessRequest:
     """Register a request about a person on the record, due one calendar month after receipt."""
     person = await repository.load_person(session, body.person_id)
     if person is None:
@@ -106,9 +104,7 @@ async def register(
     return request
 
 
-async def extend(
-    session: AsyncSession, request_id: UUID, body: RequestExtend
-) -> SubjectAccessRequest:
+async def extend(session: AsyncSession, request_id: UUID, body: SarExtend) -> SubjectAccessRequest:
     """Extend an open request's deadline once, by up to two further months, with the reason."""
     request = await repository.load_request_or_404(session, request_id, lock=True)
     if request.status != "open":
@@ -123,7 +119,7 @@ async def extend(
 
 async def list_requests(
     session: AsyncSession, page: PageRequest, *, open_only: bool, overdue: bool
-) -> tuple[list[RequestRead], str | None]:
+) -> tuple[list[SarRead], str | None]:
     """Requests newest first (open only, or overdue only, when asked)."""
     on = await today(session)
     rows, cursor = await repository.list_requests(
@@ -174,7 +170,7 @@ async def start_export(
     return export
 
 
-async def read_request_by_id(session: AsyncSession, request_id: UUID) -> RequestRead:
+async def read_request_by_id(session: AsyncSession, request_id: UUID) -> SarRead:
     """A request by id, with whether it is overdue today."""
     found = await repository.load_request_or_404(session, request_id)
     return read_request(found, await today(session))
