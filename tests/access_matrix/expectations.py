@@ -227,6 +227,10 @@ WRITERS.update(
 READERS.update(subject_access.READERS)
 WRITERS.update(subject_access.WRITERS)
 
+# Markers a persona may read through an operation though outside their audience elsewhere, by
+# operation key and persona (the DPO's subject access work).
+SIGHT_BEYOND_AUDIENCE: dict[str, dict[str, frozenset[str]]] = {**subject_access.SIGHT}
+
 # Whatever else they may read, these never change anything (a documented exception is listed
 # in WRITERS, such as break-glass holders asking for break-glass).
 NEVER_WRITE = frozenset({p.BREAK_GLASS, p.AUDITOR, p.DPO, p.ANONYMOUS})

@@ -38,6 +38,30 @@ WRITERS: dict[str, frozenset[str]] = {
     f"{_EXPORT}/bundle": p.DPO_ONLY,
     f"{_EXPORT}/disclosures": p.DPO_ONLY,
 }
+# What the DPO reads through subject access beyond their sight elsewhere (they read no case
+# record otherwise), by operation: under review, everything held about family A, restricted
+# detail included; in the bundle for its child, only what the child may be given (the
+# restricted detail, about the parents or nobody named, is redacted).
+FAMILY_A_DISCLOSED = frozenset({"case_a", "family_a"})
+FAMILY_A_HELD = FAMILY_A_DISCLOSED | {
+    "restricted",
+    "restricted_field",
+    "restricted_summary",
+    "restricted_other",
+}
+_EXPORT_READ = f"GET {PREFIX}/exports/{{export_id}}"
+SIGHT: dict[str, dict[str, frozenset[str]]] = {
+    f"{_EXPORT_READ}/items": {p.DPO: FAMILY_A_HELD},
+    f"{_EXPORT_READ}/redactions": {p.DPO: FAMILY_A_HELD},
+    f"{_EXPORT_READ}/bundle.pdf": {p.DPO: FAMILY_A_DISCLOSED},
+    f"{_EXPORT_READ}/bundle.json": {p.DPO: FAMILY_A_DISCLOSED},
+    **{
+        f"GET {unit.route_prefix}/subject-access/records": {p.DPO: FAMILY_A_HELD}
+        for unit in BACKENDS
+        if unit is not WORKBOOK
+    },
+}
+
 # The export a write needs: bundled for a disclosure, ready for review otherwise.
 BUNDLED_FOR = frozenset({f"{_EXPORT}/disclosures"})
 

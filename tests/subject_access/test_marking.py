@@ -57,10 +57,12 @@ def test_restricted_detail_about_someone_else_is_withheld_whole() -> None:
         Section("Summary", "Session held."),
         Section("Restricted", "Positive test.", restricted=True, owners=(LEE,)),
         Section("Restricted", "Her own detail.", restricted=True, owners=(DANA, LEE)),
+        Section("Restricted", "About nobody named.", restricted=True),
     ]
     marks = marker.marks(sections)
     assert [(m.section, m.start, m.end, m.reason) for m in marks] == [
-        (1, 0, len("Positive test."), RESTRICTED_DETAIL)
+        (1, 0, len("Positive test."), RESTRICTED_DETAIL),
+        (3, 0, len("About nobody named."), RESTRICTED_DETAIL),
     ]
 
 

@@ -52,8 +52,6 @@ def entry_sections(entry: Entry) -> list[Section]:
         Section("Recorded details", _fields(entry.fields)),
         Section("Restricted details", _fields(entry.restricted_fields), True, owners),
     ]
-    if entry.status == "withdrawn":
-        sections.append(Section("Withdrawn", f"Entered in error: {entry.withdrawn_reason}"))
     return [section for section in sections if section.text]
 
 

@@ -4,8 +4,9 @@ What the law asks (DPA 2018 Sch 2 para 16, and the ICO's guidance on social care
 subject gets their own data, not other people's, unless those people consent or it is
 reasonable to disclose without. So, proposed for redaction:
 
-- restricted detail about another person (a session log's restricted narrative and fields
-  recorded about the other parent, say): the whole section;
+- restricted detail not recorded as about the subject (a session log's restricted narrative
+  and fields recorded about the other parent, say, or a specialist's restricted note naming
+  nobody): the whole section, since only its own subject is sure to be entitled to it;
 - the names of other family members wherever they appear (full, given or preferred name);
 - the names of members of the public known to the record (people in other families: the
   neighbour a note names), by full name only, since a given name alone would mark half the
@@ -51,7 +52,8 @@ class KnownPerson:
 
 @dataclass(frozen=True)
 class Section:
-    """One printed part of a record; `owners` are the people its restricted detail is about."""
+    """One printed part of a record; `owners` are the people its restricted detail is about
+    (none named: it is withheld from everyone's request until the reviewer decides)."""
 
     label: str
     text: str
@@ -123,7 +125,7 @@ class Marker:
         for index, section in enumerate(sections):
             if not section.text:
                 continue
-            if section.restricted and section.owners and self.subject_id not in section.owners:
+            if section.restricted and self.subject_id not in section.owners:
                 found.append(Mark(index, 0, len(section.text), RESTRICTED_DETAIL, None))
                 continue
             found.extend(self._names(index, section.text))

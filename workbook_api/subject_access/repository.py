@@ -134,9 +134,10 @@ async def professional_names(session: AsyncSession) -> list[str]:
 async def entries_after(
     session: AsyncSession, case_id: UUID, after: tuple[Any, UUID] | None
 ) -> list[Entry]:
-    """The next batch of a case's entries on the record (drafts are not yet records), in
-    event order, after an (event_at, id) key."""
-    query = select(Entry).where(Entry.case_id == case_id, Entry.status != "draft")
+    """The next batch of a case's final entries, in event order, after an (event_at, id) key.
+    Drafts are not yet records; a withdrawn entry was entered in error, often on the wrong
+    family, so it is not about this subject."""
+    query = select(Entry).where(Entry.case_id == case_id, Entry.status == "final")
     if after is not None:
         query = query.where(tuple_(Entry.event_at, Entry.id) > tuple_(*after))
     query = query.order_by(Entry.event_at, Entry.id).limit(ENTRY_BATCH)
