@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 PURPOSE = "subject_access"
+# Cases asked about in one request (a family has a few; the workbook asks in batches).
+MAX_CASES = 50
 
 
 class SubjectSection(BaseModel):

@@ -12,11 +12,10 @@ from services.auth import DPO_ROLE, require_any_role
 from services.principal import Principal
 from services.registry import Unit
 from services.routing import kit_router
-from services.subject_access.records import PURPOSE, SubjectRecords, SubjectSource
+from services.subject_access.records import MAX_CASES, PURPOSE, SubjectRecords, SubjectSource
 from services.unit_of_work import DbSession
 
 Dpo = Annotated[Principal, Depends(require_any_role(DPO_ROLE))]
-MAX_CASES = 50
 
 
 async def subject_access_purpose(request: Request) -> str:

@@ -69,9 +69,7 @@ def case_sections(case: Case) -> list[Section]:
     return sections
 
 
-def person_sections(
-    person: Person, identifiers: Sequence[PersonIdentifier], relations: Sequence[str]
-) -> list[Section]:
+def person_sections(person: Person, identifiers: Sequence[PersonIdentifier]) -> list[Section]:
     """The subject's own details as the record holds them."""
     facts = [
         f"Name: {person.given_name} {person.family_name}",
@@ -82,10 +80,7 @@ def person_sections(
         f"Gender: {person.gender}" if person.gender else "",
         *(f"{words(i.system)}: {i.value}" for i in identifiers),
     ]
-    sections = [Section("Personal details", "\n".join(fact for fact in facts if fact))]
-    if relations:
-        sections.append(Section("Household", "\n".join(relations)))
-    return sections
+    return [Section("Personal details", "\n".join(fact for fact in facts if fact))]
 
 
 def remote_sections(record: SubjectRecord) -> list[Section]:

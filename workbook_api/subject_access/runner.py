@@ -198,7 +198,7 @@ class ExportRunner:
                 title="Personal details held",
                 author=None,
                 sections=person_sections(
-                    subject, await repository.identifiers_of(session, subject.id), []
+                    subject, await repository.identifiers_of(session, subject.id)
                 ),
             )
             cases = await repository.family_cases(session, request.family_id)

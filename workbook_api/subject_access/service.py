@@ -23,7 +23,7 @@ from services.errors import FieldError, ProblemError, ValidationProblem
 from services.pagination import PageRequest
 from services.principal import Principal
 from services.registry import INTERVENTION, PATHWAY, SUPERVISION, Unit
-from services.subject_access.records import SubjectRecords
+from services.subject_access.records import MAX_CASES, SubjectRecords
 from services.unit_calls import AsCaller
 from services.working_days import local_date
 from workbook_api.subject_access import repository
@@ -134,18 +134,20 @@ async def gather_remote(calls: AsCaller, case_ids: Sequence[UUID]) -> list[Subje
         return []
     answers = []
     for unit in SOURCE_UNITS:
-        answer = await calls.get(
-            unit, "/subject-access/records", params={"case_id": [str(c) for c in case_ids]}
-        )
-        if not answer.ok or answer.body is None:
-            # A unit that would not answer must not read as one that holds nothing.
-            raise ProblemError(
-                503,
-                "unit-unavailable",
-                f"The {unit.name} service did not give its records; try again shortly.",
-                headers={"Retry-After": "2"},
-            )
-        answers.append(SubjectRecords.model_validate(answer.body))
+        held = SubjectRecords(unit=unit.name, records=[])
+        for start in range(0, len(case_ids), MAX_CASES):
+            batch = [str(case) for case in case_ids[start : start + MAX_CASES]]
+            answer = await calls.get(unit, "/subject-access/records", params={"case_id": batch})
+            if not answer.ok or answer.body is None:
+                # A unit that would not answer must not read as one that holds nothing.
+                raise ProblemError(
+                    503,
+                    "unit-unavailable",
+                    f"The {unit.name} service did not give its records; try again shortly.",
+                    headers={"Retry-After": "2"},
+                )
+            held.records += SubjectRecords.model_validate(answer.body).records
+        answers.append(held)
     return answers
 
 
