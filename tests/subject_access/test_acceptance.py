@@ -4,9 +4,11 @@ detail and a neighbour named in a note are redacted, the social worker's name is
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import httpx
+from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -67,6 +69,12 @@ async def test_a_parents_bundle_withholds_the_other_parent_and_the_neighbour(
     assert pdf.content.startswith(b"%PDF")
     assert hashlib.sha256(pdf.content).hexdigest() == described["pdf_sha256"]
     assert hashlib.sha256(document.content).hexdigest() == described["json_sha256"]
+    pages = PdfReader(io.BytesIO(pdf.content)).pages
+    printed = " ".join(" ".join(page.extract_text() for page in pages).split())
+    assert "Index" in printed
+    assert "Alex Morgan visited the family home" in printed
+    assert "Fenwick" not in printed
+    assert "relapse" not in printed
     records = json.loads(document.content)["records"]
     words = json.dumps(records)
     visit = next(r for r in records if r["kind"] == "home_visit")
