@@ -27,7 +27,8 @@ from workbook_api.retention.router import router as retention_router
 from workbook_api.search.router import router as search_router
 from workbook_api.sessions.router import router as sessions_router
 from workbook_api.settings import workbook_settings
-from workbook_api.subject_access.router import router as subject_access_router
+from workbook_api.subject_access.router.exports import router as subject_access_exports
+from workbook_api.subject_access.router.requests import router as subject_access_requests
 from workbook_api.subject_access.runner import export_runner_hook
 from workbook_api.summaries.router import router as summaries_router
 from workbook_api.sync.router import router as sync_router
@@ -104,7 +105,8 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             changes_router,
             sync_router,
             imports_router,
-            subject_access_router,
+            subject_access_requests,
+            subject_access_exports,
         ],
         on_startup=[
             load_recording_config_on_startup,
