@@ -97,7 +97,6 @@ async def test_open_requests_list_says_which_are_overdue(
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"person_id": str(uuid.uuid4())}, "person_id"),
         ({"received_on": (date.today() + timedelta(days=2)).isoformat()}, "received_on"),
         ({"requester_relationship": "neighbour"}, "requester_relationship"),
     ],
@@ -116,6 +115,20 @@ async def test_a_request_must_name_someone_on_the_record_and_a_past_day(
     assert refused.status_code == 422, refused.text
     assert refused.headers["content-type"] == PROBLEM
     assert refused.json()["errors"][0]["location"][-1] == field
+
+
+async def test_a_request_about_nobody_on_the_record_is_a_404(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    body = {
+        "person_id": str(uuid.uuid4()),
+        "requester_name": "Someone",
+        "requester_relationship": "self",
+        "received_on": date.today().isoformat(),
+    }
+    missing = await client.post("/subject-access/requests", json=body, headers=as_(DPO))
+    assert missing.status_code == 404, missing.text
+    assert missing.headers["content-type"] == PROBLEM
 
 
 async def test_a_reviewer_adds_marks_within_a_record_and_a_bundled_export_is_frozen(
@@ -150,7 +163,7 @@ async def test_a_reviewer_adds_marks_within_a_record_and_a_bundled_export_is_fro
         json=body | {"item_id": str(uuid.uuid4()), "note": "Not here."},
         headers=dpo,
     )
-    assert stranger.status_code == 422
+    assert stranger.status_code == 404
 
     await client.post(f"{base}/redactions/confirm-remaining", headers=dpo)
     assert (await client.post(f"{base}/bundle", headers=dpo)).status_code == 202

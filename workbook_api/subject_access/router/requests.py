@@ -35,7 +35,7 @@ router = kit_router(tags=["subject access"], dependencies=[Depends(subject_acces
 
 @router.post(REQUESTS, status_code=201, summary="Register a subject access request")
 @audited("create", "subject_access_request", resource="")
-@raises(422)
+@raises(404, 422)
 async def register_subject_access_request(
     body: SarCreate, dpo: Dpo, session: DbSession, response: Response, note: Audit
 ) -> SarRead:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.errors import FieldError, ValidationProblem
+from services.errors import FieldError, NotFound, ValidationProblem
 from services.pagination import PageRequest
 from services.principal import Principal
 from workbook_api.subject_access import repository
@@ -32,9 +32,7 @@ async def register(session: AsyncSession, body: SarCreate, dpo: Principal) -> Su
     """Register a request about a person on the record, due one calendar month after receipt."""
     person = await repository.load_person(session, body.person_id)
     if person is None:
-        raise ValidationProblem(
-            [FieldError(("body", "person_id"), "No such person on the record.", "not_found")]
-        )
+        raise NotFound("person")
     if body.received_on > await today(session):
         raise ValidationProblem(
             [FieldError(("body", "received_on"), "A request cannot arrive tomorrow.", "future")]

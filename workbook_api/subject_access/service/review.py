@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clock import transaction_now
-from services.errors import FieldError, ValidationProblem
+from services.errors import FieldError, NotFound, ValidationProblem
 from services.pagination import PageRequest
 from services.principal import Principal
 from workbook_api.subject_access import repository
@@ -76,9 +76,7 @@ async def add_redaction(
     await _in_review(session, export_id)
     item = await repository.load_item(session, export_id, body.item_id)
     if item is None:
-        raise ValidationProblem(
-            [FieldError(("body", "item_id"), "No such record in this export.", "not_found")]
-        )
+        raise NotFound("record in this export")
     if body.section >= len(item.sections):
         raise ValidationProblem(
             [FieldError(("body", "section"), "The record has no such section.", "range")]
