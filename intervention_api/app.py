@@ -9,10 +9,12 @@ from intervention_api.models import kernel, projection
 from intervention_api.practice.router import router as practice_router
 from intervention_api.programmes.router import router as programmes_router
 from intervention_api.sessions.router import router as sessions_router
+from intervention_api.subject_access import records_about
 from services.app import create_service_app
 from services.inbox import Inbox
 from services.registry import INTERVENTION
 from services.settings import KernelSettings
+from services.subject_access.router import subject_records_router
 
 
 def create_app(settings: KernelSettings | None = None) -> FastAPI:
@@ -28,6 +30,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             practice_router,
             assessments,
             changes_router,
+            subject_records_router(INTERVENTION, records_about),
         ],
         inbox=projection.register(Inbox()),
         title="Intervention Programme",

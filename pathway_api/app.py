@@ -8,11 +8,13 @@ from pathway_api.levels.router import router as levels_router
 from pathway_api.lifecycle.router import router as lifecycle_router
 from pathway_api.models import kernel, projection
 from pathway_api.plans.router import router as plans_router
+from pathway_api.subject_access import records_about
 from pathway_api.transfers.router import router as transfers_router
 from services.app import create_service_app
 from services.inbox import Inbox
 from services.registry import PATHWAY
 from services.settings import KernelSettings
+from services.subject_access.router import subject_records_router
 
 TAG_DESCRIPTIONS = {
     "configuration": "The council's continuum of need as versioned configuration: its levels,"
@@ -44,6 +46,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             plans_router,
             transfers_router,
             changes_router,
+            subject_records_router(PATHWAY, records_about),
         ],
         tag_descriptions=TAG_DESCRIPTIONS,
         inbox=projection.register(Inbox()),

@@ -15,7 +15,7 @@ from typing import Any, Final
 from uuid import UUID
 
 import services.jose
-from services.delegation import callees_of
+from services.delegation import callees_for
 from services.jose import InvalidKey, SigningKey, TokenRejected, VerificationPolicy
 from services.principal import Principal
 from services.registry import BACKENDS
@@ -40,9 +40,10 @@ def internal_audience(service: str) -> str:
     return f"fsm-internal:{service}"
 
 
-def internal_audiences(service: str) -> list[str]:
-    """The audiences of a token forwarded to `service`: it, then the units it calls as caller."""
-    return [internal_audience(name) for name in (service, *callees_of(service))]
+def internal_audiences(service: str, roles: frozenset[str] = frozenset()) -> list[str]:
+    """The audiences of a token forwarded to `service` for a caller holding `roles`: it, then
+    the units it may call as that caller."""
+    return [internal_audience(name) for name in (service, *callees_for(service, roles))]
 
 
 def principal_claims(principal: Principal) -> dict[str, Any]:
@@ -114,7 +115,7 @@ class InternalTokenIssuer:
         expires_at = issued_at + self._ttl
         claims = {
             "iss": INTERNAL_ISSUER,
-            "aud": internal_audiences(service),
+            "aud": internal_audiences(service, principal.roles),
             "sub": principal.subject,
             "iat": issued_at,
             "exp": expires_at,

@@ -182,6 +182,8 @@ class KitRoute(APIRoute):
         return run
 
 
-def kit_router(*, tags: Sequence[str] | None = None) -> APIRouter:
-    """A router whose routes are kit routes."""
-    return APIRouter(route_class=KitRoute, tags=list(tags or []))
+def kit_router(
+    *, tags: Sequence[str] | None = None, dependencies: Sequence[DependsParam] = ()
+) -> APIRouter:
+    """A router whose routes are kit routes (each also running `dependencies`, after the kit's)."""
+    return APIRouter(route_class=KitRoute, tags=list(tags or []), dependencies=list(dependencies))

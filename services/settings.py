@@ -25,6 +25,8 @@ DEFAULT_ACCESS_PURPOSES = (
     "system_sync",
     # The data protection officer's work: the access log, retention, subject access.
     "data_protection",
+    # Reads made to answer a subject access request (UK GDPR Art 15).
+    "subject_access",
 )
 
 

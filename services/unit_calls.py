@@ -11,7 +11,7 @@ Only reads are offered: what a workflow changes on the record travels as events.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -89,7 +89,7 @@ class UnitCalls:
         *,
         credential: str,
         purpose: str | None,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, str | int | Sequence[str]] | None = None,
     ) -> UnitAnswer:
         """GET `path` from `unit` with the caller's credential."""
         base = self._urls.get(unit.name)
@@ -135,7 +135,7 @@ class AsCaller:
     purpose: str | None
 
     async def get(
-        self, unit: Unit, path: str, params: Mapping[str, str | int] | None = None
+        self, unit: Unit, path: str, params: Mapping[str, str | int | Sequence[str]] | None = None
     ) -> UnitAnswer:
         """GET `path` (a path of `unit`'s own API) as the caller."""
         return await self.calls.get(

@@ -6,6 +6,7 @@ from services.app import create_service_app
 from services.inbox import Inbox
 from services.registry import SUPERVISION
 from services.settings import KernelSettings
+from services.subject_access.router import subject_records_router
 from supervision_api.cadence.router import router as cadence_router
 from supervision_api.calendar.router import router as calendar_router
 from supervision_api.changes.router import router as changes_router
@@ -13,6 +14,7 @@ from supervision_api.meetings.router import router as meetings_router
 from supervision_api.models import kernel, projection
 from supervision_api.records.router import router as records_router
 from supervision_api.schedule.router import router as schedule_router
+from supervision_api.subject_access import records_about
 
 
 def create_app(settings: KernelSettings | None = None) -> FastAPI:
@@ -28,6 +30,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             calendar_router,
             schedule_router,
             changes_router,
+            subject_records_router(SUPERVISION, records_about),
         ],
         inbox=projection.register(Inbox()),
         title="Group Case Supervision",

@@ -27,6 +27,9 @@ from workbook_api.retention.router import router as retention_router
 from workbook_api.search.router import router as search_router
 from workbook_api.sessions.router import router as sessions_router
 from workbook_api.settings import workbook_settings
+from workbook_api.subject_access.router.exports import router as subject_access_exports
+from workbook_api.subject_access.router.requests import router as subject_access_requests
+from workbook_api.subject_access.runner import export_runner_hook
 from workbook_api.summaries.router import router as summaries_router
 from workbook_api.sync.router import router as sync_router
 
@@ -46,6 +49,9 @@ TAG_DESCRIPTIONS = {
     "retention": "Retention of closed cases for the data protection officer: the schedule,"
     " what fell due for review, legal holds and review decisions; destruction is an operator"
     " command, never an endpoint.",
+    "subject access": "Subject access requests for the data protection officer: deadlines and"
+    " extensions, exports gathered from every unit, redaction of third-party information"
+    " reviewed record by record, the disclosure bundle (PDF and JSON) and what was disclosed.",
     "access log": "Who consulted or changed what, when, why and with what outcome.",
     "search": "Full-text search across the records the caller may see.",
     "break-glass": "Time-limited, read-only access to a case the caller is not allocated to,"
@@ -99,8 +105,14 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             changes_router,
             sync_router,
             imports_router,
+            subject_access_requests,
+            subject_access_exports,
         ],
-        on_startup=[load_recording_config_on_startup, import_runner_hook()],
+        on_startup=[
+            load_recording_config_on_startup,
+            import_runner_hook(),
+            export_runner_hook(),
+        ],
         tag_descriptions=TAG_DESCRIPTIONS,
         inbox=workbook_inbox(),
         title="Electronic Workbook",

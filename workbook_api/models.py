@@ -31,6 +31,7 @@ from workbook_api.families import models as families_models  # noqa: E402
 from workbook_api.imports import models as imports_models  # noqa: E402
 from workbook_api.practitioners import models as practitioners_models  # noqa: E402
 from workbook_api.retention import models as retention_models  # noqa: E402
+from workbook_api.subject_access import models as subject_access_models  # noqa: E402
 from workbook_api.sync import models as sync_models  # noqa: E402
 
 DOMAIN_MODELS = (
@@ -44,4 +45,5 @@ DOMAIN_MODELS = (
     external_models,
     imports_models,
     retention_models,
+    subject_access_models,
 )

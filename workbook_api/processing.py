@@ -22,4 +22,10 @@ TABLE_CATEGORIES: dict[str, str] = {
     "import_file": "integration",
     "import_row_error": "integration",
     "sync_operation": "integration",
+    "subject_access_request": "subject_access",
+    "subject_access_export": "subject_access",
+    "subject_access_item": "subject_access",
+    "subject_access_redaction": "subject_access",
+    "subject_access_bundle": "subject_access",
+    "subject_access_disclosure": "subject_access",
 }

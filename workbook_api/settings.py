@@ -35,6 +35,10 @@ class WorkbookSettings(KernelSettings):
     import_pause_ratio: float = Field(default=0.25, ge=0, le=20)
     import_lease_seconds: float = Field(default=60.0, gt=0)
     import_poll_seconds: float = Field(default=2.0, gt=0)
+    # Subject access exports: how long a runner's claim lasts without progress (laying out a
+    # large bundle's PDF is one step, so it outlasts that), and how often idle runners look.
+    subject_access_lease_seconds: float = Field(default=300.0, gt=0)
+    subject_access_poll_seconds: float = Field(default=2.0, gt=0)
 
 
 def workbook_settings(settings: KernelSettings | None) -> WorkbookSettings:

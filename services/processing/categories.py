@@ -102,6 +102,17 @@ CATEGORIES: tuple[Category, ...] = (
         "Certificates are kept permanently; holds and reviews with them",
     ),
     Category(
+        "subject_access",
+        "Subject access requests",
+        "Subject access requests, the records gathered for each, the redactions reviewed and"
+        " the bundles disclosed, with to whom and when.",
+        "Data subjects and their requesters; people named in the records gathered",
+        True,
+        "UK GDPR Art 6(1)(c) (Art 15 right of access; Art 12(3) time limits); Art 9(2)(g) with"
+        " DPA 2018 Sch 1 para 6 for the special category data a bundle carries",
+        "Two years after the request is closed, as the records of a disclosure",
+    ),
+    Category(
         "configuration",
         "Published configuration",
         "Versions of what a council configures and records refer to: intervention programme"

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pathway_api.configuration.defaults import DEFAULT_CONFIGURATION
-from tests.access_matrix import early_help, supervision
+from tests.access_matrix import early_help, subject_access, supervision
 from tests.access_matrix import personas as p
 from tests.access_matrix.interventions import MODULES, catalogue
 from tests.access_matrix.operations import Operation
@@ -285,6 +285,29 @@ PATHWAY_VALUES: dict[str, Value] = {
 }
 
 
+async def scratch_parent(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return (await fill.scratch.case()).parent_id
+
+
+def redaction_member(member: str) -> Value:
+    async def value(fill: Fill, siblings: dict[str, Any]) -> Any:
+        # A mark on the export the path names (ids.py made it, with its first record).
+        return subject_access.redaction_body(fill.scratch.subject_access["item"])[member]
+
+    return value
+
+
+SUBJECT_ACCESS_VALUES: dict[str, Value] = {
+    "SarCreate.person_id": scratch_parent,
+    "SarCreate.received_on": today,
+    "DisclosureCreate.disclosed_on": today,
+    **{
+        f"RedactionAdd.{member}": redaction_member(member)
+        for member in ("item_id", "section", "start", "end")
+    },
+}
+
+
 # Values by "Schema.member" or by member name alone; the first match wins.
 BODY_VALUES: dict[str, Value] = {
     "owning_team_id": team_a,
@@ -317,6 +340,7 @@ BODY_VALUES: dict[str, Value] = {
     # Supervision (tests/access_matrix/supervision.py).
     **supervision.body_values(),
     **PATHWAY_VALUES,
+    **SUBJECT_ACCESS_VALUES,
 }
 
 

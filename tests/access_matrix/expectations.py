@@ -16,7 +16,7 @@ from enum import Enum
 
 from services.registry import BACKENDS
 from tests.access_matrix import personas as p
-from tests.access_matrix import supervision
+from tests.access_matrix import subject_access, supervision
 from tests.access_matrix.operations import Operation
 
 ALLOCATED = frozenset(p.ALLOCATED_ON_CASE_A)
@@ -226,6 +226,14 @@ WRITERS.update(
         "POST /workbook/retention/cases/{case_id}/reviews": p.DPO_ONLY,
     }
 )
+
+# Subject access: the DPO's alone (tests/access_matrix/subject_access.py).
+READERS.update(subject_access.READERS)
+WRITERS.update(subject_access.WRITERS)
+
+# Markers a persona may read through an operation though outside their audience elsewhere, by
+# operation key and persona (the DPO's subject access work).
+SIGHT_BEYOND_AUDIENCE: dict[str, dict[str, frozenset[str]]] = {**subject_access.SIGHT}
 
 # Whatever else they may read, these never change anything (a documented exception is listed
 # in WRITERS, such as break-glass holders asking for break-glass).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from services.registry import INTERVENTION, SUPERVISION
 from tests.access_matrix import personas as p
-from tests.access_matrix import supervision
+from tests.access_matrix import subject_access, supervision
 from tests.access_matrix.bodies import BuildError
 from tests.access_matrix.interventions import (
     load_programme,
@@ -167,6 +167,30 @@ async def scratch_assessment_id(scratch: Scratch, op: Operation) -> IdChoice:
 
 async def scratch_hold_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(await scratch.hold(), p.DPO_ONLY, "scratch legal hold")
+
+
+async def scratch_sar_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # A request of its own for every request (an extension uses its request up).
+    parent = (await scratch.case()).parent_id
+    sar = await subject_access.request_about(scratch.stack, parent)
+    return IdChoice(sar, p.DPO_ONLY, "scratch subject access request")
+
+
+async def scratch_export_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # An export of its own for every request (bundling uses its export up).
+    parent = (await scratch.case()).parent_id
+    sar = await subject_access.request_about(scratch.stack, parent)
+    bundled = subject_access.wants_bundled(op)
+    export, item = await subject_access.export_of(scratch.stack, sar, bundled=bundled)
+    scratch.subject_access.update(export_id=export, item=item)
+    return IdChoice(export, p.DPO_ONLY, "bundled export" if bundled else "export in review")
+
+
+async def scratch_redaction_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # On the export the path's export_id was just given.
+    export, item = scratch.subject_access["export_id"], scratch.subject_access["item"]
+    redaction = await subject_access.reviewer_redaction(scratch.stack, export, item)
+    return IdChoice(redaction, p.DPO_ONLY, "reviewer's redaction")
 
 
 async def first_episode(scratch: Scratch, op: Operation) -> IdChoice:
@@ -507,6 +531,16 @@ PATH_IDS: dict[str, IdSource] = {
     ),
     # --- DPO tools: legal holds are the DPO's alone (placed on the case by the DPO).
     "hold_id": IdSource(read=lambda w, op: [], write=scratch_hold_id),
+    # Subject access: the DPO's alone; the world's request and its bundled export for reads.
+    "sar_id": IdSource(
+        read=lambda w, op: one(w.subject_access["sar_id"], p.DPO_ONLY, "request about A"),
+        write=scratch_sar_id,
+    ),
+    "export_id": IdSource(
+        read=lambda w, op: one(w.subject_access["export_id"], p.DPO_ONLY, "bundled export"),
+        write=scratch_export_id,
+    ),
+    "redaction_id": IdSource(read=lambda w, op: [], write=scratch_redaction_id),
     "membership_id": IdSource(
         read=lambda w, op: one(
             directory_id(w, "membership"), p.DIRECTORY_A, "social worker's membership"

@@ -35,6 +35,8 @@ QUERY_VALUES: dict[str, QueryValues] = {
     # Search for every marker word: a hit outside the audience shows it in its snippet.
     "q": lambda world, chosen: world.markers.words(),
     "value": identifiers_of_family_b,
+    # What a unit holds about case A, for subject access.
+    "case_id": lambda world, chosen: [world.case_a],
 }
 
 

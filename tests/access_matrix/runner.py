@@ -22,6 +22,7 @@ from tests.access_matrix.bodies import (
 )
 from tests.access_matrix.expectations import (
     KNOWN_DEFECTS,
+    SIGHT_BEYOND_AUDIENCE,
     Expectation,
     Outcome,
     expect,
@@ -224,8 +225,10 @@ class Matrix:
                 detail += f" [{response.text[:200]}]"
             self._fail(op, plan.persona, plan.describe(), kind, detail)
         text = response_text(response)
+        beyond = SIGHT_BEYOND_AUDIENCE.get(op.key, {}).get(plan.persona, frozenset())
         for marker in leaked(self.world.markers, plan.persona, text):
-            self._fail(op, plan.persona, plan.describe(), "leak", f"{marker.label} marker")
+            if marker.label not in beyond:
+                self._fail(op, plan.persona, plan.describe(), "leak", f"{marker.label} marker")
         for marker in seen(self.world.markers, text):
             self.report.seen_by[marker.label].add(plan.persona)
 

@@ -78,6 +78,8 @@ class Scratch:
         # --- pathway: the operation's early help cases, by the stage they were driven to ---
         self._early_help: dict[str, EarlyHelpCase] = {}
         self._step_up: str | None = None
+        # --- subject access: the export a write made, and its first record ---
+        self.subject_access: dict[str, Any] = {}
 
     async def family(self) -> tuple[str, str, str]:
         """A new team A family without a case: its id, parent and child."""

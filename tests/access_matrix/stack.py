@@ -37,6 +37,7 @@ from tests.access_matrix.operations import unit_app_factory
 from tests.access_matrix.personas import ANONYMOUS, Persona
 from tests.gateway.upstreams import serve
 from tests.support.events import TEST_INBOX_SECRET
+from tests.support.tcp_proxy import free_port
 
 InternalHeaders = Callable[[Principal, str], dict[str, str]]
 
@@ -197,18 +198,20 @@ async def running_stack(
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         apps: dict[str, FastAPI] = {}
-        upstreams: dict[str, str] = {}
-        # Backends first (the workbook first of them), each also on a loopback port as in
-        # production: a unit another reads as its caller (services/delegation.py) is reached
-        # there, and so is every backend by the gateway's own fan-out (the merged access log).
+        # Every backend also on a loopback port as in production: a unit another reads as its
+        # caller (services/delegation.py) is reached there, and so is every backend by the
+        # gateway's own fan-out (the merged access log). The ports are chosen first, since
+        # units call each other both ways (the workbook's subject access reads the others).
+        ports = {unit.name: free_port() for unit in BACKENDS}
+        upstreams = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        settings = kernel.model_copy(
+            update={"unit_urls": {name: AnyHttpUrl(url) for name, url in upstreams.items()}}
+        )
         for unit in (*BACKENDS, GATEWAY):
-            settings = kernel.model_copy(
-                update={"unit_urls": {name: AnyHttpUrl(url) for name, url in upstreams.items()}}
-            )
             app = build_app(unit, settings, upstreams if unit is GATEWAY else None)
             await stack.enter_async_context(app.router.lifespan_context(app))
             if unit is not GATEWAY:
-                upstreams[unit.name] = await stack.enter_async_context(serve(app))
+                await stack.enter_async_context(serve(app, ports[unit.name]))
             apps[unit.name] = app
             clients[unit.name] = await stack.enter_async_context(
                 httpx.AsyncClient(

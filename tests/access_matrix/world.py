@@ -131,6 +131,8 @@ class World:
     consent_a: str = ""
     contact_a: str = ""
     transfer_a: str = ""
+    # Subject access: a request about family A's child and its bundled export (the DPO's).
+    subject_access: dict[str, str] = field(default_factory=dict)
 
     @property
     def specialist_discipline(self) -> str:
@@ -218,6 +220,10 @@ async def build_world(
     # Intervention: case A as the workbook's events tell it, and an assessment of it.
     await relay_case_events(stack)
     world.assessment_a = await assessment(stack, world.case_a, SIGNED_OFF)
+    # Imported here: the subject access helpers post through this module's helpers.
+    from tests.access_matrix.subject_access import world_records
+
+    world.subject_access = await world_records(stack, world.child_a)
     return world
 
 

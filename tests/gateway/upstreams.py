@@ -117,9 +117,10 @@ class EchoUpstream:
 
 
 @asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Run an ASGI app on a real loopback port with uvicorn; yield its base URL."""
-    port = free_port()
+async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """Run an ASGI app on a real loopback port (a free one unless given) with uvicorn; yield
+    its base URL."""
+    port = port or free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

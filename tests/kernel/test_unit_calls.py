@@ -158,6 +158,13 @@ def test_tokens_reach_only_the_units_their_unit_may_call(
         "fsm-internal:workbook",
     ]
     assert internal_audiences("workbook") == ["fsm-internal:workbook"]
+    # The workbook reads the others only as the DPO (a subject access export).
+    assert internal_audiences("workbook", frozenset({"dpo"})) == [
+        "fsm-internal:workbook",
+        "fsm-internal:supervision",
+        "fsm-internal:intervention",
+        "fsm-internal:pathway",
+    ]
     keys = load_dev_keys(state_dir).internal_jwks()
     who = make_principal()
     to_supervision = internal_headers(who, "supervision")["Authorization"].split(" ", 1)[1]

@@ -64,5 +64,5 @@ def test_units_that_read_another_as_their_caller_are_told_where_it_is(tmp_path: 
             in_cluster[call.callee.name] == f"http://{call.callee.name}:{call.callee.default_port}"
         )
     # A unit that calls nobody is told nothing.
-    env = child_environment(by_name["workbook"], planned, "postgresql://x/y", tmp_path)
+    env = child_environment(by_name["pathway"], planned, "postgresql://x/y", tmp_path)
     assert "FSM_UNIT_URLS" not in env
