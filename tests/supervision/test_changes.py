@@ -181,3 +181,28 @@ async def test_roles_credentials_and_cursors(
     assert garbled.status_code == 400
     too_many = await client.get("/changes", params={"limit": 1000}, headers=as_(team.manager))
     assert too_many.status_code == 422
+
+
+async def test_a_case_moved_to_another_team_is_tombstoned_for_the_old_team_s_manager(
+    client: httpx.AsyncClient, as_: Headers, team: Team
+) -> None:
+    case = case_snapshot(team.id)
+    await announce(
+        client,
+        case,
+        allocation_snapshot(
+            case, team.social_worker.practitioner_id, is_allocated_social_worker=True
+        ),
+    )
+    await book(client, as_, team, [case.case_id])
+    manager = as_(team.manager)
+    items, cursor = await read_all(client, manager)
+    assert str(case.case_id) in {i.get("case_id") for i in items}
+
+    moved = case.model_copy(update={"owning_team_id": uuid.uuid4(), "version": 2})
+    await announce(client, moved)
+    items, _ = await read_all(client, manager, cursor)
+    assert keys(items) == [("case", str(case.case_id), "tombstone")]
+    # Still allocated, the social worker keeps it.
+    kept, _ = await read_all(client, as_(team.social_worker))
+    assert str(case.case_id) in {i.get("case_id") for i in kept}
