@@ -92,7 +92,7 @@ def test_the_workbook_captures_again_after_a_round_trip(scratch_database: str) -
 CAPTURED_FROM = {
     "supervision": ("supervision_access_log_time", 9),
     "intervention": ("intervention_access_log_time", 8),
-    "pathway": ("pathway_access_log_time", 11),
+    "pathway": ("pathway_access_log_time", 12),
 }
 
 
