@@ -96,6 +96,9 @@ class JoinedCapture:
     source: str
     record_id: str
     scope_id: str
+    # SQL over `source` for the kind, when one write changes records of several kinds (a
+    # session, and the enrolment whose attendance it counts); `kind` is then unused.
+    kind_sql: str | None = None
 
 
 def create_joined_capture_triggers_sql(schema: str, capture: JoinedCapture) -> list[str]:
@@ -108,8 +111,8 @@ def create_joined_capture_triggers_sql(schema: str, capture: JoinedCapture) -> l
         LANGUAGE plpgsql AS $$
         BEGIN
             INSERT INTO {q}.change_log (txid, kind, record_id, scope_id)
-            SELECT DISTINCT {CURRENT_TXID_SQL}, {_literal(capture.kind)}, {capture.record_id},
-                {capture.scope_id}
+            SELECT DISTINCT {CURRENT_TXID_SQL}, {capture.kind_sql or _literal(capture.kind)},
+                {capture.record_id}, {capture.scope_id}
             FROM {capture.source};
             RETURN NULL;
         END

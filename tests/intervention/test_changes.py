@@ -77,6 +77,10 @@ async def test_pages_come_in_commit_order_resumable_in_small_pages(
     made = [await log_session(client, as_, world, enrolment) for _ in range(3)]
     items, _ = await read_all(client, manager, cursor)
     assert ids_of(items, "programme_session") == [m["id"] for m in made]
+    # Each session sends its enrolment again, counting it.
+    counted = [i["enrolment"] for i in items if i["kind"] == "enrolment"]
+    assert [e["id"] for e in counted] == [enrolment["id"]]
+    assert counted[0]["sessions_attended"] == 3
     paged, _ = await read_all(client, manager, cursor, limit=1)
     assert ids_of(paged, "programme_session") == [m["id"] for m in made]
 

@@ -185,3 +185,20 @@ async def test_roles_credentials_and_cursors(
     assert stolen.status_code == 410
     garbled = await client.get("/changes", params={"cursor": "x"}, headers=as_(family.manager))
     assert garbled.status_code == 400
+
+
+async def test_a_new_member_of_the_team_around_the_family_sends_the_involvement_again(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    family = await early_help_family(client)
+    await move(client, family, as_, "consent")
+    _, cursor = await read_all(client, as_(family.manager))
+    joining = principal(discipline="school_nurse", teams=(family.team_id,))
+    await announce(
+        client,
+        allocation_snapshot(family.case, joining.practitioner_id, discipline="school_nurse"),
+    )
+    items, _ = await read_all(client, as_(family.manager), cursor)
+    assert keys(items) == [("involvement", family.case_id, "upsert")]
+    members = {m["practitioner_id"] for m in items[0]["team"]["members"]}
+    assert str(joining.practitioner_id) in members

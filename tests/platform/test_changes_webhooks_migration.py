@@ -92,7 +92,7 @@ def test_the_workbook_captures_again_after_a_round_trip(scratch_database: str) -
 CAPTURED_FROM = {
     "supervision": ("supervision_item_amendments", 9),
     "intervention": ("intervention_progress_history", 8),
-    "pathway": ("pathway_access_log_time", 11),
+    "pathway": ("pathway_access_log_time", 12),
 }
 
 

@@ -181,3 +181,63 @@ async def test_roles_credentials_and_cursors(
     assert garbled.status_code == 400
     too_many = await client.get("/changes", params={"limit": 1000}, headers=as_(team.manager))
     assert too_many.status_code == 422
+
+
+async def test_a_case_moved_to_another_team_is_tombstoned_for_the_old_team_s_manager(
+    client: httpx.AsyncClient, as_: Headers, team: Team
+) -> None:
+    case = case_snapshot(team.id)
+    await announce(
+        client,
+        case,
+        allocation_snapshot(
+            case, team.social_worker.practitioner_id, is_allocated_social_worker=True
+        ),
+    )
+    await book(client, as_, team, [case.case_id])
+    manager = as_(team.manager)
+    items, cursor = await read_all(client, manager)
+    assert str(case.case_id) in {i.get("case_id") for i in items}
+
+    moved = case.model_copy(update={"owning_team_id": uuid.uuid4(), "version": 2})
+    await announce(client, moved)
+    items, _ = await read_all(client, manager, cursor)
+    assert keys(items) == [("case", str(case.case_id), "tombstone")]
+    # Still allocated, the social worker keeps it.
+    kept, _ = await read_all(client, as_(team.social_worker))
+    assert str(case.case_id) in {i.get("case_id") for i in kept}
+
+
+async def test_closing_an_action_sends_the_records_carrying_it_again(
+    client: httpx.AsyncClient, as_: Headers, team: Team
+) -> None:
+    case_id = await open_case(client, team, opened_at=datetime.now(UTC) - timedelta(days=90))
+    chair = as_(team.manager)
+    first = await held_meeting(client, as_, team, case_id, days_ago=28)
+    first_url = f"/meetings/{first['id']}/cases/{case_id}/record"
+    action = await client.post(
+        f"{first_url}/actions",
+        json={
+            "description": "Refer father to the recovery service.",
+            "owner_id": str(team.social_worker.practitioner_id),
+            "due_on": (datetime.now(UTC) + timedelta(days=5)).date().isoformat(),
+        },
+        headers=chair,
+    )
+    assert action.status_code in (200, 201), action.text
+    later = await book(client, as_, team, [case_id])
+    sw = as_(team.social_worker)
+    items, cursor = await read_all(client, sw)
+    drafts = {i["record"]["meeting_id"]: i["record"] for i in items if i["kind"] == "case_record"}
+    carried = drafts[later["id"]]["carried_forward"]
+    assert [a["description"] for a in carried] == ["Refer father to the recovery service."]
+
+    closed = await client.post(
+        f"/cases/{case_id}/actions/{carried[0]['id']}/close", json={"outcome": "done"}, headers=sw
+    )
+    assert closed.status_code == 200, closed.text
+    items, _ = await read_all(client, sw, cursor)
+    resent = {i["record"]["meeting_id"]: i["record"] for i in items}
+    assert set(resent) == {first["id"], later["id"]}
+    assert resent[later["id"]]["carried_forward"] == []
+    assert resent[first["id"]]["actions"][0]["status"] == "done"

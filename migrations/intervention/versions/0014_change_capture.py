@@ -4,7 +4,7 @@ Every table the unit's change feed renders gets capture triggers (services/chang
 capture.py), and the records already there are logged once, so the first read of the feed has
 them all. An enrolment is sent whole with its plan of modules; a session with its MITI codings;
 an assessment version with its sections, evidence and history (and the version it supersedes,
-whose successor it now names).
+whose successor it now names). A session also sends its enrolment again (its attendance).
 
 Revision ID: intervention_change_capture
 Revises: intervention_progress_history
@@ -50,7 +50,6 @@ CAPTURES = (
         "enrolment_id",
         _case_of("enrolment", "new_rows.enrolment_id"),
     ),
-    Capture("programme_session", "programme_session", "id", "case_id"),
     Capture(
         "miti_coding",
         "programme_session",
@@ -77,6 +76,16 @@ CAPTURES = (
     ),
 )
 JOINED = (
+    # A session is sent with its codings; its enrolment again too (its attendance counts).
+    JoinedCapture(
+        "programme_session",
+        "",
+        "new_rows CROSS JOIN LATERAL (VALUES ('programme_session', new_rows.id),"
+        " ('enrolment', new_rows.enrolment_id)) AS touched(kind, id)",
+        "touched.id",
+        "new_rows.case_id",
+        kind_sql="touched.kind",
+    ),
     # A new version changes the one it supersedes too (its `superseded_by_id`).
     JoinedCapture(
         "parenting_assessment",

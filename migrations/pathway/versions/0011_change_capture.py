@@ -2,9 +2,9 @@
 
 Every table the feed renders gets capture triggers (services/change_feed/capture.py), and the
 records already there are logged once, so the first read of the feed has them all. An early
-help involvement is sent whole (its stage and history, consents, Team Around the Family
-contacts, escalations) under its case's id; each level decision, assessment, SMART target,
-review, safety mapping and transfer under its own id, filed under its case.
+help involvement is sent whole (its stage and history, consents, the Team Around the Family's
+members and contacts, escalations) under its case's id; each level decision, assessment,
+SMART target, review, safety mapping and transfer under its own id, filed under its case.
 
 Revision ID: pathway_change_capture
 Revises: pathway_access_log_time
@@ -35,6 +35,8 @@ CAPTURES = (
     Capture("consent", "involvement", "case_id", "case_id"),
     Capture("taf_contact", "involvement", "case_id", "case_id"),
     Capture("escalation", "involvement", "case_id", "case_id"),
+    # The Team Around the Family's members and its lead are the case's allocations.
+    Capture("projected_allocation", "involvement", "case_id", "case_id"),
     Capture("level_decision", "level_decision", "id", "case_id"),
     Capture("assessment", "assessment", "id", "case_id"),
     Capture("plan_target", "plan_target", "id", "case_id"),

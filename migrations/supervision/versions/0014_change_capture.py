@@ -3,7 +3,8 @@
 Every table the feed renders gets capture triggers (services/change_feed/capture.py), and the
 records already there are logged once, so the first read of the feed has them all. A meeting
 is filed under each case on its agenda (a reader sees it through the cases they may see); a
-case's record at a meeting, with its updates, decisions, actions and amendments, under its case.
+case's record at a meeting, with its updates, decisions, actions and amendments, under its case
+(with the draft records that carry its open actions forward).
 
 Revision ID: supervision_change_capture
 Revises: supervision_item_amendments
@@ -40,6 +41,16 @@ def _record_case(record_id: str) -> str:
 
 # Frozen here rather than imported: what this revision installs must not change under it.
 JOINED = (
+    # An action belongs to the record that set it, and is carried forward by the case's draft
+    # records until done or dropped: each of them is sent again.
+    JoinedCapture(
+        "gcs_action",
+        "case_record",
+        "new_rows JOIN supervision.case_record carrying ON carrying.case_id = new_rows.case_id"
+        " AND (carrying.id = new_rows.record_id OR carrying.status = 'draft')",
+        "carrying.id",
+        "new_rows.case_id",
+    ),
     JoinedCapture("meeting", "meeting", _agenda_of("new_rows.id"), "new_rows.id", "agenda.case_id"),
     JoinedCapture(
         "meeting_invitee",
@@ -61,7 +72,6 @@ CAPTURES = (
     Capture("case_record", "case_record", "id", "case_id"),
     Capture("worker_update", "case_record", "record_id", _record_case("new_rows.record_id")),
     Capture("decision", "case_record", "record_id", _record_case("new_rows.record_id")),
-    Capture("gcs_action", "case_record", "record_id", "case_id"),
     Capture("record_amendment", "case_record", "record_id", _record_case("new_rows.record_id")),
 )
 TABLES = [capture.table for capture in JOINED] + [capture.table for capture in CAPTURES]
