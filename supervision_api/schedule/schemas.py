@@ -16,6 +16,7 @@ Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday"]
 WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday")
 MAX_ABSENCE_DAYS = 366
 MAX_HORIZON_WEEKS = 12
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class SlotIn(Input):
@@ -24,7 +25,14 @@ class SlotIn(Input):
     model_config = Input.model_config | {"json_schema_extra": not_nullable("valid_from")}
 
     weekday: Weekday
-    starts_at: time = Field(description="Local time in England (HH:MM)")
+    starts_at: str = Field(
+        pattern=LOCAL_TIME, description="Local time in England, hours and minutes (HH:MM)"
+    )
+
+    def start_time(self) -> time:
+        """The start as a wall-clock time (the pattern admits only valid ones)."""
+        return time.fromisoformat(self.starts_at)
+
     duration_minutes: int = Field(ge=15, le=MAX_SLOT_MINUTES)
     place: Place
     capacity: int = Field(ge=1, le=MAX_SLOT_CAPACITY, description="Cases one session takes")
@@ -38,7 +46,9 @@ class SlotOut(BaseModel):
     id: UUID
     team_id: UUID
     weekday: Weekday
-    starts_at: time
+    starts_at: str = Field(
+        pattern=LOCAL_TIME, description="Local time in England, hours and minutes (HH:MM)"
+    )
     duration_minutes: int
     place: str
     capacity: int

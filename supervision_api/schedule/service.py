@@ -35,7 +35,7 @@ def slot_view(slot: MeetingSlot) -> SlotOut:
         id=slot.id,
         team_id=slot.team_id,
         weekday=WEEKDAYS[slot.weekday],
-        starts_at=slot.starts_at,
+        starts_at=slot.starts_at.strftime("%H:%M"),
         duration_minutes=slot.duration_minutes,
         place=slot.place,
         capacity=slot.capacity,
@@ -105,13 +105,6 @@ async def team_schedule(session: AsyncSession, team: ManagedTeam, weeks: int) ->
 
 async def add_slot(session: AsyncSession, team: ManagedTeam, body: SlotIn) -> MeetingSlot:
     """Keep a new recurring slot for the team."""
-    if body.starts_at.tzinfo is not None or body.starts_at.second or body.starts_at.microsecond:
-        raise invalid(
-            "body",
-            "starts_at",
-            message="A local time in England in hours and minutes (HH:MM), without an offset.",
-            code="local_time",
-        )
     valid_from = body.valid_from or await today(session)
     if body.valid_to is not None and body.valid_to < valid_from:
         raise invalid(
@@ -120,7 +113,7 @@ async def add_slot(session: AsyncSession, team: ManagedTeam, body: SlotIn) -> Me
     slot = MeetingSlot(
         team_id=team.id,
         weekday=WEEKDAYS.index(body.weekday),
-        starts_at=body.starts_at,
+        starts_at=body.start_time(),
         duration_minutes=body.duration_minutes,
         place=body.place,
         capacity=body.capacity,

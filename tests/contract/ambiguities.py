@@ -143,7 +143,7 @@ def _assessment_state(case: Any, error: Error) -> bool:
 # meetings and records): an agenda's cases must be the team's open cases, each once; a chair a
 # member of the team; attendees, decision makers and action owners invited; a meeting ends after
 # it starts, within 8 hours; an action falls due on or after its meeting; a window of meetings
-# ends after it starts, within a year.
+# ends after it starts, within a year; an absence within a year, ending after it starts.
 SUPERVISION_CODES = frozenset(
     {
         "unknown_case",
@@ -155,6 +155,9 @@ SUPERVISION_CODES = frozenset(
         "before_meeting",
         "window",
         "date_time",
+        # The team schedule: an absence or a slot ends on or after it starts.
+        "day_range",
+        "valid_range",
     }
 )
 

@@ -348,6 +348,9 @@ async def test_slots_are_validated_and_removed_by_the_teams_managers(
         {"weekday": "saturday"},
         {"capacity": 0},
         {"duration_minutes": 600},
+        {"starts_at": "10:00:30"},
+        {"starts_at": "10:00+01:00"},
+        {"starts_at": "24:00"},
         {"valid_from": "2027-02-01", "valid_to": "2027-01-01"},
     ):
         refused = await client.post(url, json={**base, **wrong}, headers=as_(team.manager))
