@@ -188,9 +188,9 @@ async def test_roles_credentials_and_cursors(
 
 
 async def test_a_new_member_of_the_team_around_the_family_sends_the_involvement_again(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await early_help_family(client)
+    family = await early_help_family(client, record)
     await move(client, family, as_, "consent")
     _, cursor = await read_all(client, as_(family.manager))
     joining = principal(discipline="school_nurse", teams=(family.team_id,))
