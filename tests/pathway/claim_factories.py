@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -114,19 +114,20 @@ async def close_family(
 
 async def age(engine: AsyncEngine, case_id: UUID, days: int = SUSTAINED_DAYS) -> None:
     """Move every date the pathway recorded for the case `days` days back."""
-    shift = {"case_id": case_id, "days": days}
+    shift = {"case_id": case_id, "back": timedelta(days=days), "days": days}
     statements = [
-        "UPDATE pathway.stage_change SET changed_at = changed_at - make_interval(days => CAST(:days AS integer))"
+        "UPDATE pathway.stage_change SET changed_at = changed_at - CAST(:back AS interval)"
         " WHERE case_id = :case_id",
         "UPDATE pathway.involvement"
-        " SET stage_changed_at = stage_changed_at - make_interval(days => CAST(:days AS integer)),"
-        " family_informed_on = family_informed_on - CAST(:days AS integer) WHERE case_id = :case_id",
-        "UPDATE pathway.assessment SET completed_at = completed_at - make_interval(days => CAST(:days AS integer))"
+        " SET stage_changed_at = stage_changed_at - CAST(:back AS interval),"
+        " family_informed_on = family_informed_on - CAST(:days AS integer)"
         " WHERE case_id = :case_id",
-        "UPDATE pathway.plan_target SET created_at = created_at - make_interval(days => CAST(:days AS integer))"
+        "UPDATE pathway.assessment SET completed_at = completed_at - CAST(:back AS interval)"
+        " WHERE case_id = :case_id",
+        "UPDATE pathway.plan_target SET created_at = created_at - CAST(:back AS interval)"
         " WHERE case_id = :case_id",
         "UPDATE pathway.plan_review SET held_on = held_on - CAST(:days AS integer),"
-        " recorded_at = recorded_at - make_interval(days => CAST(:days AS integer)) WHERE case_id = :case_id",
+        " recorded_at = recorded_at - CAST(:back AS interval) WHERE case_id = :case_id",
     ]
     async with engine.begin() as connection:
         for statement in statements:

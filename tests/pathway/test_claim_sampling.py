@@ -16,7 +16,11 @@ TENTH = Decimal("0.1")
 
 def population(sizes: list[int]) -> list[Candidate]:
     teams = [uuid.uuid4() for _ in sizes]
-    return [Candidate(uuid.uuid4(), team) for team, size in zip(teams, sizes) for _ in range(size)]
+    return [
+        Candidate(uuid.uuid4(), team)
+        for team, size in zip(teams, sizes, strict=True)
+        for _ in range(size)
+    ]
 
 
 def test_at_a_tenth_of_95_claimed_families_at_least_10_are_drawn() -> None:

@@ -89,12 +89,12 @@ async def snapshots(
         leads[row.case_id].append((row.practitioner_id, row.starts_at, row.ends_at))
     # Each case's latest assessment: the first row of each case, newest first.
     areas: dict[UUID, tuple[str, ...]] = {}
-    for row in await session.execute(
+    for assessed in await session.execute(
         select(Assessment.case_id, Assessment.areas)
         .where(Assessment.case_id.in_(ids))
         .order_by(Assessment.case_id, Assessment.completed_at.desc(), Assessment.id)
     ):
-        areas.setdefault(row.case_id, tuple(row.areas))
+        areas.setdefault(assessed.case_id, tuple(assessed.areas))
     targets: dict[UUID, list[TargetFacts]] = defaultdict(list)
     for target in await session.execute(
         select(Target.case_id, Target.id, Target.area)
