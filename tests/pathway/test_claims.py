@@ -7,12 +7,15 @@ the current period's batch and submits it, so the tests after it claim into the 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pathway_api.claims.ledger.sampling import Candidate, draw
 from pathway_api.claims.readiness.sweep import sweep_once
 from services.event_contracts import FAMILY_SAFEGUARDING
 from tests.pathway.claim_factories import (
@@ -172,6 +175,13 @@ async def test_claims_batches_assurance_audit_and_submission(
     assert (sample["seed"], sample["population"], sample["redraw_matches"]) == (seed, 12, True)
     # A tenth of four claims per team, rounded up: one from each team.
     assert sorted(c["stratum"] for c in sample["claims"]) == sorted(str(t) for t in teams)
+    # Drawn as documented: re-drawn here from the seed over the claims, the same claims.
+    expected = draw(
+        seed, Decimal("0.1"), [Candidate(UUID(c["id"]), UUID(c["owning_team_id"])) for c in made]
+    )
+    assert [(str(d.claim_id), d.rank) for d in expected] == [
+        (c["claim_id"], c["rank"]) for c in sample["claims"]
+    ]
     problem(await client.post(f"{batch_path}/sample", json={}, headers=as_(SF)), 409)
     sampled = {c["claim_id"] for c in sample["claims"]}
     for row in made:

@@ -2,8 +2,9 @@
 
 A claim is made only for a family the readiness rule finds ready today (the evidence it was
 made on is kept with it: the criteria and each target's recorded outcome). It joins the batch
-of the claim period it was made in, created open on the first claim; once that batch is
-submitted it is frozen, and a later claim joins the next period's. Each claim is quality
+of the claim period in which the family's result was achieved (the day its sustain period
+ended), created open on the first claim; once that batch is submitted it is frozen, and a
+later claim for a result of that period joins the next open period's batch. Each claim is quality
 assured by a manager of its team before its batch can be submitted.
 """
 
@@ -34,7 +35,6 @@ from services.clock import transaction_now
 from services.errors import Forbidden, NotFound, ProblemError
 from services.event_contracts import PATHWAY_CLAIM_CLAIMED, ClaimMade
 from services.principal import Principal
-from services.working_days import local_date
 
 # How many periods ahead a claim may look for an open batch (a year of monthly periods).
 PERIODS_AHEAD = 12
@@ -118,7 +118,8 @@ async def claim(session: AsyncSession, case: ClaimCase) -> Claim:
         raise ProblemError(409, "already-claimed", "The family has a claim in force already.")
     await readiness.announce_if_ready(session, verdict, snapshot)
     rules = await claim_settings.current(session)
-    batch = await open_batch(session, local_date(case.now), rules.claim_period_months)
+    assert verdict.sustained_until is not None  # a ready family's period has ended
+    batch = await open_batch(session, verdict.sustained_until, rules.claim_period_months)
     row = Claim(
         case_id=case.id,
         family_id=case.family_id,
