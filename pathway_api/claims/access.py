@@ -19,14 +19,13 @@ from fastapi import Depends
 from sqlalchemy import ColumnElement, false, func, select, true
 
 from pathway_api.models import projection
-from services.auth import AUDITOR_ROLE, require_any_role
+from services.auth import AUDITOR_ROLE, SUPPORTING_FAMILIES_ROLE, require_any_role
 from services.clock import remember_transaction_now
 from services.errors import NotFound, raises
 from services.principal import Principal
 from services.projection.dependencies import CaseId
 from services.unit_of_work import DbSession
 
-SUPPORTING_FAMILIES_ROLE = "supporting_families"
 MANAGER_ROLE = "team_manager"
 _cases = projection.tables.cases
 

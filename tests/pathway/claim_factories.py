@@ -128,6 +128,11 @@ async def age(engine: AsyncEngine, case_id: UUID, days: int = SUSTAINED_DAYS) ->
         " WHERE case_id = :case_id",
         "UPDATE pathway.plan_review SET held_on = held_on - CAST(:days AS integer),"
         " recorded_at = recorded_at - CAST(:back AS interval) WHERE case_id = :case_id",
+        # The case as the pathway projects it, and its lead's allocation, began earlier too.
+        "UPDATE pathway.projected_case SET opened_at = opened_at - CAST(:back AS interval)"
+        " WHERE id = :case_id",
+        "UPDATE pathway.projected_allocation SET starts_at = starts_at - CAST(:back AS interval)"
+        " WHERE case_id = :case_id",
     ]
     async with engine.begin() as connection:
         for statement in statements:

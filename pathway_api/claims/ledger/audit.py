@@ -30,6 +30,7 @@ from pathway_api.claims.ledger.schemas import (
 )
 from pathway_api.claims.ledger.service import batch_closed, visible_claim
 from pathway_api.claims.settings import service as claim_settings
+from services.auth import AUDITOR_ROLE, SUPPORTING_FAMILIES_ROLE
 from services.clock import transaction_now
 from services.errors import NotFound, ProblemError
 from services.event_contracts import (
@@ -103,9 +104,7 @@ async def draw_sample(
 
 def _may_see(principal: Principal, team_id: UUID) -> bool:
     """Which sampled claims a reader of the sample is shown (the ledger's rule)."""
-    if principal.has_role(repository.SUPPORTING_FAMILIES_ROLE):
-        return True
-    if principal.has_role("auditor"):
+    if principal.has_role(SUPPORTING_FAMILIES_ROLE) or principal.has_role(AUDITOR_ROLE):
         return True
     return team_id in principal.managed_team_ids
 

@@ -12,10 +12,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.claims.ledger.models import AuditDecision, Claim, ClaimBatch, SampledClaim
-from services.auth import AUDITOR_ROLE
+from services.auth import AUDITOR_ROLE, SUPPORTING_FAMILIES_ROLE
 from services.principal import Principal
 
-SUPPORTING_FAMILIES_ROLE = "supporting_families"
 MANAGER_ROLE = "team_manager"
 LIVE = ("claimed", "accepted")
 
