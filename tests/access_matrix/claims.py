@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from typing import Any
+from uuid import UUID
 
 from services.registry import PATHWAY
 from tests.access_matrix import personas as p
@@ -62,7 +63,7 @@ async def make_ready(stack: Stack, case_id: str) -> str:
     closure = {"reason": "Scratch: needs met", "family_informed_on": today()}
     await pathway_post(stack, p.SOCIAL_WORKER, f"{base}/involvement/close", closure)
     engine = stack.apps[PATHWAY.name].state.engine
-    await age(engine, case_id, SUSTAINED_DAYS + 100 * next(_periods))
+    await age(engine, UUID(case_id), SUSTAINED_DAYS + 100 * next(_periods))
     return case_id
 
 
