@@ -140,12 +140,17 @@ async def age(engine: AsyncEngine, case_id: UUID, days: int = SUSTAINED_DAYS) ->
 
 
 async def ready_family(
-    client: httpx.AsyncClient, as_: Headers, engine: AsyncEngine, team_id: UUID | None = None
+    client: httpx.AsyncClient,
+    as_: Headers,
+    engine: AsyncEngine,
+    team_id: UUID | None = None,
+    *,
+    days: int = SUSTAINED_DAYS,
 ) -> ClosedFamily:
-    """A family closed long enough ago, having met every criterion."""
+    """A family closed `days` ago (long enough by default), having met every criterion."""
     family = await open_family(client, team_id)
     await close_family(client, as_, family)
-    await age(engine, family.case_id)
+    await age(engine, family.case_id, days)
     return family
 
 

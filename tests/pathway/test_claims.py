@@ -347,3 +347,33 @@ async def test_publishing_settings_changes_the_funding_model(
         },
         as_(admin),
     )
+
+
+async def test_under_earned_autonomy_a_batch_is_submitted_without_a_sample(
+    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+) -> None:
+    admin = principal(discipline="administrator", roles=("administrator",))
+    settings = {
+        "sustain_months": 6,
+        "sample_share": "0.1",
+        "claim_period_months": 3,
+        "funding_model": "earned_autonomy",
+        "note": "Earned autonomy agreed with the department",
+    }
+    await post_ok(client, "/claims/settings", settings, as_(admin))
+    try:
+        # Closed two years ago: its result fell in a claim period no other test claims in.
+        family = await ready_family(client, as_, db_engine, days=730)
+        made = await claim(client, as_, family)
+        qa = {"note": "Evidence checked"}
+        await post_ok(client, f"/claims/{made['id']}/quality-assurance", qa, as_(family.manager))
+        batch_path = f"/claims/batches/{made['batch_id']}"
+        submitted = await post_ok(client, f"{batch_path}/submit", {}, as_(SF))
+        assert (submitted["status"], submitted["funding_model"], submitted["sampled"]) == (
+            "submitted",
+            "earned_autonomy",
+            0,
+        )
+    finally:
+        national = {**settings, "funding_model": "payment_by_results", "note": "Back again"}
+        await post_ok(client, "/claims/settings", national, as_(admin))

@@ -6,8 +6,9 @@ sample's read does, and says whether it matches). An auditor accepts a sampled c
 it with the reasons and the evidence asked for; a returned claim leaves its batch (it is no
 longer counted or submitted) and the family may be claimed for again once the evidence is on
 the record. Submitting freezes the batch. Under payment by results the sample must be drawn and
-every sampled claim decided first; under earned autonomy the council's own checks after
-submission stand in for it, so only the managers' assurance is required.
+every sampled claim decided first; under earned autonomy the council answers for its own
+checks, so the sample may be drawn and decided before submission but only the managers'
+assurance is required.
 """
 
 from __future__ import annotations

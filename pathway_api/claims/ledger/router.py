@@ -84,9 +84,9 @@ async def assure_claim(
     note: Audit,
 ) -> ClaimRead:
     """A manager of the family's team checks the claim before its batch is submitted."""
-    row = await service.assure(session, principal, claim_id, body)
+    row, sampled = await service.assure(session, principal, claim_id, body)
     note.case_id = row.case_id
-    return await service.claim_read(session, row, False)
+    return await service.claim_read(session, row, sampled)
 
 
 @router.post("/claims/{claim_id}/audit-decision", summary="Decide a sampled claim (auditors)")

@@ -200,9 +200,10 @@ async def listed(
 
 async def assure(
     session: AsyncSession, principal: Principal, claim_id: UUID, body: AssuranceCreate
-) -> Claim:
-    """A manager of the claim's team quality assures it (once, while its batch is open)."""
-    row, _ = await visible_claim(session, principal, claim_id, lock=True)
+) -> tuple[Claim, bool]:
+    """A manager of the claim's team quality assures it (once, while its batch is open); the
+    claim, and whether it was drawn for audit."""
+    row, sampled = await visible_claim(session, principal, claim_id, lock=True)
     if row.owning_team_id not in principal.managed_team_ids:
         raise Forbidden("Only a manager of the family's team quality assures its claim.")
     batch = await repository.batch(session, row.batch_id, lock=True)
@@ -217,7 +218,7 @@ async def assure(
     row.assured_at = await transaction_now(session)
     row.assurance_note = body.note
     await session.flush()
-    return row
+    return row, sampled
 
 
 async def batch_reads(session: AsyncSession, rows: list[ClaimBatch]) -> list[BatchRead]:
