@@ -12,7 +12,6 @@ Each family is seeded once: a rerun changes nothing.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Final
 from uuid import UUID
 
@@ -218,8 +217,8 @@ async def seed_claims_demo(session: AsyncSession, now: datetime, version: int) -
         await _claim(session, family, batch, ready_on) for family in families if family.claimed
     ]
     await session.flush()
-    drawn = draw(SEED, Decimal("0.1"), [Candidate(c.id, c.owning_team_id) for c in claims])
-    batch.sample_seed, batch.sample_share = SEED, Decimal("0.1")
+    drawn = draw(SEED, 10, [Candidate(c.id, c.owning_team_id) for c in claims])
+    batch.sample_seed, batch.sample_percent = SEED, 10
     batch.sample_population = sorted(c.id for c in claims)
     batch.sampled_at, batch.sampled_by = now - timedelta(days=60), SUPPORTING_FAMILIES
     for item in drawn:

@@ -288,7 +288,7 @@ PATHWAY_VALUES: dict[str, Value] = {
         f"ClaimSettingsWrite.{member}": constant(value)
         for member, value in (
             ("sustain_months", 6),
-            ("sample_share", "0.1"),
+            ("sample_percent", 10),
             ("claim_period_months", 3),
             ("funding_model", "payment_by_results"),
         )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import random
 import uuid
-from decimal import Decimal
 
 from pathway_api.claims.ledger.sampling import Candidate, draw, sort_key
 
-TENTH = Decimal("0.1")
+TENTH = 10
 
 
 def population(sizes: list[int]) -> list[Candidate]:
@@ -44,13 +42,11 @@ def test_every_team_is_a_stratum_rounded_up() -> None:
 
 def test_the_same_seed_draws_the_same_claims_whatever_their_order() -> None:
     claims = population([30, 25])
-    first = draw("a-recorded-seed", Decimal("0.2"), claims)
+    first = draw("a-recorded-seed", 20, claims)
     shuffled = claims[:]
     random.Random(7).shuffle(shuffled)
-    assert draw("a-recorded-seed", Decimal("0.2"), shuffled) == first
-    assert {d.claim_id for d in draw("another-seed", Decimal("0.2"), claims)} != {
-        d.claim_id for d in first
-    }
+    assert draw("a-recorded-seed", 20, shuffled) == first
+    assert {d.claim_id for d in draw("another-seed", 20, claims)} != {d.claim_id for d in first}
 
 
 def test_the_sort_key_is_the_documented_keyed_hash() -> None:
@@ -63,7 +59,7 @@ def test_the_sort_key_is_the_documented_keyed_hash() -> None:
 
 def test_within_a_stratum_the_lowest_keys_are_drawn() -> None:
     claims = population([20])
-    drawn = draw("lowest", Decimal("0.25"), claims)
+    drawn = draw("lowest", 25, claims)
     keys = sorted(sort_key("lowest", c.claim_id) for c in claims)
-    assert [d.sort_key for d in drawn] == keys[: math.ceil(0.25 * 20)]
+    assert [d.sort_key for d in drawn] == keys[:5]
     assert [d.rank for d in drawn] == list(range(1, 6))

@@ -7,7 +7,6 @@ the current period's batch and submits it, so the tests after it claim into the 
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -176,9 +175,7 @@ async def test_claims_batches_assurance_audit_and_submission(
     # A tenth of four claims per team, rounded up: one from each team.
     assert sorted(c["stratum"] for c in sample["claims"]) == sorted(str(t) for t in teams)
     # Drawn as documented: re-drawn here from the seed over the claims, the same claims.
-    expected = draw(
-        seed, Decimal("0.1"), [Candidate(UUID(c["id"]), UUID(c["owning_team_id"])) for c in made]
-    )
+    expected = draw(seed, 10, [Candidate(UUID(c["id"]), UUID(c["owning_team_id"])) for c in made])
     assert [(str(d.claim_id), d.rank) for d in expected] == [
         (c["claim_id"], c["rank"]) for c in sample["claims"]
     ]
@@ -215,6 +212,10 @@ async def test_claims_batches_assurance_audit_and_submission(
         await post_ok(client, f"/claims/{claim_id}/audit-decision", decide, as_(AUDITOR))
     decided = await events(db_engine, "audit_decided", returned["case_id"])
     assert [e["decision"] for e in decided] == ["returned"]
+    assert (await chronology_titles(db_engine, returned["case_id"]))[-2:] == [
+        "Supporting Families: the claim was drawn for audit",
+        "Supporting Families audit: the claim was returned and leaves its batch",
+    ]
 
     # The returned claim is out of the batch.
     batch = (await client.get(batch_path, headers=as_(SF))).json()
@@ -258,7 +259,7 @@ async def test_every_claims_endpoint_refuses_anonymous_wrong_role_and_other_team
     decision = {"decision": "accepted"}
     settings = {
         "sustain_months": 6,
-        "sample_share": "0.1",
+        "sample_percent": 10,
         "claim_period_months": 3,
         "funding_model": "payment_by_results",
         "note": "Unchanged",
@@ -322,26 +323,26 @@ async def test_publishing_settings_changes_the_funding_model(
     admin = principal(discipline="administrator", roles=("administrator",))
     body = {
         "sustain_months": 6,
-        "sample_share": "0.15",
+        "sample_percent": 15,
         "claim_period_months": 3,
         "funding_model": "earned_autonomy",
         "note": "Earned autonomy agreed with the department",
     }
     published = await post_ok(client, "/claims/settings", body, as_(admin))
     now = (await client.get("/claims/settings", headers=as_(SF))).json()
-    assert (now["version"], now["funding_model"], now["sample_share"]) == (
+    assert (now["version"], now["funding_model"], now["sample_percent"]) == (
         published["version"],
         "earned_autonomy",
-        "0.150",
+        15,
     )
-    bad = {**body, "sample_share": "0.05"}
+    bad = {**body, "sample_percent": 5}
     problem(await client.post("/claims/settings", json=bad, headers=as_(admin)), 422)
     await post_ok(
         client,
         "/claims/settings",
         {
             **body,
-            "sample_share": "0.1",
+            "sample_percent": 10,
             "funding_model": "payment_by_results",
             "note": "Back to the default",
         },
@@ -355,7 +356,7 @@ async def test_under_earned_autonomy_a_batch_is_submitted_without_a_sample(
     admin = principal(discipline="administrator", roles=("administrator",))
     settings = {
         "sustain_months": 6,
-        "sample_share": "0.1",
+        "sample_percent": 10,
         "claim_period_months": 3,
         "funding_model": "earned_autonomy",
         "note": "Earned autonomy agreed with the department",

@@ -24,7 +24,7 @@ def upgrade() -> None:
         "claim_settings",
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("sustain_months", sa.Integer(), nullable=False),
-        sa.Column("sample_share", sa.Numeric(precision=4, scale=3), nullable=False),
+        sa.Column("sample_percent", sa.Integer(), nullable=False),
         sa.Column("claim_period_months", sa.Integer(), nullable=False),
         sa.Column("funding_model", sa.String(length=32), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=False),
@@ -40,8 +40,8 @@ def upgrade() -> None:
             "sustain_months BETWEEN 1 AND 24", name=op.f("ck_claim_settings_sustain_months")
         ),
         sa.CheckConstraint(
-            "sample_share >= 0.1 AND sample_share <= 1",
-            name=op.f("ck_claim_settings_sample_share"),
+            "sample_percent BETWEEN 10 AND 100",
+            name=op.f("ck_claim_settings_sample_percent"),
         ),
         sa.CheckConstraint(
             "claim_period_months IN (1, 3, 6, 12)",
@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("sample_seed", sa.String(length=64), nullable=True),
-        sa.Column("sample_share", sa.Numeric(precision=4, scale=3), nullable=True),
+        sa.Column("sample_percent", sa.Integer(), nullable=True),
         sa.Column("sample_population", postgresql.ARRAY(sa.Uuid()), nullable=True),
         sa.Column("sampled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sampled_by", sa.Uuid(), nullable=True),

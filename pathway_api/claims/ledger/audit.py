@@ -14,7 +14,6 @@ assurance is required.
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +43,7 @@ from services.principal import Principal
 
 METHOD = (
     "Per team (stratum), claims ordered by HMAC-SHA256(key=seed, message=claim id) in hex, "
-    "then by id; the first ceil(share x claims in the team) drawn."
+    "then by id; the first ceil(percent x claims in the team / 100) drawn."
 )
 LIVE = repository.LIVE
 
@@ -69,10 +68,10 @@ async def draw_sample(
     if not population:
         raise ProblemError(409, "batch-empty", "The batch has no claims to draw from.")
     seed = body.seed or secrets.token_hex(16)
-    share = (await claim_settings.current(session)).sample_share
+    percent = (await claim_settings.current(session)).sample_percent
     now = await transaction_now(session)
-    drawn = draw(seed, share, [Candidate(c.id, c.owning_team_id) for c in population])
-    batch.sample_seed, batch.sample_share = seed, share
+    drawn = draw(seed, percent, [Candidate(c.id, c.owning_team_id) for c in population])
+    batch.sample_seed, batch.sample_percent = seed, percent
     batch.sample_population = sorted(c.id for c in population)
     batch.sampled_at, batch.sampled_by = now, principal.practitioner_id
     by_id = {c.id: c for c in population}
@@ -115,7 +114,7 @@ async def sample_read(session: AsyncSession, principal: Principal, batch_id: UUI
     batch = await repository.batch(session, batch_id)
     if batch is None or batch.sample_seed is None:
         raise NotFound("sample")
-    assert batch.sample_share is not None
+    assert batch.sample_percent is not None
     assert batch.sample_population is not None
     assert batch.sampled_at is not None
     assert batch.sampled_by is not None
@@ -123,14 +122,14 @@ async def sample_read(session: AsyncSession, principal: Principal, batch_id: UUI
     strata = await repository.claim_teams(session, batch.sample_population)
     redrawn = draw(
         batch.sample_seed,
-        Decimal(batch.sample_share),
+        batch.sample_percent,
         [Candidate(claim_id, strata[claim_id]) for claim_id in batch.sample_population],
     )
     recorded = [Drawn(r.claim_id, r.stratum, r.rank, r.sort_key) for r in rows]
     return SampleRead(
         batch_id=batch.id,
         seed=batch.sample_seed,
-        share=batch.sample_share,
+        percent=batch.sample_percent,
         population=len(batch.sample_population),
         sampled_at=batch.sampled_at,
         sampled_by=batch.sampled_by,

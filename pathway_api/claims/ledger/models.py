@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -14,7 +13,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Uuid,
     text,
@@ -34,9 +32,9 @@ class ClaimBatch(Base):
     period_start: Mapped[date] = mapped_column(Date, unique=True)
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
-    # The draw: its seed, share, when and by whom, and the claims it was drawn from.
+    # The draw: its seed, percentage, when and by whom, and the claims it was drawn from.
     sample_seed: Mapped[str | None] = mapped_column(String(64))
-    sample_share: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
+    sample_percent: Mapped[int | None] = mapped_column(Integer)
     sample_population: Mapped[list[uuid.UUID] | None] = mapped_column(ARRAY(Uuid))
     sampled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sampled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -149,7 +149,7 @@ async def draw_claim_sample(
 async def read_claim_sample(
     batch_id: BatchId, session: DbSession, principal: ClaimsOrAudit
 ) -> SampleRead:
-    """The recorded draw (seed, share, claims) and whether re-drawing it gives the same."""
+    """The recorded draw (seed, percentage, claims) and whether re-drawing it gives the same."""
     return await audit.sample_read(session, principal, batch_id)
 
 

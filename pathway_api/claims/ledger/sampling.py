@@ -3,21 +3,19 @@
 Method (documented so an auditor can re-draw by hand): for each claim, its sort key is
 HMAC-SHA256 with the seed (UTF-8) as key and the claim's id (its canonical lower-case text) as
 message, in hex. Claims are grouped by their team (the stratum); within each stratum they are
-ordered by sort key (then id), and the first ceil(share x stratum size) are drawn. Rounding up
-in every stratum draws at least the share overall (a sum of ceilings is never less than the
-ceiling of the sum) and every team with a claim is audited. The same seed over the same claims
-gives the same draw, whatever order the claims are given in.
+ordered by sort key (then id), and the first ceil(percent x stratum size / 100) are drawn.
+Rounding up in every stratum draws at least the percentage overall (a sum of ceilings is never
+less than the ceiling of the sum) and every team with a claim is audited. The same seed over
+the same claims gives the same draw, whatever order the claims are given in.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from uuid import UUID
 
 
@@ -44,12 +42,12 @@ def sort_key(seed: str, claim_id: UUID) -> str:
     return hmac.new(seed.encode(), str(claim_id).encode(), hashlib.sha256).hexdigest()
 
 
-def stratum_size(share: Decimal, population: int) -> int:
-    """How many to draw from a stratum: the share, rounded up (exact decimal arithmetic)."""
-    return math.ceil(share * population)
+def stratum_size(percent: int, population: int) -> int:
+    """How many to draw from a stratum: the percentage, rounded up (in exact integers)."""
+    return -(-percent * population // 100)
 
 
-def draw(seed: str, share: Decimal, population: Iterable[Candidate]) -> list[Drawn]:
+def draw(seed: str, percent: int, population: Iterable[Candidate]) -> list[Drawn]:
     """The sample, stratum by stratum (strata in id order), each in sort-key order."""
     strata: dict[UUID, list[Candidate]] = defaultdict(list)
     for candidate in population:
@@ -57,6 +55,6 @@ def draw(seed: str, share: Decimal, population: Iterable[Candidate]) -> list[Dra
     drawn: list[Drawn] = []
     for stratum in sorted(strata):
         keyed = sorted((sort_key(seed, c.claim_id), c.claim_id) for c in strata[stratum])
-        for rank, (key, claim_id) in enumerate(keyed[: stratum_size(share, len(keyed))], 1):
+        for rank, (key, claim_id) in enumerate(keyed[: stratum_size(percent, len(keyed))], 1):
             drawn.append(Drawn(claim_id, stratum, rank, key))
     return drawn

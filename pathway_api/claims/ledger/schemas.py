@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
@@ -85,7 +84,7 @@ class BatchRead(ReadModel):
     returned: int
     sampled: int
     sample_seed: str | None
-    sample_share: Decimal | None
+    sample_percent: int | None
     sampled_at: datetime | None
     funding_model: str | None
     settings_version: int | None
@@ -122,7 +121,7 @@ class SampleRead(ReadModel):
 
     batch_id: UUID
     seed: str
-    share: Decimal
+    percent: int
     population: int
     sampled_at: datetime
     sampled_by: UUID

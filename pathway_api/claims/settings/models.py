@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, DateTime, Integer, Numeric, String, Uuid, func
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pathway_api.models import Base
@@ -19,7 +18,7 @@ class ClaimSettings(Base):
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sustain_months: Mapped[int] = mapped_column(Integer)
-    sample_share: Mapped[Decimal] = mapped_column(Numeric(4, 3))
+    sample_percent: Mapped[int] = mapped_column(Integer)
     claim_period_months: Mapped[int] = mapped_column(Integer)
     funding_model: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(String(500))
@@ -32,7 +31,7 @@ class ClaimSettings(Base):
     __table_args__ = (
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("sustain_months BETWEEN 1 AND 24", name="sustain_months"),
-        CheckConstraint("sample_share >= 0.1 AND sample_share <= 1", name="sample_share"),
+        CheckConstraint("sample_percent BETWEEN 10 AND 100", name="sample_percent"),
         CheckConstraint("claim_period_months IN (1, 3, 6, 12)", name="claim_period_months"),
         CheckConstraint(
             "funding_model IN ('earned_autonomy', 'payment_by_results')", name="funding_model"

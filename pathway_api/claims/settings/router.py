@@ -22,7 +22,7 @@ Version = Annotated[int, Path(ge=1, le=1_000_000, description="The settings' ver
 
 @router.get("/claims/settings", summary="Read the claim settings in force")
 async def read_claim_settings(session: DbSession, principal: CurrentPrincipal) -> ClaimSettingsRead:
-    """The sustain period, audit sample share, claim period and funding model in force."""
+    """The sustain period, audit sample percentage, claim period and funding model in force."""
     return ClaimSettingsRead.of(await service.current_row(session))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -21,12 +20,11 @@ class ClaimSettingsWrite(Input):
     sustain_months: int = Field(
         ge=1, le=24, description="Months progress must be sustained after closure (nationally 6)"
     )
-    sample_share: Decimal = Field(
-        ge=Decimal("0.1"),
-        le=Decimal("1"),
-        max_digits=4,
-        decimal_places=3,
-        description="Share of claimed families drawn for audit, at least 0.1 (rounded up)",
+    sample_percent: int = Field(
+        ge=10,
+        le=100,
+        description="Percentage of claimed families drawn for audit, at least 10 (rounded up "
+        "in each team)",
     )
     claim_period_months: ClaimPeriod = Field(
         description="Length of a claim period in months, from January (3: quarterly)"
@@ -43,7 +41,7 @@ class ClaimSettingsRead(ReadModel):
 
     version: int
     sustain_months: int
-    sample_share: Decimal
+    sample_percent: int
     claim_period_months: int
     funding_model: FundingModel
     note: str
@@ -56,6 +54,6 @@ class ClaimRules(BaseModel):
 
     version: int
     sustain_months: int
-    sample_share: Decimal
+    sample_percent: int
     claim_period_months: int
     funding_model: FundingModel

@@ -7,8 +7,6 @@ at least a tenth of claimed families audited, quarterly claim periods, and payme
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.claims.settings import repository
@@ -19,7 +17,7 @@ from services.principal import Principal
 
 DEFAULTS = ClaimSettingsWrite(
     sustain_months=6,
-    sample_share=Decimal("0.100"),
+    sample_percent=10,
     claim_period_months=3,
     funding_model="payment_by_results",
     note="Built-in defaults: the national programme's",
