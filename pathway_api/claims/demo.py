@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.claims.ledger.models import AuditDecision, Claim, ClaimBatch, SampledClaim
 from pathway_api.claims.ledger.sampling import Candidate, draw
+from pathway_api.claims.ledger.schemas import ClaimEvidence, EvidenceCriterion
 from pathway_api.claims.ledger.service import period_of, target_outcomes
 from pathway_api.claims.readiness.models import ReadinessAnnouncement
 from pathway_api.claims.readiness.rule import CRITERIA, add_months
@@ -270,12 +271,12 @@ async def _claim(
         batch_id=batch.id,
         status="claimed",
         # As a claim made through the API records it: every criterion met, each outcome.
-        evidence={
-            "evaluated_on": local_date(claimed_at).isoformat(),
-            "sustained_until": ready_on.isoformat(),
-            "criteria": [{"code": code, "met": True, "missing": []} for code in CRITERIA],
-            "targets": await target_outcomes(session, family.case_id),
-        },
+        evidence=ClaimEvidence(
+            evaluated_on=local_date(claimed_at),
+            sustained_until=ready_on,
+            criteria=[EvidenceCriterion(code=code, met=True, missing=[]) for code in CRITERIA],
+            targets=await target_outcomes(session, family.case_id),
+        ).model_dump(mode="json"),
         settings_version=(await claim_settings.current_row(session)).version,
         claimed_by=SUPPORTING_FAMILIES,
         claimed_at=claimed_at,

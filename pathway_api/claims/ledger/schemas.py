@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -13,6 +13,35 @@ from services.schemas import Input, ReadModel
 ClaimStatus = Literal["claimed", "accepted", "returned"]
 BatchStatus = Literal["open", "submitted"]
 Decision = Literal["accepted", "returned"]
+
+
+class EvidenceCriterion(ReadModel):
+    """A readiness criterion as it stood when the claim was made."""
+
+    code: str
+    met: bool
+    missing: list[str]
+
+
+class EvidenceTarget(ReadModel):
+    """A SMART target and the outcome its latest review recorded."""
+
+    target_id: UUID
+    area: str
+    outcome: str
+    measure: str
+    progress: str | None
+    note: str | None
+    reviewed_on: date | None
+
+
+class ClaimEvidence(ReadModel):
+    """What a claim was made on: the criteria, and each target's recorded outcome."""
+
+    evaluated_on: date
+    sustained_until: date | None
+    criteria: list[EvidenceCriterion]
+    targets: list[EvidenceTarget]
 
 
 class AuditDecisionRead(ReadModel):
@@ -34,7 +63,7 @@ class ClaimRead(ReadModel):
     owning_team_id: UUID
     batch_id: UUID
     status: ClaimStatus
-    evidence: dict[str, Any] = Field(
+    evidence: ClaimEvidence = Field(
         description="The readiness criteria and each target's recorded outcome when claimed"
     )
     settings_version: int

@@ -24,7 +24,10 @@ from pathway_api.claims.ledger.schemas import (
     AssuranceCreate,
     AuditDecisionRead,
     BatchRead,
+    ClaimEvidence,
     ClaimRead,
+    EvidenceCriterion,
+    EvidenceTarget,
 )
 from pathway_api.claims.readiness import service as readiness
 from pathway_api.claims.readiness.rule import Readiness, add_months, evaluate
@@ -50,40 +53,42 @@ def batch_closed() -> ProblemError:
     return ProblemError(409, "batch-submitted", "The batch was submitted: its claims are frozen.")
 
 
-def evidence_of(verdict: Readiness, targets: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "evaluated_on": verdict.evaluated_on.isoformat(),
-        "sustained_until": verdict.sustained_until.isoformat() if verdict.sustained_until else None,
-        "criteria": [
-            {"code": c.code, "met": c.met, "missing": list(c.missing)} for c in verdict.criteria
+def evidence_of(verdict: Readiness, targets: list[EvidenceTarget]) -> ClaimEvidence:
+    """The evidence a claim is made on (kept with it, as JSON)."""
+    return ClaimEvidence(
+        evaluated_on=verdict.evaluated_on,
+        sustained_until=verdict.sustained_until,
+        criteria=[
+            EvidenceCriterion(code=c.code, met=c.met, missing=list(c.missing))
+            for c in verdict.criteria
         ],
-        "targets": targets,
-    }
+        targets=targets,
+    )
 
 
-async def target_outcomes(session: AsyncSession, case_id: UUID) -> list[dict[str, Any]]:
+async def target_outcomes(session: AsyncSession, case_id: UUID) -> list[EvidenceTarget]:
     """Each target with the progress and note its latest review recorded."""
-    latest: dict[str, tuple[str, str | None, str]] = {}
+    latest: dict[str, tuple[str, str | None, date]] = {}
     for review in await plans.reviews(session, case_id):
         for item in review.progress:
             latest[str(item["target_id"])] = (
                 str(item["progress"]),
                 item.get("note"),
-                review.held_on.isoformat(),
+                review.held_on,
             )
     outcomes = []
     for target in await plans.targets(session, case_id):
         progress, note, held_on = latest.get(str(target.id), (None, None, None))
         outcomes.append(
-            {
-                "target_id": str(target.id),
-                "area": target.area,
-                "outcome": target.outcome,
-                "measure": target.measure,
-                "progress": progress,
-                "note": note,
-                "reviewed_on": held_on,
-            }
+            EvidenceTarget(
+                target_id=target.id,
+                area=target.area,
+                outcome=target.outcome,
+                measure=target.measure,
+                progress=progress,
+                note=note,
+                reviewed_on=held_on,
+            )
         )
     return outcomes
 
@@ -126,7 +131,9 @@ async def claim(session: AsyncSession, case: ClaimCase) -> Claim:
         owning_team_id=case.owning_team_id,
         batch_id=batch.id,
         status="claimed",
-        evidence=evidence_of(verdict, await target_outcomes(session, case.id)),
+        evidence=evidence_of(verdict, await target_outcomes(session, case.id)).model_dump(
+            mode="json"
+        ),
         settings_version=rules.version,
         claimed_by=case.principal.practitioner_id,
         claimed_at=case.now,

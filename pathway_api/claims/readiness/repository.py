@@ -39,13 +39,16 @@ async def closed_case_ids(
     return list(rows.all())
 
 
-async def unannounced_closed(session: AsyncSession, closed_before: datetime) -> list[UUID]:
-    """Closed involvements not yet announced ready, closed before `closed_before`."""
+async def unannounced_closed(
+    session: AsyncSession, closed_after: datetime, closed_before: datetime
+) -> list[UUID]:
+    """Closed involvements not yet announced ready, closed between the two instants."""
     rows = await session.scalars(
         select(Involvement.case_id)
         .outerjoin(ReadinessAnnouncement, ReadinessAnnouncement.case_id == Involvement.case_id)
         .where(
             Involvement.stage == "closed",
+            Involvement.stage_changed_at > closed_after,
             Involvement.stage_changed_at < closed_before,
             ReadinessAnnouncement.case_id.is_(None),
         )

@@ -28,6 +28,9 @@ from services.clock import transaction_now
 from services.event_contracts import PATHWAY_CLAIM_READY, ClaimReady
 from services.working_days import local_date
 
+# How long after a sustain period ends the sweep keeps looking at a family not yet ready.
+LOOK_BACK_DAYS = 365
+
 
 class Judge:
     """The rule with the settings and configuration in force, for one transaction."""
@@ -134,9 +137,13 @@ async def announce_ready(session: AsyncSession) -> int:
     """Announce every closed family newly ready today; how many were."""
     judge = await Judge.in_force(session)
     now = await transaction_now(session)
-    # Nothing closed within the shortest sustain period can be ready yet.
-    horizon = now - timedelta(days=28 * judge.settings.sustain_months)
-    ids = await repository.unannounced_closed(session, horizon)
+    # Nothing closed within the sustain period (months of 28 days at the shortest) can be ready
+    # yet; a family still not ready a year after its period ended is left to be read on request
+    # (and announced when claimed), so the sweep does not grow with every family ever closed.
+    months = judge.settings.sustain_months
+    closed_before = now - timedelta(days=28 * months)
+    closed_after = now - timedelta(days=31 * months + LOOK_BACK_DAYS)
+    ids = await repository.unannounced_closed(session, closed_after, closed_before)
     found = await repository.snapshots(session, ids, local_date(now))
     count = 0
     for snapshot in found.values():
