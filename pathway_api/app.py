@@ -3,6 +3,10 @@
 from fastapi import FastAPI
 
 from pathway_api.changes.router import router as changes_router
+from pathway_api.claims.ledger.router import router as claims_router
+from pathway_api.claims.readiness.router import router as claim_readiness_router
+from pathway_api.claims.readiness.sweep import readiness_sweep_hook
+from pathway_api.claims.settings.router import router as claim_settings_router
 from pathway_api.configuration.router import router as configuration_router
 from pathway_api.levels.router import router as levels_router
 from pathway_api.lifecycle.router import router as lifecycle_router
@@ -30,6 +34,11 @@ TAG_DESCRIPTIONS = {
     " receiving team, which opens the family's new case; the sending team holds it until then.",
     "plans and reviews": "Whole-family assessments screened for Supporting Families, the Family"
     " Action Plan's SMART targets, reviews on a cadence in working days, and overdue reviews.",
+    "supporting families claims": "Supporting Families claims: each closed family's readiness"
+    " (every criterion met or what is missing), claims in batches per claim period, a manager's"
+    " quality assurance, the audit sample drawn reproducibly by team, the audit's decisions,"
+    " and submission. For the Supporting Families team and managers; auditors see the sampled"
+    " claims only.",
 }
 
 
@@ -47,7 +56,12 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             transfers_router,
             changes_router,
             subject_records_router(PATHWAY, records_about),
+            # Settings and readiness before the ledger: their /claims/... paths are static.
+            claim_settings_router,
+            claim_readiness_router,
+            claims_router,
         ],
+        on_startup=[readiness_sweep_hook()],
         tag_descriptions=TAG_DESCRIPTIONS,
         inbox=projection.register(Inbox()),
         title="Family Support Pathway",

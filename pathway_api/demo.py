@@ -338,3 +338,7 @@ async def seed_demo(session: AsyncSession) -> None:
             continue
         await seed(_Seeder(session, family, version, now))
         await session.flush()
+    # Imported here: the claims' demo reads the pathway's models through their own packages.
+    from pathway_api.claims.demo import seed_claims_demo
+
+    await seed_claims_demo(session, now, version)

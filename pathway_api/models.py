@@ -23,6 +23,9 @@ projection = CaseProjection(Base.metadata)
 
 # Every domain's models, imported so their tables register on Base.metadata (and Alembic sees
 # them); naming them in DOMAIN_MODELS keeps the imports from looking unused.
+from pathway_api.claims.ledger import models as claim_ledger_models  # noqa: E402
+from pathway_api.claims.readiness import models as claim_readiness_models  # noqa: E402
+from pathway_api.claims.settings import models as claim_settings_models  # noqa: E402
 from pathway_api.configuration import models as configuration_models  # noqa: E402
 from pathway_api.levels import models as levels_models  # noqa: E402
 from pathway_api.lifecycle import models as lifecycle_models  # noqa: E402
@@ -35,4 +38,7 @@ DOMAIN_MODELS = (
     lifecycle_models,
     plans_models,
     transfers_models,
+    claim_settings_models,
+    claim_readiness_models,
+    claim_ledger_models,
 )

@@ -21,4 +21,10 @@ TABLE_CATEGORIES: dict[str, str] = {
     "plan_review": "workflow_record",
     "safety_mapping": "workflow_record",
     "transfer": "workflow_record",
+    "claim_settings": "configuration",
+    "claim_ready_announcement": "workflow_record",
+    "claim_batch": "workflow_record",
+    "claim": "workflow_record",
+    "claim_sample": "workflow_record",
+    "claim_audit_decision": "workflow_record",
 }

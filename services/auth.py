@@ -27,8 +27,12 @@ async def current_principal(request: Request) -> Principal:
 # The council's data protection officer: reads every unit's access log, governs retention and
 # legal holds; holds no team and reads no case record through this role.
 DPO_ROLE = "dpo"
-# Case-file auditors: read their own teams' cases and those cases' access log.
+# Case-file auditors: read their own teams' cases and those cases' access log (and, in the
+# pathway, the Supporting Families claims drawn for audit).
 AUDITOR_ROLE = "auditor"
+# The council's Supporting Families team: checks and claims for every team's families
+# (pathway_api/claims/); holds no team and reads no case record through this role.
+SUPPORTING_FAMILIES_ROLE = "supporting_families"
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 

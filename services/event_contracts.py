@@ -167,3 +167,51 @@ class TransferAccepted(_Contract):
     receiving_team_id: UUID
     accepted_by: UUID
     accepted_at: AwareDatetime
+
+
+# Supporting Families claims (the pathway): ids, codes and dates only, for subscribers that
+# count claims (the words go to the chronology as contributions).
+PATHWAY_CLAIM_READY = f"{PREFIX}.pathway.claim.ready"
+PATHWAY_CLAIM_CLAIMED = f"{PREFIX}.pathway.claim.claimed"
+PATHWAY_CLAIM_SAMPLED = f"{PREFIX}.pathway.claim.sampled"
+PATHWAY_CLAIM_AUDIT_DECIDED = f"{PREFIX}.pathway.claim.audit_decided"
+
+
+class ClaimReady(_Contract):
+    """A closed early help involvement met every Supporting Families criterion."""
+
+    case_id: UUID
+    family_id: UUID
+    owning_team_id: UUID
+    ready_on: date
+
+
+class ClaimMade(_Contract):
+    """A family claimed for, in the batch of a claim period."""
+
+    claim_id: UUID
+    case_id: UUID
+    family_id: UUID
+    owning_team_id: UUID
+    batch_id: UUID
+    claimed_at: AwareDatetime
+
+
+class ClaimSampled(_Contract):
+    """A claim drawn for audit, with the draw's seed (a re-draw gives the same claims)."""
+
+    claim_id: UUID
+    case_id: UUID
+    batch_id: UUID
+    seed: str
+    drawn_at: AwareDatetime
+
+
+class ClaimAuditDecided(_Contract):
+    """The audit's decision on a sampled claim: accepted, or returned (out of its batch)."""
+
+    claim_id: UUID
+    case_id: UUID
+    batch_id: UUID
+    decision: Literal["accepted", "returned"]
+    decided_at: AwareDatetime

@@ -112,6 +112,9 @@ class DemoFamily:
     closed: bool = False
     kind: str = FAMILY_SAFEGUARDING
     early_help: DemoEarlyHelp | None = None
+    # When the main case opened and (if closed) closed; by default 45 days ago, or 90 and 30.
+    opened_days_ago: int | None = None
+    closed_days_ago: int = 30
 
 
 def early_help_case_id(family_number: int) -> UUID:
@@ -206,6 +209,40 @@ def _families(today: date) -> tuple[DemoFamily, ...]:
             (SOCIAL_WORKER_NORTH,),
             kind=EARLY_HELP,
         ),
+        # Early help that ended ten months ago (pathway_api/claims/demo.py): three families
+        # whose progress was sustained (two claimed for Supporting Families), one that is not
+        # ready to claim for.
+        *(
+            DemoFamily(
+                number,
+                surname,
+                team,
+                (
+                    DemoMember(1, "parent", given, born, sex="female"),
+                    DemoMember(2, "child", child, date(2015 + number - 7, 6, 1), sex="male"),
+                ),
+                ((1, 2),),
+                (worker,),
+                closed=True,
+                kind=EARLY_HELP,
+                opened_days_ago=420,
+                closed_days_ago=300,
+            )
+            for number, surname, team, worker, given, born, child in (
+                (
+                    7,
+                    "Greyfriars",
+                    TEAM_NORTH,
+                    SOCIAL_WORKER_NORTH,
+                    "Dana",
+                    date(1990, 2, 11),
+                    "Finn",
+                ),
+                (8, "Hartwell", TEAM_SOUTH, SOCIAL_WORKER_SOUTH, "Erin", date(1988, 7, 3), "Kit"),
+                (9, "Ingleby", TEAM_NORTH, SOCIAL_WORKER_NORTH, "Jess", date(1994, 1, 20), "Rory"),
+                (10, "Juniper", TEAM_NORTH, SOCIAL_WORKER_NORTH, "Lou", date(1986, 9, 9), "Ezra"),
+            )
+        ),
     )
 
 
@@ -251,7 +288,8 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
         )
         for adult, child in spec.parents_of
     )
-    opened_at = now - timedelta(days=90 if spec.closed else 45)
+    opened_at = now - timedelta(days=spec.opened_days_ago or (90 if spec.closed else 45))
+    closed_at = now - timedelta(days=spec.closed_days_ago)
     case = Case(
         id=demo_id(3, spec.number),
         family_id=family.id,
@@ -270,7 +308,7 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
             case_id=case.id,
             number=1,
             opened_at=opened_at,
-            closed_at=now - timedelta(days=30) if spec.closed else None,
+            closed_at=closed_at if spec.closed else None,
             opened_by_event="case_opened",
             opened_reason=OPENED_REASON,
             closed_reason=CLOSED_REASON if spec.closed else None,
@@ -291,7 +329,7 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
                 if spec.kind == FAMILY_SAFEGUARDING
                 else index == 1,
                 starts_at=opened_at,
-                ends_at=now - timedelta(days=30) if spec.closed else None,
+                ends_at=closed_at if spec.closed else None,
                 ended_reason="case closed" if spec.closed else None,
                 allocated_by_practitioner_id=manager,
             )
@@ -299,7 +337,7 @@ async def _seed_family(session: AsyncSession, spec: DemoFamily, now: datetime) -
     session.add_all(allocations)
     if spec.closed:
         case.status = "closed"
-        case.closed_at = now - timedelta(days=30)
+        case.closed_at = closed_at
         case.closed_reason = CLOSED_REASON
         case.closed_by_practitioner_id = manager
     await session.flush()

@@ -30,6 +30,8 @@ DEMO_SOCIAL_WORKER_SOUTH_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000202"
 DEMO_ADMINISTRATOR_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000901")
 DEMO_SYSTEM_OF_RECORD_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000902")
 DEMO_DATA_PROTECTION_OFFICER_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000903")
+DEMO_SUPPORTING_FAMILIES_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000911")
+DEMO_CLAIMS_AUDITOR_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000912")
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,24 @@ DEMO_PRACTITIONERS: Final = (
         "Demo Data Protection Officer",
         "business_support",
         ("dpo",),
+        None,
+    ),
+    # The council's Supporting Families team (no team of its own): claims for every team's
+    # families; and an auditor who checks the claims drawn for audit.
+    DemoPractitioner(
+        DEMO_SUPPORTING_FAMILIES_ID,
+        "demo-supporting-families",
+        "Demo Supporting Families Officer",
+        "business_support",
+        ("supporting_families",),
+        None,
+    ),
+    DemoPractitioner(
+        DEMO_CLAIMS_AUDITOR_ID,
+        "demo-claims-auditor",
+        "Demo Claims Auditor",
+        "business_support",
+        ("auditor",),
         None,
     ),
 )

@@ -262,6 +262,13 @@ def default_configuration(member: str) -> Value:
     return value
 
 
+def constant(given: Any) -> Value:
+    async def value(fill: Fill, siblings: dict[str, Any]) -> Any:
+        return given
+
+    return value
+
+
 PATHWAY_VALUES: dict[str, Value] = {
     "Transition.to": first_stage,
     "Closure.family_informed_on": today,
@@ -278,6 +285,17 @@ PATHWAY_VALUES: dict[str, Value] = {
     "AssessmentCreate.areas": identified_areas,
     "LevelDecide.level": early_help_level,
     "LevelDecide.indicators": early_help_indicators,
+    # Claims: the national settings (so the scratch families stay ready), an acceptance.
+    **{
+        f"ClaimSettingsWrite.{member}": constant(value)
+        for member, value in (
+            ("sustain_months", 6),
+            ("sample_percent", 10),
+            ("claim_period_months", 3),
+            ("funding_model", "payment_by_results"),
+        )
+    },
+    "AuditDecisionCreate.decision": constant("accepted"),
     **{
         f"ConfigurationWrite.{member}": default_configuration(member)
         for member in ("levels", "headline_areas", "eligibility", "review_interval_working_days")

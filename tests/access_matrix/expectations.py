@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from services.registry import BACKENDS
+from tests.access_matrix import claims, subject_access, supervision
 from tests.access_matrix import personas as p
-from tests.access_matrix import subject_access, supervision
 from tests.access_matrix.operations import Operation
 
 ALLOCATED = frozenset(p.ALLOCATED_ON_CASE_A)
@@ -174,6 +174,8 @@ WRITERS.update(
 # --- end intervention ---------------------------------------------------------------------
 # Supervision's writes (tests/access_matrix/supervision.py).
 WRITERS.update(supervision.WRITERS)
+# Supporting Families claims (tests/access_matrix/claims.py).
+WRITERS.update(claims.WRITERS)
 
 # Reads of collections (no record in the path) that a role gates: these personas get a 2xx,
 # everyone else a refusal. Collections not listed answer every signed-in caller.
@@ -199,6 +201,7 @@ READERS: dict[str, frozenset[str]] = {
     # Assessments: the roles that read case records in intervention (not the system of record).
     f"GET {_ASSESSMENTS}": p.AUTHENTICATED - p.NO_CASE_READING - p.SYSTEM_ONLY,
     **supervision.READERS,
+    **claims.READERS,
 }
 # --- DPO tools (services/access_log/): every unit's access log is read by the data protection
 # officer and auditors (auditors get the rows about their own teams' cases, possibly none);

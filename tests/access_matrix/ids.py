@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.registry import INTERVENTION, SUPERVISION
+from tests.access_matrix import claims, subject_access, supervision
 from tests.access_matrix import personas as p
-from tests.access_matrix import subject_access, supervision
 from tests.access_matrix.bodies import BuildError
 from tests.access_matrix.interventions import (
     load_programme,
@@ -262,6 +262,9 @@ def scim_ids(world: World, op: Operation) -> list[IdChoice]:
 
 
 def case_a_ids(world: World, op: Operation) -> list[IdChoice]:
+    if is_pathway(op) and claims.is_claims(op.path):
+        # A family's claim readiness: the claims team's and the family's team's manager's.
+        return one(world.early_help_a, claims.CLAIM_A, "family A's early help (claims)")
     if is_pathway(op):
         return case_ids(world, op)
     if op.unit is INTERVENTION:
@@ -272,6 +275,9 @@ def case_a_ids(world: World, op: Operation) -> list[IdChoice]:
 
 
 async def case_id_for(scratch: Scratch, op: Operation) -> IdChoice:
+    if is_pathway(op) and claims.is_claims(op.path):
+        # Claiming uses the family up: each request gets a ready family of its own.
+        return IdChoice(await scratch.ready_to_claim(), claims.CLAIM_A, "family ready to claim")
     if is_pathway(op):
         return await any_case_id(scratch, op)
     if op.unit is INTERVENTION:
@@ -442,6 +448,26 @@ async def scratch_transfer_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(await scratch.step_up(fresh=fresh), p.EARLY_HELP_A, "scratch step up")
 
 
+async def scratch_claim_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # Each request decides or assures a claim of its own (both use it up).
+    if op.key in claims.SAMPLED_WRITES:
+        claim = await scratch.claim(sampled=True)
+        return IdChoice(claim, claims.SAMPLED_CLAIM_A, "scratch claim drawn for audit")
+    return IdChoice(await scratch.claim(sampled=False), claims.CLAIM_A, "scratch claim")
+
+
+async def scratch_batch_id(scratch: Scratch, op: Operation) -> IdChoice:
+    # A batch of its own per request: a draw, or a submission, uses it up.
+    submittable = op.path.endswith("/submit")
+    batch = await scratch.claim_batch(submittable=submittable)
+    return IdChoice(batch, claims.BATCH, "scratch claim batch")
+
+
+def claim_batch_ids(world: World, op: Operation) -> list[IdChoice]:
+    audience = claims.SAMPLE if op.path.endswith("/sample") else claims.BATCH
+    return one(world.claim_batch_a, audience, "the batch of family A's claim")
+
+
 async def first_configuration(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice("1", p.CONFIGURATION, "configuration version 1")
 
@@ -529,6 +555,12 @@ PATH_IDS: dict[str, IdSource] = {
         write=first_configuration,
         missing=lambda: "999999",
     ),
+    # --- claims ---
+    "claim_id": IdSource(
+        read=lambda w, op: one(w.claim_a, claims.SAMPLED_CLAIM_A, "claim drawn for audit"),
+        write=scratch_claim_id,
+    ),
+    "batch_id": IdSource(read=claim_batch_ids, write=scratch_batch_id),
     # --- DPO tools: legal holds are the DPO's alone (placed on the case by the DPO).
     "hold_id": IdSource(read=lambda w, op: [], write=scratch_hold_id),
     # Subject access: the DPO's alone; the world's request and its bundled export for reads.

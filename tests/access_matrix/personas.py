@@ -32,6 +32,9 @@ SYSTEM_OF_RECORD = "system_of_record"
 # The council's data protection officer: the `dpo` role, no team; reads every unit's access
 # log, never a case record.
 DPO = "data_protection_officer"
+# The council's Supporting Families team: the `supporting_families` role, no team; claims for
+# every team's families, never a case record.
+SUPPORTING_FAMILIES = "supporting_families_officer"
 ANONYMOUS = "anonymous"
 
 
@@ -86,6 +89,7 @@ def personas(config: RecordingConfig) -> dict[str, Persona]:
         Persona(ADMINISTRATOR, "business_support", ("administrator",)),
         Persona(SYSTEM_OF_RECORD, "business_support", ("system",)),
         Persona(DPO, "business_support", ("dpo",)),
+        Persona(SUPPORTING_FAMILIES, "business_support", ("supporting_families",)),
         Persona(ANONYMOUS, "", ()),
     ]
     return {p.name: p for p in people}
@@ -112,12 +116,20 @@ AUTHENTICATED: Audience = frozenset(
         ADMINISTRATOR,
         SYSTEM_OF_RECORD,
         DPO,
+        SUPPORTING_FAMILIES,
     }
 )
 EVERYONE: Audience = AUTHENTICATED | {ANONYMOUS}
-PRACTITIONERS: Audience = AUTHENTICATED - {AUDITOR, ADMINISTRATOR, SYSTEM_OF_RECORD, DPO}
-# Roles that read no case record: the directory's administrators and the DPO.
-NO_CASE_READING: Audience = frozenset({ADMINISTRATOR, DPO})
+PRACTITIONERS: Audience = AUTHENTICATED - {
+    AUDITOR,
+    ADMINISTRATOR,
+    SYSTEM_OF_RECORD,
+    DPO,
+    SUPPORTING_FAMILIES,
+}
+# Roles that read no case record: the directory's administrators, the DPO and the Supporting
+# Families team (it reads claims and their evidence in the pathway, not the record).
+NO_CASE_READING: Audience = frozenset({ADMINISTRATOR, DPO, SUPPORTING_FAMILIES})
 MANAGERS: Audience = frozenset({TEAM_MANAGER, OTHER_TEAM_MANAGER})
 
 # Case A (and its family): allocated workers, the owning team's manager, the break-glass

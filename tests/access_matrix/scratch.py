@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.registry import GATEWAY, WORKBOOK, Unit
+from tests.access_matrix import claims
 from tests.access_matrix import personas as p
 from tests.access_matrix.assessments import assessment
 from tests.access_matrix.early_help import (
@@ -327,6 +328,27 @@ class Scratch:
     async def early_help_contact(self, stage: str) -> str:
         """A fresh TAF contact on the operation's early help case (ending uses one up)."""
         return await add_contact(self.stack, (await self.early_help(stage)).case_id)
+
+    async def ready_to_claim(self) -> str:
+        """A fresh early help case of team A whose family is ready to claim for."""
+        family_id, _, _ = await self.family()
+        return await claims.make_ready(
+            self.stack, await open_early_help_case_a(self.stack, self.world, family_id)
+        )
+
+    async def claim(self, *, sampled: bool) -> str:
+        """A fresh claim of its own (drawn for audit when asked)."""
+        case_id = await self.ready_to_claim()
+        if sampled:
+            return (await claims.sampled_claim(self.stack, case_id))[0]
+        return str((await claims.claim(self.stack, case_id))["id"])
+
+    async def claim_batch(self, *, submittable: bool) -> str:
+        """A batch of its own holding one claim: undrawn, or assured, drawn and decided."""
+        case_id = await self.ready_to_claim()
+        if submittable:
+            return await claims.submittable_batch(self.stack, case_id)
+        return str((await claims.claim(self.stack, case_id))["batch_id"])
 
     async def step_up(self, *, fresh: bool) -> str:
         """A step up to team A, met about (a fresh case of its own when accepting uses it up)."""

@@ -20,6 +20,7 @@ from services.event_contracts import DIRECTORY_PRACTITIONER_CHANGED, Practitione
 from services.outbox import publish
 from services.registry import BACKENDS, WORKBOOK, Unit
 from services.webhooks.dispatch import subscriber_key
+from tests.access_matrix import claims
 from tests.access_matrix import personas as p
 from tests.access_matrix.assessments import SIGNED_OFF, assessment
 from tests.access_matrix.early_help import (
@@ -133,6 +134,9 @@ class World:
     transfer_a: str = ""
     # Subject access: a request about family A's child and its bundled export (the DPO's).
     subject_access: dict[str, str] = field(default_factory=dict)
+    # --- claims: a team A family's claim, drawn for audit, and its batch ---
+    claim_a: str = ""
+    claim_batch_a: str = ""
 
     @property
     def specialist_discipline(self) -> str:
@@ -198,6 +202,7 @@ async def build_world(
     )["id"]
     await record_case_a(stack, world)
     await record_early_help_a(stack, world)
+    await record_claim_a(stack, world)
     await record_family_b(stack, world)
     for unit in BACKENDS:
         world.subscriptions[unit.name] = await subscribe(stack, unit)
@@ -273,6 +278,14 @@ async def record_early_help_a(stack: Stack, world: World) -> None:
     world.contact_a = await add_contact(stack, world.early_help_a)
     team_a = str(world.team(p.TEAM_A))
     world.transfer_a = await request_step_up(stack, world.early_help_a, team_a, meeting=False)
+
+
+async def record_claim_a(stack: Stack, world: World) -> None:
+    """A team A family ready to claim for, claimed, and drawn for audit."""
+    people = [member("parent", "Claimed", "Parent"), member("child", "Claimed", "Child")]
+    family_id, _, _ = await register_family(stack, world, p.TEAM_A, "Claimed family", people)
+    case_id = await claims.make_ready(stack, await open_early_help_case_a(stack, world, family_id))
+    world.claim_a, world.claim_batch_a = await claims.sampled_claim(stack, case_id)
 
 
 async def record_system_of_record(stack: Stack, world: World) -> None:

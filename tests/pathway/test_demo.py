@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from pathway_api import demo
+from pathway_api.claims import demo as claims_demo
 from workbook_api import demo as workbook_demo
 
 
@@ -23,7 +24,9 @@ def test_the_demo_names_the_workbooks_early_help_cases() -> None:
         for spec in workbook_demo._families(date.today())
         if spec.kind == "early_help" or spec.early_help is not None
     }
-    assert {family: demo.early_help_case(family) for family, _ in demo.FAMILIES} == early_help
+    seeded = {family: demo.early_help_case(family) for family, _ in demo.FAMILIES}
+    seeded.update({family: claims_demo.case_of(family) for family in claims_demo.FAMILIES})
+    assert seeded == early_help
 
 
 async def test_the_demo_seeds_each_stage_once(db_engine: AsyncEngine) -> None:

@@ -410,7 +410,8 @@ async def test_demo_seed_is_idempotent_and_uses_the_directorys_practitioners(
         holds = await connection.scalar(
             text("SELECT count(*) FROM workbook.retention_hold WHERE reason LIKE 'Demo:%'")
         )
-    # Six families; Ashdown's, Brightwell's and Carrow's statutory cases are open, and early
-    # help with Denholm (stepped down), Elmstead and Fairley.
-    assert (families, open_cases) == (6, 6)
+    # Ten families; Ashdown's, Brightwell's and Carrow's statutory cases are open, and early
+    # help with Denholm (stepped down), Elmstead and Fairley; Greyfriars', Hartwell's,
+    # Ingleby's and Juniper's early help closed (the Supporting Families claims' demo).
+    assert (families, open_cases) == (10, 6)
     assert holds == 1

@@ -1,0 +1,1 @@
+"""Supporting Families claims: readiness at closure, claims and batches, audit sampling."""

@@ -1,0 +1,1 @@
+"""Claims, their batches per claim period, quality assurance, audit sampling and decisions."""

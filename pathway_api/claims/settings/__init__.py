@@ -1,0 +1,1 @@
+"""The council's claim settings as versioned configuration."""

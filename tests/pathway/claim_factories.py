@@ -1,0 +1,158 @@
+"""Families whose early help closed, made ready (or not) to claim for, through the real API.
+
+The lifecycle runs as it would, all in one day; then every date the pathway recorded for the
+family is moved back by the same number of days (SQL on the test database), so the family
+closed long enough ago for its progress to have been sustained. Moving every date together
+keeps the working days between them as they were.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.event_contracts import EARLY_HELP
+from services.principal import Principal
+from tests.pathway.factories import assessment_body, post_ok, snapshot_of, target_body
+from tests.projection.factories import allocation_snapshot, announce, case_snapshot, hours_ago
+from tests.workbook.factories import manager_of, principal
+
+Headers = Any
+# Closed this long ago, the default six months' progress is sustained.
+SUSTAINED_DAYS = 200
+SUPPORTING_FAMILIES = principal(
+    discipline="business_support", roles=("supporting_families",), name="Sam Supporting"
+)
+AUDITOR = principal(discipline="auditor", roles=("auditor",), teams=(uuid.uuid4(),))
+
+
+@dataclass
+class ClosedFamily:
+    """An early help case of a team, and its lead."""
+
+    team_id: UUID
+    case_id: UUID
+    family_id: UUID
+    lead: Principal
+    manager: Principal
+
+    def path(self, tail: str = "") -> str:
+        return f"/cases/{self.case_id}{tail}"
+
+
+async def open_family(client: httpx.AsyncClient, team_id: UUID | None = None) -> ClosedFamily:
+    """An early help case opened a year ago with its lead practitioner."""
+    team = team_id or uuid.uuid4()
+    case = case_snapshot(team, kind=EARLY_HELP, opened_at=hours_ago(24 * 400))
+    lead = principal(discipline="family_support_worker", teams=(team,))
+    await announce(
+        client,
+        case,
+        snapshot_of(lead, team),
+        allocation_snapshot(
+            case,
+            lead.practitioner_id,
+            discipline="family_support_worker",
+            is_allocated_social_worker=True,
+        ),
+    )
+    return ClosedFamily(team, case.case_id, case.family_id, lead, manager_of(team))
+
+
+async def close_family(
+    client: httpx.AsyncClient,
+    as_: Headers,
+    family: ClosedFamily,
+    *,
+    areas: tuple[str, ...] = ("education", "housing"),
+    targets: tuple[str, ...] | None = None,
+    progress: str = "achieved",
+) -> None:
+    """Consent, assessment of `areas`, targets for `targets` (default all), plan under way, a
+    review finding needs met, and closure: all today."""
+    lead = as_(family.lead)
+
+    async def move(to: str) -> None:
+        body = {"to": to, "reason": f"Moving to {to}"}
+        await post_ok(client, family.path("/involvement/transitions"), body, lead)
+
+    consent = {
+        "person_id": str(uuid.uuid4()),
+        "member_name": "Pat Parent",
+        "form": "written",
+        "scopes": ["assessment", "plan", "information_sharing"],
+        "given_on": date.today().isoformat(),
+    }
+    await move("consent")
+    await post_ok(client, family.path("/consents"), consent, lead)
+    await move("assessment")
+    await post_ok(client, family.path("/assessments"), assessment_body(*areas), lead)
+    await move("plan")
+    ids = [
+        (await post_ok(client, family.path("/plan/targets"), target_body(area), lead))["id"]
+        for area in (areas if targets is None else targets)
+    ]
+    await move("do")
+    today = date.today().isoformat()
+    review = {
+        "held_on": today,
+        "outcome": "needs_met" if progress == "achieved" else "continue",
+        "progress": [{"target_id": i, "progress": progress, "note": "Seen at school"} for i in ids],
+        "summary": "Attendance and the tenancy are settled.",
+    }
+    await post_ok(client, family.path("/reviews"), review, lead)
+    closure = {"reason": "Needs met; the family agreed to end", "family_informed_on": today}
+    await post_ok(client, family.path("/involvement/close"), closure, lead)
+
+
+async def age(engine: AsyncEngine, case_id: UUID, days: int = SUSTAINED_DAYS) -> None:
+    """Move every date the pathway recorded for the case `days` days back."""
+    shift = {"case_id": case_id, "back": timedelta(days=days), "days": days}
+    statements = [
+        "UPDATE pathway.stage_change SET changed_at = changed_at - CAST(:back AS interval)"
+        " WHERE case_id = :case_id",
+        "UPDATE pathway.involvement"
+        " SET stage_changed_at = stage_changed_at - CAST(:back AS interval),"
+        " family_informed_on = family_informed_on - CAST(:days AS integer)"
+        " WHERE case_id = :case_id",
+        "UPDATE pathway.assessment SET completed_at = completed_at - CAST(:back AS interval)"
+        " WHERE case_id = :case_id",
+        "UPDATE pathway.plan_target SET created_at = created_at - CAST(:back AS interval)"
+        " WHERE case_id = :case_id",
+        "UPDATE pathway.plan_review SET held_on = held_on - CAST(:days AS integer),"
+        " recorded_at = recorded_at - CAST(:back AS interval) WHERE case_id = :case_id",
+        # The case as the pathway projects it, and its lead's allocation, began earlier too.
+        "UPDATE pathway.projected_case SET opened_at = opened_at - CAST(:back AS interval)"
+        " WHERE id = :case_id",
+        "UPDATE pathway.projected_allocation SET starts_at = starts_at - CAST(:back AS interval)"
+        " WHERE case_id = :case_id",
+    ]
+    async with engine.begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement), shift)
+
+
+async def ready_family(
+    client: httpx.AsyncClient,
+    as_: Headers,
+    engine: AsyncEngine,
+    team_id: UUID | None = None,
+    *,
+    days: int = SUSTAINED_DAYS,
+) -> ClosedFamily:
+    """A family closed `days` ago (long enough by default), having met every criterion."""
+    family = await open_family(client, team_id)
+    await close_family(client, as_, family)
+    await age(engine, family.case_id, days)
+    return family
+
+
+async def claim(client: httpx.AsyncClient, as_: Headers, family: ClosedFamily) -> dict[str, Any]:
+    return await post_ok(client, family.path("/claims"), {}, as_(SUPPORTING_FAMILIES))
