@@ -49,9 +49,10 @@ def is_claims(path: str) -> bool:
     return "/claim" in path
 
 
-async def make_ready(stack: Stack, case_id: str) -> str:
-    """Drive a fresh early help case through a plan met in full to closure, then age it."""
-    case = await drive(stack, case_id, "do")
+async def make_ready(stack: Stack, case_id: str, parent_id: str) -> str:
+    """Drive a fresh early help case (its family's parent consenting) through a plan met in
+    full to closure, then age it."""
+    case = await drive(stack, case_id, parent_id, "do")
     base = f"/cases/{case_id}"
     review = {
         "held_on": today(),

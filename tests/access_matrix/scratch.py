@@ -331,10 +331,9 @@ class Scratch:
 
     async def ready_to_claim(self) -> str:
         """A fresh early help case of team A whose family is ready to claim for."""
-        family_id, _, _ = await self.family()
-        return await claims.make_ready(
-            self.stack, await open_early_help_case_a(self.stack, self.world, family_id)
-        )
+        family_id, parent, _ = await self.family()
+        case_id = await open_early_help_case_a(self.stack, self.world, family_id)
+        return await claims.make_ready(self.stack, case_id, parent)
 
     async def claim(self, *, sampled: bool) -> str:
         """A fresh claim of its own (drawn for audit when asked)."""

@@ -283,8 +283,9 @@ async def record_early_help_a(stack: Stack, world: World) -> None:
 async def record_claim_a(stack: Stack, world: World) -> None:
     """A team A family ready to claim for, claimed, and drawn for audit."""
     people = [member("parent", "Claimed", "Parent"), member("child", "Claimed", "Child")]
-    family_id, _, _ = await register_family(stack, world, p.TEAM_A, "Claimed family", people)
-    case_id = await claims.make_ready(stack, await open_early_help_case_a(stack, world, family_id))
+    family_id, parent, _ = await register_family(stack, world, p.TEAM_A, "Claimed family", people)
+    case_id = await open_early_help_case_a(stack, world, family_id)
+    case_id = await claims.make_ready(stack, case_id, parent)
     world.claim_a, world.claim_batch_a = await claims.sampled_claim(stack, case_id)
 
 
