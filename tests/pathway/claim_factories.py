@@ -20,9 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.event_contracts import EARLY_HELP
 from services.principal import Principal
-from tests.pathway.factories import assessment_body, post_ok, snapshot_of, target_body
-from tests.projection.factories import allocation_snapshot, announce, case_snapshot, hours_ago
-from tests.workbook.factories import manager_of, principal
+from tests.pathway.conftest import Record
+from tests.pathway.factories import (
+    TO_PATHWAY,
+    Relay,
+    assessment_body,
+    post_ok,
+    snapshot_of,
+    target_body,
+)
+from tests.projection.factories import announce
+from tests.workbook.factories import allocate, create_family, manager_of, principal
 
 Headers = Any
 # Closed this long ago, the default six months' progress is sustained.
@@ -35,35 +43,43 @@ AUDITOR = principal(discipline="auditor", roles=("auditor",), teams=(uuid.uuid4(
 
 @dataclass
 class ClosedFamily:
-    """An early help case of a team, and its lead."""
+    """An early help case of a team, its lead, and the parent who consents."""
 
     team_id: UUID
     case_id: UUID
     family_id: UUID
     lead: Principal
     manager: Principal
+    parent_id: UUID
 
     def path(self, tail: str = "") -> str:
         return f"/cases/{self.case_id}{tail}"
 
 
-async def open_family(client: httpx.AsyncClient, team_id: UUID | None = None) -> ClosedFamily:
-    """An early help case opened a year ago with its lead practitioner."""
+async def open_family(
+    client: httpx.AsyncClient, record: Record, team_id: UUID | None = None
+) -> ClosedFamily:
+    """A family on the workbook with an early help case and its lead practitioner, learnt by
+    the pathway from the workbook's own events (consents name the family's real members)."""
     team = team_id or uuid.uuid4()
-    case = case_snapshot(team, kind=EARLY_HELP, opened_at=hours_ago(24 * 400))
+    manager = manager_of(team)
     lead = principal(discipline="family_support_worker", teams=(team,))
-    await announce(
-        client,
-        case,
-        snapshot_of(lead, team),
-        allocation_snapshot(
-            case,
-            lead.practitioner_id,
-            discipline="family_support_worker",
-            is_allocated_social_worker=True,
-        ),
+    wb = record.as_wb(manager)
+    registered = await create_family(record.workbook, wb, team_id=team)
+    body = {
+        "family_id": registered["id"],
+        "owning_team_id": str(team),
+        "reason": "Needs identified by the school",
+        "kind": EARLY_HELP,
+    }
+    case = await post_ok(record.workbook, "/cases", body, wb)
+    await allocate(record.workbook, wb, case["id"], lead, social_worker=True)
+    await Relay(record.engine)("workbook", TO_PATHWAY, client, f"cases/{case['id']}%")
+    await announce(client, snapshot_of(lead, team))
+    parent = next(m["id"] for m in registered["members"] if m["role"] == "parent")
+    return ClosedFamily(
+        team, UUID(case["id"]), UUID(registered["id"]), lead, manager, UUID(str(parent))
     )
-    return ClosedFamily(team, case.case_id, case.family_id, lead, manager_of(team))
 
 
 async def close_family(
@@ -84,7 +100,7 @@ async def close_family(
         await post_ok(client, family.path("/involvement/transitions"), body, lead)
 
     consent = {
-        "person_id": str(uuid.uuid4()),
+        "person_id": str(family.parent_id),
         "member_name": "Pat Parent",
         "form": "written",
         "scopes": ["assessment", "plan", "information_sharing"],
@@ -141,6 +157,7 @@ async def age(engine: AsyncEngine, case_id: UUID, days: int = SUSTAINED_DAYS) ->
 
 async def ready_family(
     client: httpx.AsyncClient,
+    record: Record,
     as_: Headers,
     engine: AsyncEngine,
     team_id: UUID | None = None,
@@ -148,7 +165,7 @@ async def ready_family(
     days: int = SUSTAINED_DAYS,
 ) -> ClosedFamily:
     """A family closed `days` ago (long enough by default), having met every criterion."""
-    family = await open_family(client, team_id)
+    family = await open_family(client, record, team_id)
     await close_family(client, as_, family)
     await age(engine, family.case_id, days)
     return family

@@ -26,7 +26,7 @@ from tests.pathway.claim_factories import (
     open_family,
     ready_family,
 )
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.factories import chronology_titles, post_ok, problem
 from tests.projection.factories import announce, case_snapshot
 from tests.workbook.factories import manager_of, principal
@@ -58,9 +58,9 @@ async def events(engine: AsyncEngine, event_type: str, case_id: Any) -> list[dic
 
 
 async def test_a_family_missing_one_smart_target_is_not_ready_and_the_area_is_named(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await open_family(client)
+    family = await open_family(client, record)
     await close_family(client, as_, family, areas=("education", "housing"), targets=("education",))
     await age(db_engine, family.case_id)
     body = await readiness(client, as_, family.case_id)
@@ -79,9 +79,9 @@ async def test_a_family_missing_one_smart_target_is_not_ready_and_the_area_is_na
 
 
 async def test_readiness_waits_for_the_sustain_period_and_a_relapse_breaks_it(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await open_family(client)
+    family = await open_family(client, record)
     await close_family(client, as_, family)
     fresh = await readiness(client, as_, family.case_id)
     assert fresh["ready"] is False
@@ -101,9 +101,9 @@ async def test_readiness_waits_for_the_sustain_period_and_a_relapse_breaks_it(
 
 
 async def test_an_open_involvement_lists_every_criterion(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    family = await open_family(client)
+    family = await open_family(client, record)
     body = await readiness(client, as_, family.case_id)
     assert [c["code"] for c in body["criteria"]] == [
         "lead_practitioner",
@@ -124,11 +124,11 @@ async def test_an_open_involvement_lists_every_criterion(
 
 
 async def test_claims_batches_assurance_audit_and_submission(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
     teams = [uuid.uuid4() for _ in range(3)]
     families = [
-        await ready_family(client, as_, db_engine, team) for team in teams for _ in range(4)
+        await ready_family(client, record, as_, db_engine, team) for team in teams for _ in range(4)
     ]
     made = [await claim(client, as_, family) for family in families]
     [batch_id] = {c["batch_id"] for c in made}
@@ -236,9 +236,9 @@ async def test_claims_batches_assurance_audit_and_submission(
 
 
 async def test_the_sweep_announces_a_ready_family_once(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await ready_family(client, as_, db_engine)
+    family = await ready_family(client, record, as_, db_engine)
     assert await events(db_engine, "ready", family.case_id) == []
     assert await sweep_once(db_engine) >= 1
     await sweep_once(db_engine)
@@ -247,9 +247,9 @@ async def test_the_sweep_announces_a_ready_family_once(
 
 
 async def test_every_claims_endpoint_refuses_anonymous_wrong_role_and_other_teams(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
-    family = await ready_family(client, as_, db_engine)
+    family = await ready_family(client, record, as_, db_engine)
     made = await claim(client, as_, family)
     claim_path, batch_path = f"/claims/{made['id']}", f"/claims/batches/{made['batch_id']}"
     worker = family.lead
@@ -351,7 +351,7 @@ async def test_publishing_settings_changes_the_funding_model(
 
 
 async def test_under_earned_autonomy_a_batch_is_submitted_without_a_sample(
-    client: httpx.AsyncClient, as_: Headers, db_engine: AsyncEngine
+    client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
     admin = principal(discipline="administrator", roles=("administrator",))
     settings = {
@@ -364,7 +364,7 @@ async def test_under_earned_autonomy_a_batch_is_submitted_without_a_sample(
     await post_ok(client, "/claims/settings", settings, as_(admin))
     try:
         # Closed two years ago: its result fell in a claim period no other test claims in.
-        family = await ready_family(client, as_, db_engine, days=730)
+        family = await ready_family(client, record, as_, db_engine, days=730)
         made = await claim(client, as_, family)
         qa = {"note": "Evidence checked"}
         await post_ok(client, f"/claims/{made['id']}/quality-assurance", qa, as_(family.manager))
