@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.event_contracts import FAMILY_SAFEGUARDING
 from services.principal import Principal
 from services.projection.access import allocation_current
 from supervision_api.cadence.models import CaseCadence, TeamCadence
@@ -51,8 +52,11 @@ async def open_cases(
     practitioner_id: UUID | None = None,
     at: datetime | None = None,
 ) -> Sequence[OpenCase]:
-    """Open cases the caller may see (of a team; allocated now to a practitioner), with the
-    case's own cadence members and last GCS."""
+    """Open Family Safeguarding cases the caller may see (of a team; allocated now to a
+    practitioner), with the case's own cadence members and last GCS.
+
+    Group Case Supervision is the Family Safeguarding model's: an early help involvement is
+    reviewed in the pathway's plan reviews, so it is never due a GCS nor scheduled for one."""
     query = (
         select(
             cases.c.id,
@@ -64,7 +68,11 @@ async def open_cases(
             CaseCadence.first_due_working_days,
         )
         .outerjoin(CaseCadence, CaseCadence.case_id == cases.c.id)
-        .where(cases.c.status == "open", projection.case_visible(principal, cases.c.id))
+        .where(
+            cases.c.status == "open",
+            cases.c.kind == FAMILY_SAFEGUARDING,
+            projection.case_visible(principal, cases.c.id),
+        )
         .order_by(cases.c.opened_at, cases.c.id)
     )
     if team_id is not None:

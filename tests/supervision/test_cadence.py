@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from services.event_contracts import EARLY_HELP
 from services.working_days import ENGLAND
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot
 from tests.supervision.conftest import Headers, MakePrincipal, Team, open_case
@@ -91,6 +92,11 @@ async def test_overdue_and_due_soon_lists_per_team_and_per_practitioner(
     # A case only the colleague is on, also overdue.
     theirs = case_snapshot(team.id, opened_at=now - timedelta(days=60))
     await announce(client, theirs, allocation_snapshot(theirs, team.colleague.practitioner_id))
+    # An early help involvement of the team, long open: its reviews are the pathway's, not GCS.
+    early_help = case_snapshot(team.id, kind=EARLY_HELP, opened_at=now - timedelta(days=90))
+    await announce(
+        client, early_help, allocation_snapshot(early_help, team.social_worker.practitioner_id)
+    )
 
     listed = await client.get(
         f"/teams/{team.id}/due", params={"which": "all"}, headers=as_(team.manager)
