@@ -6,6 +6,7 @@ from pathway_api.configuration.router import router as configuration_router
 from pathway_api.levels.router import router as levels_router
 from pathway_api.lifecycle.router import router as lifecycle_router
 from pathway_api.models import kernel, projection
+from pathway_api.outcomes.router import router as outcomes_router
 from pathway_api.plans.router import router as plans_router
 from pathway_api.transfers.router import router as transfers_router
 from services.app import create_service_app
@@ -27,6 +28,9 @@ TAG_DESCRIPTIONS = {
     " receiving team, which opens the family's new case; the sending team holds it until then.",
     "plans and reviews": "Whole-family assessments screened for Supporting Families, the Family"
     " Action Plan's SMART targets, reviews on a cadence in working days, and overdue reviews.",
+    "outcomes": "The outcomes frameworks (the county's and Family Safeguarding's measures) as"
+    " versioned configuration, data-matching returns, and figures by month, team and locality"
+    " as JSON and as a printable report; aggregates only, small counts withheld.",
 }
 
 
@@ -42,6 +46,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             lifecycle_router,
             plans_router,
             transfers_router,
+            outcomes_router,
         ],
         tag_descriptions=TAG_DESCRIPTIONS,
         inbox=projection.register(Inbox()),

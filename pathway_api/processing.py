@@ -21,4 +21,10 @@ TABLE_CATEGORIES: dict[str, str] = {
     "plan_review": "workflow_record",
     "safety_mapping": "workflow_record",
     "transfer": "workflow_record",
+    # The outcomes framework: definitions and settings are configuration; a return keeps only
+    # counts of families per team (and who uploaded it), a workflow record of the council's.
+    "outcome_framework": "configuration",
+    "outcome_settings": "configuration",
+    "outcome_import": "workflow_record",
+    "outcome_import_count": "workflow_record",
 }
