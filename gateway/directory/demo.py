@@ -30,6 +30,7 @@ DEMO_SOCIAL_WORKER_SOUTH_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000202"
 DEMO_ADMINISTRATOR_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000901")
 DEMO_SYSTEM_OF_RECORD_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000902")
 DEMO_DATA_PROTECTION_OFFICER_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000903")
+DEMO_SUPPORTING_FAMILIES_ID: Final = UUID("d3a0f5e1-0000-4000-8000-000000000904")
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,16 @@ DEMO_PRACTITIONERS: Final = (
         "Demo Data Protection Officer",
         "business_support",
         ("dpo",),
+        None,
+    ),
+    # The council's Supporting Families team (the `supporting_families` role, no team): reads
+    # every team's outcome figures and the council's report, and uploads data-matching returns.
+    DemoPractitioner(
+        DEMO_SUPPORTING_FAMILIES_ID,
+        "demo-supporting-families",
+        "Demo Supporting Families Officer",
+        "business_support",
+        ("supporting_families",),
         None,
     ),
 )
