@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.outcomes import service as configuration
-from pathway_api.outcomes.models import OutcomeImport, OutcomeImportCount, OutcomeSettings
+from pathway_api.outcomes.models import OutcomeImport, OutcomeImportCount
 from pathway_api.outcomes.months import month_after, months_back
+from pathway_api.outcomes.schemas import SettingsWrite
 from services.working_days import local_date
 
 # Copied from gateway/directory/demo.py (it owns them).
@@ -69,16 +70,14 @@ def _counts(families: int, value: int) -> Iterator[tuple[int, int]]:
 async def seed_outcomes(session: AsyncSession) -> None:
     """The demo's localities and a year of returns, once."""
     settings = await configuration.settings(session)
-    if settings.version == 1 and not settings.localities:
-        session.add(
-            OutcomeSettings(
-                version=2,
-                minimum_cell_count=settings.minimum_cell_count,
-                localities=LOCALITIES,
-                note="Demo: a locality for each demo team",
-                published_by=None,
-            )
+    placed = {team for item in settings.localities for team in item["team_ids"]}
+    if not placed & {str(TEAM_NORTH), str(TEAM_SOUTH)}:
+        body = SettingsWrite(
+            minimum_cell_count=settings.minimum_cell_count,
+            localities=[*settings.localities, *LOCALITIES],
+            note="Demo: a locality for each demo team",
         )
+        await configuration.publish_settings(session, None, body)
     if await session.scalar(select(OutcomeImport.id).where(OutcomeImport.source == DEMO_SOURCE)):
         await session.flush()
         return

@@ -55,6 +55,8 @@ class TeamCell:
     families: int
     figure: int
     source: str
+    # The source without the month's detail, for a measure's summary of its sources.
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ async def computed_cells(
     origin = f"Counted from the pathway's records: rule {described}"
     return {
         month: {
-            team: TeamCell(by_cell.get((month, team), 0), by_cell.get((month, team), 0), origin)
+            team: TeamCell(
+                by_cell.get((month, team), 0), by_cell.get((month, team), 0), origin, origin
+            )
             for team in teams
         }
         for month in months
@@ -134,7 +138,8 @@ async def imported_cells(
         counted = [(v, n) for v, n in values.get((row.id, team), []) if v >= source.threshold]
         families = sum(n for _, n in counted)
         figure = families if source.figure == "families" else sum(v * n for v, n in counted)
-        cells[month][team] = TeamCell(families, figure, _import_origin(row))
+        summary = f"Data-matching returns '{row.source}'"
+        cells[month][team] = TeamCell(families, figure, _import_origin(row), summary)
     return cells
 
 
@@ -157,9 +162,11 @@ def measure_series(
     sight: Sight,
     minimum: int,
     current_month: date,
-) -> list[Series]:
-    """The council's, each locality's and each team's series the caller sees."""
+) -> tuple[list[Series], list[str]]:
+    """The council's, each locality's and each team's series the caller sees, and a summary
+    of the sources of the team figures shown."""
     rows: dict[str, list[Cell]] = defaultdict(list)
+    summaries: set[str] = set()
     teams = sorted(layout.names, key=lambda t: (team_label(layout.names, t), str(t)))
     for month, by_team in sorted(cells.items()):
         label = month_label(month)
@@ -171,6 +178,9 @@ def measure_series(
         )
         figures: dict[str, int] = {team_key(str(t)): by_team[t].figure for t in with_data}
         origins: dict[str, set[str]] = {team_key(str(t)): {by_team[t].source} for t in with_data}
+        for t in with_data:
+            if table.shown(team_key(str(t))):
+                summaries.add(by_team[t].summary)
         complete: dict[str, bool] = {team_key(str(t)): True for t in with_data}
         for locality in layout.localities:
             members = [t for t in teams if layout.locality_of[t] == locality.code]
@@ -198,7 +208,7 @@ def measure_series(
             key = team_key(str(team))
             label = team_label(layout.names, team)
             series.append(_series("team", str(team), label, rows[key], measure))
-    return series
+    return series, sorted(summaries)
 
 
 def _cell(
@@ -249,6 +259,9 @@ async def figures(
             cells = await computed_cells(session, source, months, teams)
         else:
             cells = await imported_cells(session, source, months, teams)
+        series, sources = measure_series(
+            measure, cells, layout, sight, settings.minimum_cell_count, current_month
+        )
         measures.append(
             MeasureFigures(
                 code=measure.code,
@@ -258,9 +271,8 @@ async def figures(
                 definition=measure.definition,
                 source=source,
                 definition_version=framework.version,
-                series=measure_series(
-                    measure, cells, layout, sight, settings.minimum_cell_count, current_month
-                ),
+                series=series,
+                sources=sources,
             )
         )
     return Figures(

@@ -25,6 +25,7 @@ CHART_STYLE = Style(
     foreground_strong="#1b1b1b",
     foreground_subtle="#888",
     font_family="DejaVu Sans, Arial, sans-serif",
+    no_data_font_size=20,
     colors=("#1d5a8c", "#c2571a", "#3b8a3e", "#8e3b8a", "#a3271f", "#5b6770", "#b08b00"),
 )
 # Lines drawn per chart: the council and its localities, or the caller's teams.
@@ -49,6 +50,7 @@ def chart_svg(measure: MeasureFigures, months: list[str]) -> bytes:
         truncate_legend=40,
         print_values=False,
         title=None,
+        no_data_text="Nothing to draw: every figure withheld or missing",
     )
     chart.x_labels = months
     for series in measure.series[:MAX_LINES]:
@@ -63,7 +65,7 @@ def _cell_html(cell: Cell) -> str:
         return f'<td class="suppressed" title="withheld">{SUPPRESSED_MARK}</td>'
     if cell.status == "no_data":
         return f'<td class="no-data" title="no figure">{NO_DATA_MARK}</td>'
-    return f"<td>{cell.value}</td>"
+    return f'<td title="{escape(cell.source or "")}">{cell.value}</td>'
 
 
 def _trend_html(series: Series) -> str:
@@ -95,14 +97,10 @@ def _table(measure: MeasureFigures, months: list[str]) -> str:
 
 
 def _sources(measure: MeasureFigures) -> str:
-    origins = sorted(
-        {c.source for s in measure.series for c in s.cells if c.status == "shown" and c.source}
-    )
-    if not origins:
-        return "No figure shown for these months."
-    return " · ".join(escape(origin) for origin in origins[:6]) + (
-        f" · and {len(origins) - 6} more" if len(origins) > 6 else ""
-    )
+    if not measure.sources:
+        return "no figure shown for these months."
+    named = "; ".join(escape(origin) for origin in measure.sources)
+    return f"{named} (each figure's own source shows when pointed at)."
 
 
 def _measure(measure: MeasureFigures, months: list[str]) -> str:

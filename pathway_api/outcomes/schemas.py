@@ -229,6 +229,7 @@ class MeasureFigures(BaseModel):
     source: ComputedSource | ImportedSource
     definition_version: int
     series: list[Series]
+    sources: list[str] = Field(description="Where the figures shown came from, in short")
 
 
 class Figures(BaseModel):

@@ -111,3 +111,26 @@ def series(figures: dict[str, Any], measure: str, key: str) -> dict[str, Any]:
 def last_cell(figures: dict[str, Any], measure: str, key: str) -> dict[str, Any]:
     cell: dict[str, Any] = series(figures, measure, key)["cells"][-1]
     return cell
+
+
+async def own_locality(client: httpx.AsyncClient, as_: Headers, *teams: Team) -> str:
+    """Put `teams` in a locality of their own (published as a new settings version), so other
+    tests' teams in the shared database never share a total with them; the locality's code."""
+    settings = (await client.get("/outcomes/settings", headers=as_(ADMIN))).json()
+    code = f"test_{uuid.uuid4().hex[:8]}"
+    moving = {str(t.id) for t in teams}
+    kept = [
+        locality | {"team_ids": [t for t in locality["team_ids"] if t not in moving]}
+        for locality in settings["localities"]
+    ]
+    body = {
+        "minimum_cell_count": settings["minimum_cell_count"],
+        "localities": [
+            *(locality for locality in kept if locality["team_ids"]),
+            {"code": code, "label": "Test locality", "team_ids": [str(t.id) for t in teams]},
+        ],
+        "note": "A locality for a test",
+    }
+    response = await client.post("/outcomes/settings", json=body, headers=as_(ADMIN))
+    assert response.status_code == 201, response.text
+    return code

@@ -16,7 +16,6 @@ from services.principal import Principal
 from tests.pathway.conftest import Headers
 from tests.pathway.factories import problem
 from tests.pathway.outcomes_factories import (
-    ADMIN,
     COUNCIL,
     Team,
     assessed_family,
@@ -24,6 +23,7 @@ from tests.pathway.outcomes_factories import (
     family_safeguarding_families,
     last_cell,
     new_team,
+    own_locality,
     series,
     this_month,
 )
@@ -47,6 +47,7 @@ async def seven_assessed_families(client: httpx.AsyncClient, as_: Headers) -> Te
         await assessed_family(client, team, as_, "domestic_abuse", "housing", "education")
     await assessed_family(client, team, as_, "domestic_abuse")
     await assessed_family(client, team, as_, "substance_use")
+    await own_locality(client, as_, team)
     return team
 
 
@@ -80,7 +81,7 @@ async def test_computed_measures_count_families_by_hand(
     first = series(figures, "domestic_abuse", key)
     assert first["cells"][-1]["month"] == this_month()
     # No return received: no figure, and no source.
-    assert last_cell(figures, "school_absence", key) == {
+    assert last_cell(figures, "sen_attainment_gap", key) == {
         "month": this_month(),
         "value": None,
         "status": "no_data",
@@ -109,9 +110,9 @@ async def test_a_return_with_bad_rows_names_each_and_stores_nothing(
         (uuid.uuid4(), 1),
     ]
     body = {
-        "dataset": "exclusions",
+        "dataset": "teenage_pregnancy",
         "period": this_month(),
-        "source": "Schools' exclusions return",
+        "source": "Health return",
         "csv": csv_of(lines),
     }
     response = await client.post("/outcomes/imports", json=body, headers=as_(team.manager))
@@ -136,7 +137,7 @@ async def test_a_return_with_bad_rows_names_each_and_stores_nothing(
             await client.post("/outcomes/imports", json=body | bad, headers=as_(team.manager)), 422
         )
     figures = await figures_of(client, as_, team.manager)
-    assert last_cell(figures, "exclusions", str(team.id))["status"] == "no_data"
+    assert last_cell(figures, "teenage_pregnancy", str(team.id))["status"] == "no_data"
 
 
 async def test_returns_give_figures_with_their_source_and_a_trend(
@@ -192,18 +193,7 @@ async def test_a_team_withheld_is_not_given_away_by_its_locality(
     small = await new_team(client)
     for _ in range(2):
         await assessed_family(client, small, as_, "domestic_abuse")
-    settings = (await client.get("/outcomes/settings", headers=as_(ADMIN))).json()
-    code = f"test_{uuid.uuid4().hex[:8]}"
-    body = {
-        "minimum_cell_count": settings["minimum_cell_count"],
-        "localities": [
-            *settings["localities"],
-            {"code": code, "label": "Test locality", "team_ids": [str(big.id), str(small.id)]},
-        ],
-        "note": "A locality for the test",
-    }
-    response = await client.post("/outcomes/settings", json=body, headers=as_(ADMIN))
-    assert response.status_code == 201, response.text
+    code = await own_locality(client, as_, big, small)
     figures = await figures_of(client, as_, COUNCIL)
     assert figures["scope"] == "council"
     # The small team (2) is withheld; the locality's 8 would give it away next to the big
