@@ -32,9 +32,23 @@ def row_error(row: int, field: str, message: str) -> FieldError:
     return FieldError(("body", "csv", f"row {row}", field), message)
 
 
+def whole_number(text: str) -> int | None:
+    """A count from 0 to MAX_VALUE written in ASCII digits, or None."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_VALUE)):
+        return None
+    number = int(digits)
+    return number if number <= MAX_VALUE else None
+
+
 def read_return(text: str) -> tuple[list[MatchedFamily], list[FieldError]]:
     """The families of a return, and its faults (none when it can be used)."""
-    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    try:
+        lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error:
+        return [], [row_error(1, "file", "Not a CSV file this service can read.")]
     errors: list[FieldError] = []
     if not lines or tuple(cell.strip().lower() for cell in lines[0]) != HEADER:
         return [], [row_error(1, "header", "The first line must be: family_id,value")]
@@ -47,14 +61,13 @@ def read_return(text: str) -> tuple[list[MatchedFamily], list[FieldError]]:
             errors.append(row_error(number, "line", "A line has two values: family_id,value"))
             continue
         raw_family, raw_value = (cell.strip() for cell in cells)
-        family_id = value = None
+        family_id: uuid.UUID | None = None
         try:
             family_id = uuid.UUID(raw_family)
         except ValueError:
             errors.append(row_error(number, "family_id", "Not a family id (a UUID)."))
-        if raw_value.isdigit() and int(raw_value) <= MAX_VALUE:
-            value = int(raw_value)
-        else:
+        value = whole_number(raw_value)
+        if value is None:
             errors.append(row_error(number, "value", f"Not a whole number from 0 to {MAX_VALUE}."))
         if family_id is not None and family_id in seen:
             errors.append(
