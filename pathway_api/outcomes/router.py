@@ -67,7 +67,7 @@ Reader = Annotated[Sight, Depends(figure_reader)]
 
 
 @router.get("/outcomes/frameworks", summary="List the outcomes frameworks")
-async def list_frameworks(
+async def list_outcome_frameworks(
     session: DbSession, principal: CurrentPrincipal
 ) -> list[FrameworkSummary]:
     """Each framework with its version in force; figures default to the first."""
@@ -79,7 +79,7 @@ async def list_frameworks(
 
 
 @router.get("/outcomes/frameworks/{framework}", summary="Read a framework in force")
-async def read_framework(
+async def read_outcome_framework(
     framework: Framework, session: DbSession, principal: CurrentPrincipal
 ) -> FrameworkRead:
     """Its priority outcomes and measures: direction, definition and data source of each."""
@@ -90,7 +90,7 @@ async def read_framework(
     "/outcomes/frameworks/{framework}/versions/{version}", summary="Read a framework version"
 )
 @raises(404)
-async def read_framework_version(
+async def read_outcome_framework_version(
     framework: Framework, version: Version, session: DbSession, principal: CurrentPrincipal
 ) -> FrameworkRead:
     """A version as published (each figure names the version it was counted under)."""
@@ -101,7 +101,7 @@ async def read_framework_version(
     "/outcomes/frameworks/{framework}", status_code=201, summary="Publish a framework version"
 )
 @audited("create", "outcome_framework", resource="")
-async def publish_framework(
+async def publish_outcome_framework(
     framework: Framework,
     body: FrameworkWrite,
     response: Response,
@@ -117,14 +117,14 @@ async def publish_framework(
 
 
 @router.get("/outcomes/settings", summary="Read the reporting settings")
-async def read_settings(session: DbSession, principal: CurrentPrincipal) -> SettingsRead:
+async def read_outcome_settings(session: DbSession, principal: CurrentPrincipal) -> SettingsRead:
     """The smallest count shown and the council's localities."""
     return SettingsRead.of(await service.settings(session))
 
 
 @router.post("/outcomes/settings", status_code=201, summary="Publish reporting settings")
 @audited("create", "outcome_settings", resource="")
-async def publish_settings(
+async def publish_outcome_settings(
     body: SettingsWrite, session: DbSession, principal: Administrator, note: Audit
 ) -> SettingsRead:
     """Publish the next version of the settings (administrators); in force at once."""
@@ -135,7 +135,7 @@ async def publish_settings(
 
 @router.post("/outcomes/imports", status_code=201, summary="Upload a data-matching return")
 @audited("create", "outcome_import", resource="")
-async def upload_return(
+async def upload_outcome_return(
     body: ImportCreate,
     session: DbSession,
     principal: CurrentPrincipal,
@@ -175,7 +175,7 @@ async def _months(session: DbSession, first: str | None, last: str | None) -> tu
 @router.get("/outcomes/figures", summary="Read outcome figures")
 @audited("read", "outcome_figures")
 @raises(404, 422)
-async def read_figures(
+async def read_outcome_figures(
     session: DbSession,
     sight: Reader,
     note: Audit,

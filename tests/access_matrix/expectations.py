@@ -223,6 +223,24 @@ WRITERS.update(
     }
 )
 
+# --- pathway outcomes (pathway_api/outcomes/): figures and the report are team managers' (their
+# teams) and the Supporting Families role's (no persona holds it); administrators publish the
+# frameworks and settings; a team manager uploads returns for their own teams' families (team
+# B's manager is refused family A's line with a 422).
+READERS.update(
+    {
+        "GET /pathway/outcomes/figures": p.MANAGERS,
+        "GET /pathway/reports/outcomes": p.MANAGERS,
+    }
+)
+WRITERS.update(
+    {
+        "POST /pathway/outcomes/frameworks/{framework}": ADMINISTRATORS,
+        "POST /pathway/outcomes/settings": ADMINISTRATORS,
+        "POST /pathway/outcomes/imports": CASE_MANAGER,
+    }
+)
+
 # Whatever else they may read, these never change anything (a documented exception is listed
 # in WRITERS, such as break-glass holders asking for break-glass).
 NEVER_WRITE = frozenset({p.BREAK_GLASS, p.AUDITOR, p.DPO, p.ANONYMOUS})
