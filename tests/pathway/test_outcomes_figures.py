@@ -138,6 +138,13 @@ async def test_a_return_with_bad_rows_names_each_and_stores_nothing(
         )
     figures = await figures_of(client, as_, team.manager)
     assert last_cell(figures, "teenage_pregnancy", str(team.id))["status"] == "no_data"
+    # A sound return of three lines: stored, and its own answer withholds the small count.
+    body["csv"] = csv_of([(f, 1) for f in families[:3]])
+    response = await client.post("/outcomes/imports", json=body, headers=as_(team.manager))
+    assert response.status_code == 201, response.text
+    assert response.json()["rows"] is None
+    figures = await figures_of(client, as_, team.manager)
+    assert last_cell(figures, "teenage_pregnancy", str(team.id))["status"] == "suppressed"
 
 
 async def test_returns_give_figures_with_their_source_and_a_trend(
