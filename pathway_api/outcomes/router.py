@@ -15,6 +15,7 @@ from pathway_api.outcomes import imports, report, service
 from pathway_api.outcomes.defaults import DEFAULT_FRAMEWORK, DEFAULT_FRAMEWORKS
 from pathway_api.outcomes.months import MAX_MONTHS, month_label, months_back, parse_month
 from pathway_api.outcomes.schemas import (
+    MONTH_PATTERN,
     Figures,
     FrameworkCode,
     FrameworkRead,
@@ -39,18 +40,18 @@ router = kit_router(tags=["outcomes"])
 Administrator = Annotated[Principal, Depends(require_any_role("administrator"))]
 Framework = Annotated[FrameworkCode, Path(description="The framework")]
 Version = Annotated[int, Path(ge=1, le=1_000_000, description="The framework's version")]
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 FrameworkChoice = Annotated[FrameworkCode, Query(description="Which framework's measures")]
 FromMonth = Annotated[
     str | None,
     Query(
         alias="from",
-        pattern=MONTH,
+        pattern=MONTH_PATTERN,
         description="First month, YYYY-MM (default: 11 before the last)",
     ),
 ]
 ToMonth = Annotated[
-    str | None, Query(alias="to", pattern=MONTH, description="Last month, YYYY-MM (default: now)")
+    str | None,
+    Query(alias="to", pattern=MONTH_PATTERN, description="Last month, YYYY-MM (default: now)"),
 ]
 TeamFilter = Annotated[
     UUID | None, Query(description="Only this team (one you manage, unless you see the council)")

@@ -25,6 +25,8 @@ ComputedRule = Literal[
 ]
 RULES_WITH_AREA = frozenset({"assessed_need", "target_achieved"})
 FrameworkCode = Literal["norfolk", "family_safeguarding"]
+# A month as figures are reported by, this century's or the last's (YYYY-MM).
+MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 
 
 class PriorityOutcome(Input):
@@ -166,7 +168,7 @@ class ImportCreate(Input):
     """A data-matching return for one dataset and month: a CSV of `family_id,value` lines."""
 
     dataset: str = Code
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The month, YYYY-MM")
+    period: str = Field(pattern=MONTH_PATTERN, description="The month, YYYY-MM")
     source: str = Field(
         min_length=3, max_length=300, description="Where the matched data came from"
     )

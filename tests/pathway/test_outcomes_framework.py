@@ -136,6 +136,7 @@ async def test_bad_months_are_problems(client: httpx.AsyncClient, as_: Headers) 
     team = await new_team(client)
     for params in (
         {"from": "2026-13"},
+        {"from": "0000-01"},
         {"from": "2026-05", "to": "2026-01"},
         {"from": "2020-01", "to": "2026-01"},
         {"framework": "elsewhere"},
