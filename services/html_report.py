@@ -35,7 +35,7 @@ td.suppressed, td.no-data { color: #777; }
 @media print {
   body { margin: 0; font-size: 10pt; }
   h2 { page-break-before: auto; break-after: avoid; }
-  figure.chart img { max-width: 100%; border: none; }
+  figure.chart img { width: auto; max-width: 100%; max-height: 8cm; border: none; }
   .legend { background: none; border: 1px solid #bbb; }
 }
 """

@@ -45,11 +45,21 @@ async def store_return(
 ) -> tuple[OutcomeImport, Counter[uuid.UUID]]:
     """Check a return whole and store its counts; 422 naming each fault, nothing stored."""
     if body.dataset not in await datasets_in_force(session):
-        raise invalid("body", "dataset", message="No measure in force reads this dataset.")
+        raise invalid(
+            "body",
+            "dataset",
+            message="No measure in force reads this dataset.",
+            code="unread_dataset",
+        )
     period = parse_month(body.period)
     now = await transaction_now(session)
     if period > local_date(now).replace(day=1):
-        raise invalid("body", "period", message="A return is for a month that has begun.")
+        raise invalid(
+            "body",
+            "period",
+            message="A return is for a month that has begun.",
+            code="month_to_come",
+        )
     families, errors = read_return(body.csv)
     if errors:
         raise ValidationProblem(errors)

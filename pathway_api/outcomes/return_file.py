@@ -16,6 +16,8 @@ from services.errors import FieldError
 HEADER = ("family_id", "value")
 MAX_VALUE = 1_000_000
 MAX_ERRORS = 50
+# Every fault of a file's content has this code: no schema can state a CSV's lines.
+RETURN_FAULT = "return_fault"
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class MatchedFamily:
 
 def row_error(row: int, field: str, message: str) -> FieldError:
     """A fault at one row's field, located as the body's `csv` member."""
-    return FieldError(("body", "csv", f"row {row}", field), message)
+    return FieldError(("body", "csv", f"row {row}", field), message, RETURN_FAULT)
 
 
 def whole_number(text: str) -> int | None:

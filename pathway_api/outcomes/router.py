@@ -167,9 +167,13 @@ async def _months(session: DbSession, first: str | None, last: str | None) -> tu
     end = parse_month(last) if last else now
     start = parse_month(first) if first else months_back(end, 11)
     if start > end:
-        raise invalid("query", "from", message="The first month is after the last.")
+        raise invalid(
+            "query", "from", message="The first month is after the last.", code="month_range"
+        )
     if months_back(end, MAX_MONTHS - 1) > start:
-        raise invalid("query", "from", message=f"At most {MAX_MONTHS} months at once.")
+        raise invalid(
+            "query", "from", message=f"At most {MAX_MONTHS} months at once.", code="month_range"
+        )
     return start, end
 
 

@@ -46,14 +46,9 @@ class ComputedSource(Input):
         min_length=2,
         max_length=40,
         pattern=r"^[a-z][a-z0-9_]*$",
-        description="The headline area, for the rules about one (assessed_need, target_achieved)",
+        description="The headline area, for the rules about one (assessed_need, target_achieved)"
+        " and for no other",
     )
-
-    @model_validator(mode="after")
-    def _area_when_needed(self) -> ComputedSource:
-        if (self.rule in RULES_WITH_AREA) != (self.area is not None):
-            raise ValueError(f"rule {self.rule} takes an area exactly when it is about one.")
-        return self
 
 
 class ImportedSource(Input):
@@ -100,6 +95,16 @@ class FrameworkWrite(Input):
         for measure in self.measures:
             if measure.outcome not in outcomes:
                 raise ValueError(f"Measure {measure.code} names an outcome the framework lacks.")
+            source = measure.source
+            # Checked here, not on the source, so the fault is the framework's (a rule between
+            # members) rather than one under the union's tag.
+            if isinstance(source, ComputedSource) and (
+                (source.rule in RULES_WITH_AREA) != (source.area is not None)
+            ):
+                raise ValueError(
+                    f"Measure {measure.code}: rule {source.rule} takes an area exactly when it"
+                    " is about one (assessed_need, target_achieved)."
+                )
         return self
 
 
