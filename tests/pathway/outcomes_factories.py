@@ -13,7 +13,7 @@ import httpx
 from services.event_contracts import EARLY_HELP, FAMILY_SAFEGUARDING, CaseSnapshot
 from services.principal import Principal
 from tests.pathway.conftest import Headers
-from tests.pathway.factories import assessment_body, post_ok, snapshot_of
+from tests.pathway.factories import assessment_body, post_ok, snapshot_of, target_body
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot, hours_ago
 from tests.workbook.factories import manager_of, principal
 
@@ -134,3 +134,41 @@ async def own_locality(client: httpx.AsyncClient, as_: Headers, *teams: Team) ->
     response = await client.post("/outcomes/settings", json=body, headers=as_(ADMIN))
     assert response.status_code == 201, response.text
     return code
+
+
+async def reviewed_family(
+    client: httpx.AsyncClient, team: Team, as_: Headers, *, achieved: bool, needs_met: bool
+) -> CaseSnapshot:
+    """An early help family with a health target, reviewed today (achieved or on track)."""
+    case = await assessed_family(client, team, as_, "health")
+    lead = as_(team.lead)
+    base = f"/cases/{case.case_id}"
+    transition = f"{base}/involvement/transitions"
+    await post_ok(client, transition, {"to": "plan", "reason": "Assessed"}, lead)
+    target = await post_ok(client, f"{base}/plan/targets", target_body("health"), lead)
+    await post_ok(client, transition, {"to": "do", "reason": "Agreed"}, lead)
+    review = {
+        "held_on": date.today().isoformat(),
+        "outcome": "needs_met" if needs_met else "continue",
+        "progress": [
+            {"target_id": target["id"], "progress": "achieved" if achieved else "on_track"}
+        ],
+        "summary": "Reviewed with the family",
+    }
+    await post_ok(client, f"{base}/reviews", review, lead)
+    return case
+
+
+async def partner_in_team(
+    client: httpx.AsyncClient, team: Team, as_: Headers, case: CaseSnapshot
+) -> None:
+    contact = {"name": "Sam Senco", "agency": "Oak Primary", "role": "SENCO"}
+    await post_ok(client, f"/cases/{case.case_id}/team/contacts", contact, as_(team.lead))
+
+
+async def level(
+    client: httpx.AsyncClient, team: Team, as_: Headers, case: CaseSnapshot, code: str
+) -> None:
+    indicators = {"specialist": ["child_in_need"], "targeted": ["multiple_needs"]}[code]
+    body = {"level": code, "indicators": indicators, "reason": "Decided with the family"}
+    await post_ok(client, f"/cases/{case.case_id}/levels", body, as_(team.lead))

@@ -22,8 +22,11 @@ from tests.pathway.outcomes_factories import (
     csv_of,
     family_safeguarding_families,
     last_cell,
+    level,
     new_team,
     own_locality,
+    partner_in_team,
+    reviewed_family,
     series,
     this_month,
 )
@@ -218,3 +221,36 @@ async def test_a_team_withheld_is_not_given_away_by_its_locality(
     assert last_cell(figures, "homelessness", code)["status"] == "shown"
     council = last_cell(figures, "domestic_abuse", "council")
     assert council["status"] in ("shown", "suppressed")
+
+
+async def test_reviews_partners_and_levels_are_counted_by_hand(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    team = await new_team(client)
+    # Six reviews today: five found a health target achieved, four found needs met.
+    cases = [
+        await reviewed_family(client, team, as_, achieved=n < 5, needs_met=n < 4) for n in range(6)
+    ]
+    # Five families with a partner agency in their Team Around the Family.
+    for case in cases[:5]:
+        await partner_in_team(client, team, as_, case)
+    # Five families at the specialist (statutory) level, one stepped back down to targeted.
+    for case in cases:
+        await level(client, team, as_, case, "specialist")
+    await level(client, team, as_, cases[5], "targeted")
+    await own_locality(client, as_, team)
+    figures = await figures_of(client, as_, team.manager)
+    key = str(team.id)
+    got = {
+        measure: (
+            last_cell(figures, measure, key)["status"],
+            last_cell(figures, measure, key)["value"],
+        )
+        for measure in ("health", "universal_access", "partner_engagement", "children_in_need")
+    }
+    assert got == {
+        "health": ("shown", 5),
+        "universal_access": ("suppressed", None),
+        "partner_engagement": ("shown", 5),
+        "children_in_need": ("shown", 5),
+    }
