@@ -16,6 +16,7 @@ from services.principal import Principal
 from tests.pathway.conftest import Headers
 from tests.pathway.factories import problem
 from tests.pathway.outcomes_factories import (
+    ADMIN,
     COUNCIL,
     Team,
     assessed_family,
@@ -254,3 +255,36 @@ async def test_reviews_partners_and_levels_are_counted_by_hand(
         "partner_engagement": ("shown", 5),
         "children_in_need": ("shown", 5),
     }
+
+
+async def test_the_smallest_count_shown_is_a_setting(
+    client: httpx.AsyncClient, as_: Headers
+) -> None:
+    team = await new_team(client)
+    for _ in range(3):
+        await assessed_family(client, team, as_, "domestic_abuse")
+    await own_locality(client, as_, team)
+    key = str(team.id)
+    assert (
+        last_cell(await figures_of(client, as_, team.manager), "domestic_abuse", key)["status"]
+        == "suppressed"
+    )
+    settings = (await client.get("/outcomes/settings", headers=as_(ADMIN))).json()
+    lowered = {
+        "minimum_cell_count": 3,
+        "localities": settings["localities"],
+        "note": "Three, for the test",
+    }
+    assert (
+        await client.post("/outcomes/settings", json=lowered, headers=as_(ADMIN))
+    ).status_code == 201
+    try:
+        figures = await figures_of(client, as_, team.manager)
+        assert figures["minimum_cell_count"] == 3
+        cell = last_cell(figures, "domestic_abuse", key)
+        assert (cell["status"], cell["value"]) == ("shown", 3)
+    finally:
+        restored = lowered | {"minimum_cell_count": settings["minimum_cell_count"]}
+        restored["note"] = "Back to the council's minimum"
+        response = await client.post("/outcomes/settings", json=restored, headers=as_(ADMIN))
+        assert response.status_code == 201, response.text
