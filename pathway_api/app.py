@@ -11,6 +11,7 @@ from pathway_api.configuration.router import router as configuration_router
 from pathway_api.levels.router import router as levels_router
 from pathway_api.lifecycle.router import router as lifecycle_router
 from pathway_api.models import kernel, projection
+from pathway_api.outcomes.router import router as outcomes_router
 from pathway_api.plans.router import router as plans_router
 from pathway_api.subject_access import records_about
 from pathway_api.transfers.router import router as transfers_router
@@ -39,6 +40,9 @@ TAG_DESCRIPTIONS = {
     " quality assurance, the audit sample drawn reproducibly by team, the audit's decisions,"
     " and submission. For the Supporting Families team and managers; auditors see the sampled"
     " claims only.",
+    "outcomes": "The outcomes frameworks (the county's and Family Safeguarding's measures) as"
+    " versioned configuration, data-matching returns, and figures by month, team and locality"
+    " as JSON and as a printable report; aggregates only, small counts withheld.",
 }
 
 
@@ -60,6 +64,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             claim_settings_router,
             claim_readiness_router,
             claims_router,
+            outcomes_router,
         ],
         on_startup=[readiness_sweep_hook()],
         tag_descriptions=TAG_DESCRIPTIONS,

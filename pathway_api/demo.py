@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pathway_api.configuration import service as configuration
 from pathway_api.levels.models import LevelDecision
 from pathway_api.lifecycle.models import Consent, Escalation, Involvement, StageChange, TafContact
+from pathway_api.outcomes.demo import seed_outcomes
 from pathway_api.plans.models import Assessment, Review, SafetyMapping, Target
 from pathway_api.transfers.models import Transfer
 from services.working_days import ENGLAND, local_date
@@ -342,3 +343,4 @@ async def seed_demo(session: AsyncSession) -> None:
     from pathway_api.claims.demo import seed_claims_demo
 
     await seed_claims_demo(session, now, version)
+    await seed_outcomes(session)

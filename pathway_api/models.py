@@ -29,6 +29,7 @@ from pathway_api.claims.settings import models as claim_settings_models  # noqa:
 from pathway_api.configuration import models as configuration_models  # noqa: E402
 from pathway_api.levels import models as levels_models  # noqa: E402
 from pathway_api.lifecycle import models as lifecycle_models  # noqa: E402
+from pathway_api.outcomes import models as outcomes_models  # noqa: E402
 from pathway_api.plans import models as plans_models  # noqa: E402
 from pathway_api.transfers import models as transfers_models  # noqa: E402
 
@@ -36,6 +37,7 @@ DOMAIN_MODELS = (
     configuration_models,
     levels_models,
     lifecycle_models,
+    outcomes_models,
     plans_models,
     transfers_models,
     claim_settings_models,

@@ -27,4 +27,10 @@ TABLE_CATEGORIES: dict[str, str] = {
     "claim": "workflow_record",
     "claim_sample": "workflow_record",
     "claim_audit_decision": "workflow_record",
+    # The outcomes framework: definitions and settings are configuration; a return keeps only
+    # counts of families per team (and who uploaded it), a workflow record of the council's.
+    "outcome_framework": "configuration",
+    "outcome_settings": "configuration",
+    "outcome_import": "workflow_record",
+    "outcome_import_count": "workflow_record",
 }

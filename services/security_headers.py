@@ -18,6 +18,9 @@ from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.html_report import REPORT_CSP
+from services.registry import BACKENDS
+
 NO_STORE: Final = "no-store"
 API_CSP: Final = "default-src 'none'; frame-ancestors 'none'"
 # Swagger UI runs from the gateway's own assets, with an external init script; its inline
@@ -58,11 +61,17 @@ DOCS_POLICY: Final = HeaderPolicy(DOCS_CSP)
 # that an upgrade is never masked by a stale copy.
 DOCS_ASSETS_POLICY: Final = HeaderPolicy(DOCS_CSP, cache_control="no-cache", cacheable=True)
 
+# Server-rendered reports (services/html_report.py): no script, charts as data: images, the
+# one stylesheet by its hash. Each unit serves them under /reports, the gateway under its prefix.
+REPORT_POLICY: Final = HeaderPolicy(REPORT_CSP)
+
 # The one place that says which paths are not API responses: (path prefix, policy), most
 # specific first. A prefix matches itself and everything below it.
 PATH_POLICIES: Final[tuple[tuple[str, HeaderPolicy], ...]] = (
     ("/docs/assets", DOCS_ASSETS_POLICY),
     ("/docs", DOCS_POLICY),
+    ("/reports", REPORT_POLICY),
+    *((f"{unit.route_prefix}/reports", REPORT_POLICY) for unit in BACKENDS),
 )
 
 _MANAGED: Final = frozenset(name for name, _ in API_POLICY.fixed) | {b"cache-control"}

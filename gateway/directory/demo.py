@@ -156,8 +156,9 @@ DEMO_PRACTITIONERS: Final = (
         ("dpo",),
         None,
     ),
-    # The council's Supporting Families team (no team of its own): claims for every team's
-    # families; and an auditor who checks the claims drawn for audit.
+    # The council's Supporting Families team (the `supporting_families` role, no team): claims
+    # for every team's families, every team's outcome figures and the council's report, and
+    # data-matching returns; and an auditor who checks the claims drawn for audit.
     DemoPractitioner(
         DEMO_SUPPORTING_FAMILIES_ID,
         "demo-supporting-families",

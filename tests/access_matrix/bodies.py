@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pathway_api.configuration.defaults import DEFAULT_CONFIGURATION
+from pathway_api.outcomes.defaults import DEFAULT_SETTINGS, FAMILY_SAFEGUARDING
 from tests.access_matrix import early_help, subject_access, supervision
 from tests.access_matrix import personas as p
 from tests.access_matrix.interventions import MODULES, catalogue
@@ -269,6 +270,37 @@ def constant(given: Any) -> Value:
     return value
 
 
+def outcomes_framework(member: str) -> Value:
+    async def value(fill: Fill, siblings: dict[str, Any]) -> Any:
+        return FAMILY_SAFEGUARDING[member]
+
+    return value
+
+
+def outcomes_settings(member: str) -> Value:
+    async def value(fill: Fill, siblings: dict[str, Any]) -> Any:
+        return DEFAULT_SETTINGS[member]
+
+    return value
+
+
+async def family_a_return(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # Family A is team A's: its manager's return; anyone else's is refused it.
+    return f"family_id,value\n{fill.world.family_a},1\n"
+
+
+async def this_month(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return early_help.today()[:7]
+
+
+async def matched_dataset(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "exclusions"
+
+
+async def return_source(fill: Fill, siblings: dict[str, Any]) -> Any:
+    return "Access matrix return"
+
+
 PATHWAY_VALUES: dict[str, Value] = {
     "Transition.to": first_stage,
     "Closure.family_informed_on": today,
@@ -300,6 +332,12 @@ PATHWAY_VALUES: dict[str, Value] = {
         f"ConfigurationWrite.{member}": default_configuration(member)
         for member in ("levels", "headline_areas", "eligibility", "review_interval_working_days")
     },
+    **{f"FrameworkWrite.{m}": outcomes_framework(m) for m in ("name", "outcomes", "measures")},
+    **{f"SettingsWrite.{m}": outcomes_settings(m) for m in ("minimum_cell_count", "localities")},
+    "ImportCreate.csv": family_a_return,
+    "ImportCreate.period": this_month,
+    "ImportCreate.dataset": matched_dataset,
+    "ImportCreate.source": return_source,
 }
 
 

@@ -237,6 +237,23 @@ WRITERS.update(subject_access.WRITERS)
 # Markers a persona may read through an operation though outside their audience elsewhere, by
 # operation key and persona (the DPO's subject access work).
 SIGHT_BEYOND_AUDIENCE: dict[str, dict[str, frozenset[str]]] = {**subject_access.SIGHT}
+# --- pathway outcomes (pathway_api/outcomes/): figures and the report are team managers' (their
+# teams) and the Supporting Families role's (every team); administrators publish the
+# frameworks and settings; a team manager uploads returns for their own teams' families (team
+# B's manager is refused family A's line with a 422), the Supporting Families role for any.
+READERS.update(
+    {
+        "GET /pathway/outcomes/figures": p.MANAGERS | {p.SUPPORTING_FAMILIES},
+        "GET /pathway/reports/outcomes": p.MANAGERS | {p.SUPPORTING_FAMILIES},
+    }
+)
+WRITERS.update(
+    {
+        "POST /pathway/outcomes/frameworks/{framework}": ADMINISTRATORS,
+        "POST /pathway/outcomes/settings": ADMINISTRATORS,
+        "POST /pathway/outcomes/imports": CASE_MANAGER | {p.SUPPORTING_FAMILIES},
+    }
+)
 
 # Whatever else they may read, these never change anything (a documented exception is listed
 # in WRITERS, such as break-glass holders asking for break-glass).

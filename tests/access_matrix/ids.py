@@ -472,6 +472,10 @@ async def first_configuration(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice("1", p.CONFIGURATION, "configuration version 1")
 
 
+async def outcomes_framework(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice("family_safeguarding", p.CONFIGURATION, "the Family Safeguarding framework")
+
+
 PATH_IDS: dict[str, IdSource] = {
     **INTERVENTION_IDS,
     "user_id": IdSource(read=scim_ids, write=scim_id),
@@ -549,6 +553,12 @@ PATH_IDS: dict[str, IdSource] = {
     "transfer_id": IdSource(
         read=lambda w, op: one(w.transfer_a, p.EARLY_HELP_A, "step up of family A to team A"),
         write=scratch_transfer_id,
+    ),
+    # The outcomes frameworks: configuration everyone reads; writes publish the second one.
+    "framework": IdSource(
+        read=lambda w, op: one("norfolk", p.CONFIGURATION, "the county's framework"),
+        write=outcomes_framework,
+        missing=lambda: "elsewhere",
     ),
     "version": IdSource(
         read=lambda w, op: one("1", p.CONFIGURATION, "configuration version 1"),

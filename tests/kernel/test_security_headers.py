@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable
 
 import httpx
 from fastapi import APIRouter, Response
 
 from services.app import create_service_app
+from services.html_report import REPORT_STYLESHEET, page
 from services.registry import SUPERVISION
 from services.security_headers import (
     API_CSP,
@@ -15,6 +18,7 @@ from services.security_headers import (
     DOCS_ASSETS_POLICY,
     DOCS_CSP,
     DOCS_POLICY,
+    REPORT_POLICY,
     policy_for,
     secured_headers,
 )
@@ -120,6 +124,28 @@ def test_policies_are_chosen_by_path_prefix() -> None:
     assert policy_for("/docsx") is API_POLICY
     assert policy_for("/workbook/cases/1") is API_POLICY
     assert DOCS_POLICY.content_security_policy == DOCS_CSP
+    # Server-rendered reports, in every unit and through the gateway under its prefix.
+    assert policy_for("/reports/outcomes") is REPORT_POLICY
+    assert policy_for("/pathway/reports/outcomes") is REPORT_POLICY
+    assert policy_for("/workbook/reports") is REPORT_POLICY
+    assert policy_for("/pathway/outcomes/figures") is API_POLICY
+    assert policy_for("/reportsx") is API_POLICY
+
+
+def test_a_report_may_use_its_own_stylesheet_and_inline_images_and_nothing_else() -> None:
+    digest = base64.b64encode(hashlib.sha256(REPORT_STYLESHEET.encode()).digest()).decode()
+    directives = dict(
+        part.strip().split(" ", 1) for part in REPORT_POLICY.content_security_policy.split(";")
+    )
+    assert directives == {
+        "default-src": "'none'",
+        "img-src": "data:",
+        "style-src": f"'sha256-{digest}'",
+        "base-uri": "'none'",
+        "form-action": "'none'",
+        "frame-ancestors": "'none'",
+    }
+    assert f"<style>{REPORT_STYLESHEET}</style>" in page("A report", "<p>body</p>")
 
 
 def test_cache_control_rules() -> None:

@@ -1,0 +1,1 @@
+"""The outcomes framework: measures as versioned configuration, figures, imports, the report."""
