@@ -79,7 +79,7 @@ SELECT gen_random_uuid(), $1, $2,
     now() - make_interval(mins => n * 90), now() - make_interval(mins => n * 90 - 30),
     n % 7 = 0,
     CASE WHEN n % 3 = 0 THEN 'restricted' ELSE 'standard' END,
-    CASE WHEN n % 3 = 0 THEN ARRAY[CASE WHEN n % 2 = 0 THEN $4 ELSE $5 END]::uuid[]
+    CASE WHEN n % 3 = 0 THEN ARRAY[CASE WHEN n % 2 = 0 THEN $4::uuid ELSE $5::uuid END]
          ELSE '{}'::uuid[] END,
     CASE WHEN n % 3 = 0
          THEN 'Session ' || n || ': talked through triggers and the week ahead.'
@@ -198,11 +198,13 @@ async def timed_bundle(url: str, state_dir: Path) -> dict[str, float | int]:
         ).json()["id"]
         await until(client, headers, export, "in_review")
         gathered = time.perf_counter()
+        print(f"  gathered and marked in {gathered - started:.2f} s", flush=True)
         base = f"/subject-access/exports/{export}"
         confirmed = (
             await client.post(f"{base}/redactions/confirm-remaining", headers=headers)
         ).json()["confirmed"]
         reviewed = time.perf_counter()
+        print(f"  confirmed {confirmed:,} proposals in {reviewed - gathered:.2f} s", flush=True)
         await client.post(f"{base}/bundle", headers=headers)
         await until(client, headers, export, "bundled")
         bundled = time.perf_counter()

@@ -19,6 +19,7 @@ from services.working_days import LONDON
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 MARKING = "OFFICIAL-SENSITIVE"
+PAGE_COUNT = "{pages}"
 
 
 def london(moment: datetime) -> str:
@@ -37,6 +38,8 @@ class HousePage(FPDF):
         self.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_auto_page_break(auto=True, margin=20)
         self.set_margins(20, 20, 20)
+        # A bundle runs to thousands of pages: the alias reserves room for the largest count.
+        self.alias_nb_pages(PAGE_COUNT)
 
     def header(self) -> None:
         self.set_font(FAMILY, "B", 8)
@@ -48,7 +51,7 @@ class HousePage(FPDF):
     def footer(self) -> None:
         self.set_y(-15)
         self.set_font(FAMILY, "", 8)
-        self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="C")
+        self.cell(0, 10, f"Page {self.page_no()} of {PAGE_COUNT}", align="C")
 
     def heading(self, text: str, size: float) -> None:
         """A bold heading and a little space after it."""
