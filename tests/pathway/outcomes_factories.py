@@ -9,13 +9,22 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from sqlalchemy import text
 
 from services.event_contracts import EARLY_HELP, FAMILY_SAFEGUARDING, CaseSnapshot
 from services.principal import Principal
-from tests.pathway.conftest import Headers
-from tests.pathway.factories import assessment_body, post_ok, snapshot_of, target_body
+from tests.pathway.conftest import Headers, Record
+from tests.pathway.factories import (
+    TO_PATHWAY,
+    Relay,
+    assessment_body,
+    case_snapshot_of,
+    post_ok,
+    snapshot_of,
+    target_body,
+)
 from tests.projection.factories import allocation_snapshot, announce, case_snapshot, hours_ago
-from tests.workbook.factories import manager_of, principal
+from tests.workbook.factories import allocate, create_family, manager_of, principal
 
 COUNCIL = principal(discipline="business_support", roles=("supporting_families",))
 ADMIN = principal(discipline="business_support", roles=("administrator",))
@@ -29,17 +38,58 @@ class Team:
     manager: Principal
     lead: Principal
     cases: list[CaseSnapshot]
+    # Where families that give consent are recorded (consents name a real family member).
+    record: Record | None = None
 
     @property
     def families(self) -> list[UUID]:
         return [case.family_id for case in self.cases]
 
 
-async def new_team(client: httpx.AsyncClient) -> Team:
+async def new_team(client: httpx.AsyncClient, record: Record | None = None) -> Team:
     team_id = uuid.uuid4()
     lead = principal(discipline="family_support_worker", teams=(team_id,))
     await announce(client, snapshot_of(lead, team_id))
-    return Team(team_id, manager_of(team_id), lead, [])
+    return Team(team_id, manager_of(team_id), lead, [], record)
+
+
+async def recorded_case(client: httpx.AsyncClient, team: Team) -> tuple[CaseSnapshot, UUID]:
+    """An early help case of a family on the workbook, its lead allocated, learnt by the
+    pathway from the workbook's events; the case and the family's parent."""
+    assert team.record is not None, "a family that consents is recorded on the workbook"
+    record = team.record
+    wb = record.as_wb(team.manager)
+    family = await create_family(record.workbook, wb, team_id=team.id)
+    body = {
+        "family_id": family["id"],
+        "owning_team_id": str(team.id),
+        "reason": "Needs identified by the school",
+        "kind": EARLY_HELP,
+    }
+    opened = await post_ok(record.workbook, "/cases", body, wb)
+    await allocate(record.workbook, wb, opened["id"], team.lead, social_worker=True)
+    await Relay(record.engine)("workbook", TO_PATHWAY, client, f"cases/{opened['id']}%")
+    # Opened three months ago, as the pathway knows it, so last month's returns count it.
+    back = {"case_id": opened["id"]}
+    async with record.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE pathway.projected_case SET opened_at = opened_at - interval '90 days'"
+                " WHERE id = :case_id"
+            ),
+            back,
+        )
+        await connection.execute(
+            text(
+                "UPDATE pathway.projected_allocation"
+                " SET starts_at = starts_at - interval '90 days' WHERE case_id = :case_id"
+            ),
+            back,
+        )
+    case = case_snapshot_of(opened).model_copy(update={"opened_at": hours_ago(24 * 90)})
+    team.cases.append(case)
+    parent = next(m["id"] for m in family["members"] if m["role"] == "parent")
+    return case, UUID(str(parent))
 
 
 async def open_case(client: httpx.AsyncClient, team: Team, kind: str = EARLY_HELP) -> CaseSnapshot:
@@ -63,7 +113,7 @@ async def assessed_family(
     client: httpx.AsyncClient, team: Team, as_: Headers, *areas: str
 ) -> CaseSnapshot:
     """An early help family with consent and a whole-family assessment finding `areas`."""
-    case = await open_case(client, team)
+    case, parent = await recorded_case(client, team)
     lead = as_(team.lead)
     base = f"/cases/{case.case_id}"
 
@@ -71,16 +121,16 @@ async def assessed_family(
         await post_ok(client, f"{base}/involvement/transitions", {"to": to, "reason": "Next"}, lead)
 
     await move("consent")
-    consent: dict[str, Any] = consent_body_for()
+    consent: dict[str, Any] = consent_body_for(parent)
     await post_ok(client, f"{base}/consents", consent, lead)
     await move("assessment")
     await post_ok(client, f"{base}/assessments", assessment_body(*areas), lead)
     return case
 
 
-def consent_body_for() -> dict[str, Any]:
+def consent_body_for(person_id: UUID) -> dict[str, Any]:
     return {
-        "person_id": str(uuid.uuid4()),
+        "person_id": str(person_id),
         "member_name": "Pat Parent",
         "form": "written",
         "scopes": ["assessment", "plan", "information_sharing"],

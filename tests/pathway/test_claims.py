@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,6 +33,21 @@ from tests.projection.factories import announce, case_snapshot
 from tests.workbook.factories import manager_of, principal
 
 SF = SUPPORTING_FAMILIES
+NATIONAL_SETTINGS = {
+    "sustain_months": 6,
+    "sample_percent": 10,
+    "claim_period_months": 3,
+    "funding_model": "payment_by_results",
+    "note": "The national programme's settings",
+}
+
+
+@pytest.fixture(autouse=True)
+async def national_settings(client: httpx.AsyncClient, as_: Headers) -> None:
+    """The settings in force are the database's, shared with every test before these (the
+    fuzz publishes whatever it draws): each test here starts from the national ones."""
+    admin = principal(discipline="administrator", roles=("administrator",))
+    await post_ok(client, "/claims/settings", NATIONAL_SETTINGS, as_(admin))
 
 
 async def readiness(client: httpx.AsyncClient, as_: Headers, case_id: Any) -> dict[str, Any]:

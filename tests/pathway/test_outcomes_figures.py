@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from services.principal import Principal
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.factories import problem
 from tests.pathway.outcomes_factories import (
     ADMIN,
@@ -44,9 +44,9 @@ async def figures_of(
     return result
 
 
-async def seven_assessed_families(client: httpx.AsyncClient, as_: Headers) -> Team:
+async def seven_assessed_families(client: httpx.AsyncClient, record: Record, as_: Headers) -> Team:
     """Five families with needs in three areas, one in domestic abuse only, one substance use."""
-    team = await new_team(client)
+    team = await new_team(client, record)
     for _ in range(5):
         await assessed_family(client, team, as_, "domestic_abuse", "housing", "education")
     await assessed_family(client, team, as_, "domestic_abuse")
@@ -56,9 +56,9 @@ async def seven_assessed_families(client: httpx.AsyncClient, as_: Headers) -> Te
 
 
 async def test_computed_measures_count_families_by_hand(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    team = await seven_assessed_families(client, as_)
+    team = await seven_assessed_families(client, record, as_)
     await family_safeguarding_families(client, team, 5)
     figures = await figures_of(client, as_, team.manager)
     assert figures["scope"] == "teams"
@@ -100,10 +100,10 @@ def previous_month() -> str:
 
 
 async def test_a_return_with_bad_rows_names_each_and_stores_nothing(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    team = await seven_assessed_families(client, as_)
-    elsewhere = await seven_assessed_families(client, as_)
+    team = await seven_assessed_families(client, record, as_)
+    elsewhere = await seven_assessed_families(client, record, as_)
     families = team.families
     lines = [
         (families[0], 3),
@@ -152,9 +152,9 @@ async def test_a_return_with_bad_rows_names_each_and_stores_nothing(
 
 
 async def test_returns_give_figures_with_their_source_and_a_trend(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    team = await seven_assessed_families(client, as_)
+    team = await seven_assessed_families(client, record, as_)
     families = team.families
     earlier = {
         "dataset": "school_absence",
@@ -198,10 +198,10 @@ async def test_returns_give_figures_with_their_source_and_a_trend(
 
 
 async def test_a_team_withheld_is_not_given_away_by_its_locality(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    big = await seven_assessed_families(client, as_)  # six families with domestic abuse
-    small = await new_team(client)
+    big = await seven_assessed_families(client, record, as_)  # six families with domestic abuse
+    small = await new_team(client, record)
     for _ in range(2):
         await assessed_family(client, small, as_, "domestic_abuse")
     code = await own_locality(client, as_, big, small)
@@ -225,9 +225,9 @@ async def test_a_team_withheld_is_not_given_away_by_its_locality(
 
 
 async def test_reviews_partners_and_levels_are_counted_by_hand(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    team = await new_team(client)
+    team = await new_team(client, record)
     # Six reviews today: five found a health target achieved, four found needs met.
     cases = [
         await reviewed_family(client, team, as_, achieved=n < 5, needs_met=n < 4) for n in range(6)
@@ -258,9 +258,9 @@ async def test_reviews_partners_and_levels_are_counted_by_hand(
 
 
 async def test_the_smallest_count_shown_is_a_setting(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    team = await new_team(client)
+    team = await new_team(client, record)
     for _ in range(3):
         await assessed_family(client, team, as_, "domestic_abuse")
     await own_locality(client, as_, team)

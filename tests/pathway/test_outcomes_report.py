@@ -9,7 +9,7 @@ import re
 import httpx
 
 from services.html_report import REPORT_STYLESHEET
-from tests.pathway.conftest import Headers
+from tests.pathway.conftest import Headers, Record
 from tests.pathway.outcomes_factories import assessed_family, new_team, own_locality, this_month
 
 IMAGE = re.compile(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)">')
@@ -21,9 +21,9 @@ def section(page: str, measure: str) -> str:
 
 
 async def test_the_report_draws_every_measure_and_withholds_small_cells(
-    client: httpx.AsyncClient, as_: Headers
+    client: httpx.AsyncClient, record: Record, as_: Headers
 ) -> None:
-    team = await new_team(client)
+    team = await new_team(client, record)
     for _ in range(3):
         await assessed_family(client, team, as_, "domestic_abuse")
     for _ in range(6):
