@@ -122,6 +122,12 @@ def early_help_case_id(family_number: int) -> UUID:
     return demo_id(3, 100 + family_number)
 
 
+def demo_case_count(today: date) -> int:
+    """How many cases the demo holds: each family's own, and an early help case beside some."""
+    specs = _families(today)
+    return len(specs) + sum(spec.early_help is not None for spec in specs)
+
+
 def _families(today: date) -> tuple[DemoFamily, ...]:
     return (
         DemoFamily(

@@ -63,6 +63,8 @@ def test_units_that_read_another_as_their_caller_are_told_where_it_is(tmp_path: 
         assert (
             in_cluster[call.callee.name] == f"http://{call.callee.name}:{call.callee.default_port}"
         )
-    # A unit that calls nobody is told nothing.
-    env = child_environment(by_name["pathway"], planned, "postgresql://x/y", tmp_path)
-    assert "FSM_UNIT_URLS" not in env
+    # A unit is told of the units it calls, and of no other; one that calls nobody, nothing.
+    for unit in UNITS:
+        env = child_environment(by_name[unit.name], planned, "postgresql://x/y", tmp_path)
+        told = set(json.loads(env["FSM_UNIT_URLS"])) if "FSM_UNIT_URLS" in env else set()
+        assert told == {c.callee.name for c in DELEGATED_CALLS if c.caller is unit}, unit.name
