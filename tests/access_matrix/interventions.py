@@ -15,16 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from services.registry import INTERVENTION, WORKBOOK
-from services.subscriptions import CASE_EVENTS
+from services.registry import INTERVENTION
 from tests.access_matrix import personas as p
 from tests.access_matrix.scratch import Scratch
-from tests.access_matrix.stack import Stack
+from tests.access_matrix.stack import Stack, relay_case_events
 from tests.access_matrix.world import World, member, ok, post
-from tests.support.relays import relay
 
 MODULES = ("module_1", "module_2")
-_relaying = asyncio.Lock()
 # Each write operation's scratch enrolment and session, by its Scratch.
 _enrolments: WeakKeyDictionary[Scratch, str] = WeakKeyDictionary()
 _sessions: WeakKeyDictionary[Scratch, str] = WeakKeyDictionary()
@@ -39,14 +36,6 @@ def catalogue(code: str) -> bytes:
         for m in MODULES
     )
     return f"code: {code}\ntitle: Matrix programme\nmodules:\n{modules}".encode()
-
-
-async def relay_cases(stack: Stack) -> None:
-    """Deliver every case and allocation event the workbook has not yet sent to the unit."""
-    async with _relaying:
-        await relay(
-            stack.apps[WORKBOOK.name], stack.apps[INTERVENTION.name], INTERVENTION.name, CASE_EVENTS
-        )
 
 
 async def call(
@@ -107,7 +96,7 @@ async def log_session(
 async def build_intervention_world(stack: Stack, world: World) -> None:
     """Case A's programme: an enrolment and a session whose restricted detail is marked."""
     m = world.markers
-    await relay_cases(stack)
+    await relay_case_events(stack)
     world.interventions["programme"] = await load_programme(stack)
     world.interventions["enrolment"] = await enrol(stack, world, world.case_a, world.family_a)
     world.interventions["session"] = await log_session(
@@ -128,7 +117,7 @@ def _lock(scratch: Scratch) -> asyncio.Lock:
 async def scratch_case(scratch: Scratch) -> str:
     """The operation's scratch case, known to the unit."""
     case = await scratch.case()
-    await relay_cases(scratch.stack)
+    await relay_case_events(scratch.stack)
     return case.case_id
 
 

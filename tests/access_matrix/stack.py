@@ -263,9 +263,11 @@ async def announce_directory(
             pass
 
 
-# --- Workflow units learn cases from the workbook's events (assessments; supervision too) ---
-# One relay at a time: a relay that returns has delivered every event committed before it
-# began, which is what a caller waiting for its case to reach the workflows needs.
+# --- Workflow units learn cases from the workbook's events ---
+# The one relay of the workbook's outbox in the matrix, and one at a time: a relay that returns
+# has delivered every event committed before it began, which is what a caller waiting for its
+# case to reach the workflows needs. Two relays side by side would break that: one would find
+# the events leased by the other, still in flight, and return at once.
 _CASE_RELAY = asyncio.Lock()
 
 

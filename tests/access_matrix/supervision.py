@@ -14,55 +14,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import httpx
 from sqlalchemy import func, select
 
-from services.registry import SUPERVISION, WORKBOOK
-from services.relay import OutboxRelay, RelaySettings, Subscriber
-from services.subscriptions import SUBSCRIPTIONS
+from services.registry import SUPERVISION
 from supervision_api.models import projection
 from tests.access_matrix import personas as p
-from tests.access_matrix.stack import Stack
+from tests.access_matrix.stack import Stack, relay_case_events
 from tests.access_matrix.world import World, ok
-from tests.support.events import TEST_INBOX_SECRET
 
 # Case A's audience in supervision: the workbook's less the break-glass holder.
 CASE_A: p.Audience = p.CASE_A - {p.BREAK_GLASS}
 # A team's cadence and due list: its managers.
 TEAM_A_MANAGERS: p.Audience = frozenset({p.TEAM_MANAGER})
 ALLOCATED: frozenset[str] = frozenset(p.ALLOCATED_ON_CASE_A)
-# One relay at a time per stack (a lock made in the stack's own event loop).
-_RELAY_LOCKS: dict[int, asyncio.Lock] = {}
-
-
-async def relay_workbook(stack: Stack) -> None:
-    """Deliver the workbook's undelivered events to the units that take them (its relay)."""
-    receivers = [s for s in SUBSCRIPTIONS if s.publisher is WORKBOOK]
-    mounts = {
-        f"http://{s.receiver.name}.test": httpx.ASGITransport(app=stack.apps[s.receiver.name])
-        for s in receivers
-    }
-    workbook = stack.apps[WORKBOOK.name]
-    lock = _RELAY_LOCKS.setdefault(id(stack), asyncio.Lock())
-    async with lock, httpx.AsyncClient(mounts=mounts) as client:
-        relay = OutboxRelay(
-            workbook.state.sessionmaker,
-            workbook.state.kernel,
-            RelaySettings(
-                subscribers=[
-                    Subscriber(
-                        name=s.receiver.name,
-                        url=f"http://{s.receiver.name}.test/events",
-                        secret=TEST_INBOX_SECRET,
-                        types=list(s.types),
-                    )
-                    for s in receivers
-                ]
-            ),
-            client,
-        )
-        while await relay.run_once():
-            pass
 
 
 async def project(
@@ -80,7 +44,7 @@ async def project(
             return
         if attempt:
             await asyncio.sleep(0.05)
-        await relay_workbook(stack)
+        await relay_case_events(stack)
     raise AssertionError(f"supervision never learned case {case_id}")
 
 
