@@ -8,6 +8,7 @@ keeps the working days between them as they were.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,6 +36,18 @@ from tests.workbook.factories import allocate, create_family, manager_of, princi
 Headers = Any
 # Closed this long ago, the default six months' progress is sustained.
 SUSTAINED_DAYS = 200
+# Claims join the batch of the claim period their result fell in, and batches are the
+# database's, shared with every test before these (the access matrix's scratch claims count up
+# from SUSTAINED_DAYS in steps of 100 days). A test that needs a batch to itself takes a period
+# far beyond theirs; steps of 100 days never share a quarter.
+_own_periods = itertools.count(40)
+
+
+def a_period_of_its_own() -> int:
+    """Days ago to close a family so that its claim's batch is this test's alone."""
+    return SUSTAINED_DAYS + 100 * next(_own_periods)
+
+
 SUPPORTING_FAMILIES = principal(
     discipline="business_support", roles=("supporting_families",), name="Sam Supporting"
 )

@@ -16,10 +16,12 @@ from pydantic import AnyHttpUrl
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from pathway_api.app import create_app
+from pathway_api.outcomes.defaults import DEFAULT_FRAMEWORKS, DEFAULT_SETTINGS
 from services.principal import Principal
 from services.settings import KernelSettings, async_database_url
 from tests.conftest import running
 from tests.gateway.upstreams import serve
+from tests.workbook.factories import principal
 from workbook_api.app import create_app as create_workbook
 
 Headers = Callable[[Principal], dict[str, str]]
@@ -90,3 +92,26 @@ class Record:
 def record(workbook: httpx.AsyncClient, as_wb: Headers, db_engine: AsyncEngine) -> Record:
     """The workbook's side of the pathway tests."""
     return Record(workbook, as_wb, db_engine)
+
+
+@pytest.fixture
+async def outcome_defaults(client: httpx.AsyncClient, as_: Headers) -> None:
+    """The outcomes frameworks and the smallest count shown as shipped, republished.
+
+    What is in force is the database's, shared with every test before these (the fuzz publishes
+    whatever it draws): the outcomes tests start from the defaults. Localities are kept; each
+    test puts its own teams in a locality of their own.
+    """
+    admin = as_(principal(discipline="business_support", roles=("administrator",)))
+    for code, framework in DEFAULT_FRAMEWORKS.items():
+        body = {**framework, "note": "The shipped framework, for a test"}
+        published = await client.post(f"/outcomes/frameworks/{code}", json=body, headers=admin)
+        assert published.status_code == 201, published.text
+    settings = (await client.get("/outcomes/settings", headers=admin)).json()
+    body = {
+        "minimum_cell_count": DEFAULT_SETTINGS["minimum_cell_count"],
+        "localities": settings["localities"],
+        "note": "The shipped smallest count, for a test",
+    }
+    published = await client.post("/outcomes/settings", json=body, headers=admin)
+    assert published.status_code == 201, published.text

@@ -21,6 +21,7 @@ from services.event_contracts import FAMILY_SAFEGUARDING
 from tests.pathway.claim_factories import (
     AUDITOR,
     SUPPORTING_FAMILIES,
+    a_period_of_its_own,
     age,
     claim,
     close_family,
@@ -143,8 +144,11 @@ async def test_claims_batches_assurance_audit_and_submission(
     client: httpx.AsyncClient, record: Record, as_: Headers, db_engine: AsyncEngine
 ) -> None:
     teams = [uuid.uuid4() for _ in range(3)]
+    days = a_period_of_its_own()
     families = [
-        await ready_family(client, record, as_, db_engine, team) for team in teams for _ in range(4)
+        await ready_family(client, record, as_, db_engine, team, days=days)
+        for team in teams
+        for _ in range(4)
     ]
     made = [await claim(client, as_, family) for family in families]
     [batch_id] = {c["batch_id"] for c in made}
@@ -379,8 +383,8 @@ async def test_under_earned_autonomy_a_batch_is_submitted_without_a_sample(
     }
     await post_ok(client, "/claims/settings", settings, as_(admin))
     try:
-        # Closed two years ago: its result fell in a claim period no other test claims in.
-        family = await ready_family(client, record, as_, db_engine, days=730)
+        # Its result fell in a claim period no other test claims in.
+        family = await ready_family(client, record, as_, db_engine, days=a_period_of_its_own())
         made = await claim(client, as_, family)
         qa = {"note": "Evidence checked"}
         await post_ok(client, f"/claims/{made['id']}/quality-assurance", qa, as_(family.manager))

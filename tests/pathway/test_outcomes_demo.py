@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -15,6 +16,8 @@ from pathway_api.outcomes.models import OutcomeImport
 from tests.pathway.conftest import Headers
 from tests.pathway.outcomes_factories import COUNCIL, series
 from tests.workbook.factories import manager_of
+
+pytestmark = pytest.mark.usefixtures("outcome_defaults")
 
 
 def test_the_demo_names_the_directorys_teams_and_officer() -> None:

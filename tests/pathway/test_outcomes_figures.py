@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 
 from services.principal import Principal
 from tests.pathway.conftest import Headers, Record
@@ -31,6 +32,8 @@ from tests.pathway.outcomes_factories import (
     series,
     this_month,
 )
+
+pytestmark = pytest.mark.usefixtures("outcome_defaults")
 
 
 async def figures_of(

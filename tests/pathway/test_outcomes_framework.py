@@ -6,12 +6,15 @@ import copy
 import uuid
 
 import httpx
+import pytest
 
 from pathway_api.outcomes.defaults import FAMILY_SAFEGUARDING, NORFOLK
 from tests.pathway.conftest import Headers
 from tests.pathway.factories import problem
 from tests.pathway.outcomes_factories import ADMIN, COUNCIL, new_team, this_month
 from tests.workbook.factories import manager_of, principal
+
+pytestmark = pytest.mark.usefixtures("outcome_defaults")
 
 
 async def test_the_county_framework_has_four_outcomes_and_22_measures(

@@ -7,10 +7,13 @@ import hashlib
 import re
 
 import httpx
+import pytest
 
 from services.html_report import REPORT_STYLESHEET
 from tests.pathway.conftest import Headers, Record
 from tests.pathway.outcomes_factories import assessed_family, new_team, own_locality, this_month
+
+pytestmark = pytest.mark.usefixtures("outcome_defaults")
 
 IMAGE = re.compile(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)">')
 
