@@ -204,6 +204,10 @@ async def seed_claims_demo(session: AsyncSession, now: datetime, version: int) -
     closed_on = local_date(now - timedelta(days=CLOSED_DAYS_AGO))
     ready_on = add_months(closed_on, 6)
     start, end = period_of(ready_on, 3)
+    if await session.scalar(select(ClaimBatch.id).where(ClaimBatch.period_start == start)):
+        # Claims of that period are already gathered in a batch of the council's: the demo's
+        # families stay ready to claim rather than change a batch that is not the demo's.
+        return
     batch = ClaimBatch(
         id=claims_demo_id(1),
         period_start=start,

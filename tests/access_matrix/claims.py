@@ -20,7 +20,9 @@ from tests.access_matrix.stack import Stack
 from tests.pathway.claim_factories import SUSTAINED_DAYS, age
 
 # A hundred days apart, each family's result falls in a claim period (a quarter) of its own.
-_periods = itertools.count(0)
+# Claim periods of the matrix's own, years back: the demo's batch (ten months ago) and the
+# pathway tests' (tests/pathway/claim_factories.py) lie elsewhere.
+_periods = itertools.count(20)
 
 # Who sees a claim: the Supporting Families team and the family's team's manager; auditors
 # too, once it is drawn for audit. Batches are the council's: its claims officers and managers.

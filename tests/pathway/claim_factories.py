@@ -38,9 +38,9 @@ Headers = Any
 SUSTAINED_DAYS = 200
 # Claims join the batch of the claim period their result fell in, and batches are the
 # database's, shared with every test before these (the access matrix's scratch claims count up
-# from SUSTAINED_DAYS in steps of 100 days). A test that needs a batch to itself takes a period
-# far beyond theirs; steps of 100 days never share a quarter.
-_own_periods = itertools.count(40)
+# from 20 steps of 100 days back). A test that needs a batch to itself takes a period far
+# beyond theirs; steps of 100 days never share a quarter.
+_own_periods = itertools.count(100)
 
 
 def a_period_of_its_own() -> int:
