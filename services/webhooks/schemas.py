@@ -32,7 +32,8 @@ Url = Annotated[
         " fragment; production admits only https to public addresses.",
     ),
 ]
-Description = Annotated[str, Field(min_length=1, max_length=500)]
+# No NUL: PostgreSQL's text cannot hold one, so the document says so rather than the database.
+Description = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00]*$")]
 DeliveryStatus = Literal["pending", "delivered", "dead"]
 
 
