@@ -102,7 +102,7 @@ async def accept(session: AsyncSession, team: ManagedTeam, proposal_id: UUID) ->
         first_day=proposal.first_day,
         last_day=proposal.last_day,
     )
-    found = await recheck.conflicts(session, content, inputs, now)
+    found = await recheck.conflicts(session, content, inputs, now, team.principal.practitioner_id)
     if found:
         raise ProblemError(
             409,

@@ -4,7 +4,8 @@ A proposal is a snapshot: between proposing and accepting, a meeting may be book
 absence recorded, a case closed, a worker allocated, a slot changed. Accepting re-checks every
 proposed meeting against the tables now, on the same rules the scheduler used (the session is
 still offered, has not started and takes its cases; each case is still an open case of the team,
-due in the window and not booked; everyone allocated now is free). Anything that fails makes
+due in the window and not booked; everyone allocated now is free), and that the proposing
+manager, who chairs, still belongs to the team when someone else accepts. Anything that fails makes
 the whole proposal stale: booking part of it would leave the manager a schedule nobody chose,
 so the answer is a 409 listing each conflict, and the manager proposes again. Changes that
 touch none of the proposed meetings (another case falling due, say) do not stop it: the next
@@ -20,6 +21,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.working_days import local_date
+from supervision_api.meetings.repository import is_team_member
 from supervision_api.schedule import repository
 from supervision_api.schedule.explain import called
 from supervision_api.schedule.inputs import TeamInputs, day_start
@@ -63,9 +65,16 @@ async def conflicts(
     proposal: ProposalContent,
     inputs: TeamInputs,
     now: datetime,
+    accepted_by: UUID,
 ) -> list[str]:
     """Every reason the proposal cannot be booked as it stands (none: book it)."""
     found: list[str] = []
+    if (
+        proposal.meetings
+        and inputs.chair_id != accepted_by
+        and not await is_team_member(session, inputs.chair_id, inputs.team_id, local_date(now))
+    ):
+        found.append("The proposed chair is no longer a member of the team.")
     case_ids = [case_id for meeting in proposal.meetings for case_id in meeting.case_ids]
     allocated = await repository.allocated_now(session, case_ids)
     attendees: dict[int, set[UUID]] = {}

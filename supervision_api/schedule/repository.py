@@ -198,7 +198,8 @@ async def load_proposal(
         ScheduleProposal.id == proposal_id, ScheduleProposal.team_id == team_id
     )
     if lock:
-        query = query.with_for_update()
+        # Read again under the lock: the copy loaded before it may be stale.
+        query = query.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(query)).one_or_none()
 
 

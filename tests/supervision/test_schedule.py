@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -401,3 +402,65 @@ async def test_the_schedule_is_for_the_teams_managers_only(
             headers=as_(team.outsider_manager),
         )
         assert crossed.status_code == 404
+
+
+async def test_a_case_closed_since_makes_the_proposal_stale(
+    client: httpx.AsyncClient, as_: Headers, team: Team
+) -> None:
+    await add_slots(client, as_, team)
+    case = case_snapshot(team.id, opened_at=hours_ago(24))
+    await announce(client, case, allocation_snapshot(case, team.colleague.practitioner_id))
+    proposal = await propose(client, as_, team)
+    assert proposal["meetings"][0]["case_ids"] == [str(case.case_id)]
+    closed = case.model_copy(
+        update={"status": "closed", "closed_at": datetime.now(UTC), "version": 2}
+    )
+    await announce(client, closed)
+
+    refused = await accept(client, as_, team, proposal)
+
+    assert refused.status_code == 409
+    assert refused.json()["conflicts"] == [
+        f"Case {case.case_id} is no longer an open case of the team."
+    ]
+
+
+async def test_two_acceptances_at_once_book_the_meetings_once(
+    client: httpx.AsyncClient, as_: Headers, team: Team
+) -> None:
+    await add_slots(client, as_, team)
+    await due_case(client, team, team.colleague)
+    proposal = await propose(client, as_, team)
+
+    first, second = await asyncio.gather(
+        accept(client, as_, team, proposal), accept(client, as_, team, proposal)
+    )
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json()["meetings"] == second.json()["meetings"]
+    listed = await client.get(
+        "/meetings", params={"team_id": str(team.id)}, headers=as_(team.manager)
+    )
+    assert len(listed.json()["items"]) == 1
+
+
+async def test_another_manager_accepts_only_while_the_chair_is_in_the_team(
+    client: httpx.AsyncClient, as_: Headers, team: Team, make_principal: MakePrincipal
+) -> None:
+    deputy = make_principal(
+        discipline="team_manager", roles=("practitioner", "team_manager"), manages=(team.id,)
+    )
+    await add_slots(client, as_, team)
+    await due_case(client, team, team.colleague)
+    proposal = await propose(client, as_, team)
+    # The directory has not (or no longer) announced the proposing manager in the team.
+    refused = await accept(client, as_, Team(**{**team.__dict__, "manager": deputy}), proposal)
+    assert refused.status_code == 409
+    assert refused.json()["conflicts"] == ["The proposed chair is no longer a member of the team."]
+    await name(client, team, team.manager, "Morgan Manager (synthetic)")
+    accepted = await accept(client, as_, Team(**{**team.__dict__, "manager": deputy}), proposal)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["accepted_by"] == str(deputy.practitioner_id)
+    meeting_id = accepted.json()["meetings"][0]["meeting_id"]
+    meeting = await client.get(f"/meetings/{meeting_id}", headers=as_(deputy))
+    assert meeting.json()["chair_id"] == str(team.manager.practitioner_id)
