@@ -23,6 +23,8 @@ PEOPLE = [
     KnownPerson(PAT, "Pat", "Fenwick", None, in_family=False),
     # A member of the public who shares the social worker's name.
     KnownPerson(NAMESAKE, "Alex", "Morgan", None, in_family=False),
+    # Someone in another family who shares a family member's name.
+    KnownPerson(uuid.uuid4(), "Rory", "Whitfield", None, in_family=False),
 ]
 
 
@@ -39,6 +41,10 @@ def test_family_members_by_any_name_and_the_public_by_full_name() -> None:
         ("Pat Fenwick", MEMBER_OF_PUBLIC),
         ("Rory", FAMILY_MEMBER),
     ]
+
+
+def test_a_name_shared_with_someone_outside_the_family_is_the_familys() -> None:
+    assert marked("Rory Whitfield came home.") == [("Rory Whitfield", FAMILY_MEMBER)]
 
 
 def test_the_subject_and_professionals_are_never_marked() -> None:

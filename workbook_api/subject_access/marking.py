@@ -99,7 +99,8 @@ class Marker:
                 _key([subject.preferred_name or subject.given_name]),
                 _key(subject.full_name.split()),
             }
-        for person in people:
+        # Family members first: a name they share with someone else is theirs.
+        for person in sorted(people, key=lambda known: not known.in_family):
             if person.id == subject_id:
                 continue
             reason = FAMILY_MEMBER if person.in_family else MEMBER_OF_PUBLIC
