@@ -32,6 +32,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.background import run_in_background
 from services.db import create_engine, create_sessionmaker, is_connection_failure
 from services.kernel_tables import KernelTables
 from workbook_api.external.service.batch import Memory
@@ -311,21 +312,9 @@ def import_runner_hook() -> LifespanHook:
         )
         stack.push_async_callback(engine.dispose)
         runner = ImportRunner(create_sessionmaker(engine), app.state.kernel, settings)
-        stop = asyncio.Event()
-        task = asyncio.create_task(runner.run_forever(stop), name="import-runner")
         app.state.import_runner = runner
-
-        async def shut_down() -> None:
-            stop.set()
-            runner.wake()
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except TimeoutError:
-                # Cancelled mid-chunk: it rolls back, and the lease lets another resume it.
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
-
-        stack.push_async_callback(shut_down)
+        await run_in_background(
+            stack, runner.run_forever, name="import-runner", grace_seconds=10, wake=runner.wake
+        )
 
     return start

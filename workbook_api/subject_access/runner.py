@@ -27,6 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.background import run_in_background
 from services.db import create_engine, create_sessionmaker, is_connection_failure
 from services.subject_access.records import SubjectRecords
 from workbook_api.settings import WorkbookSettings
@@ -329,20 +330,13 @@ def export_runner_hook() -> LifespanHook:
         )
         stack.push_async_callback(engine.dispose)
         runner = ExportRunner(create_sessionmaker(engine), settings)
-        stop = asyncio.Event()
-        task = asyncio.create_task(runner.run_forever(stop), name="subject-access-runner")
         app.state.subject_access_runner = runner
-
-        async def shut_down() -> None:
-            stop.set()
-            runner.wake()
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except TimeoutError:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
-
-        stack.push_async_callback(shut_down)
+        await run_in_background(
+            stack,
+            runner.run_forever,
+            name="subject-access-runner",
+            grace_seconds=10,
+            wake=runner.wake,
+        )
 
     return start

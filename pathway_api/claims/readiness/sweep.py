@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from pathway_api.claims.readiness.service import announce_ready
 from services.app import LifespanHook
+from services.background import run_in_background
 from services.db import create_engine
 
 log = logging.getLogger(__name__)
@@ -63,16 +64,10 @@ def readiness_sweep_hook(interval: float = SWEEP_INTERVAL_SECONDS) -> LifespanHo
             max_overflow=0,
         )
         stack.push_async_callback(engine.dispose)
-        stop = asyncio.Event()
-        task = asyncio.create_task(run_forever(engine, stop, interval), name="claim-sweep")
 
-        async def shut_down() -> None:
-            stop.set()
-            try:
-                await asyncio.wait_for(task, timeout=5)
-            except TimeoutError:
-                task.cancel()
+        async def sweeping(stop: asyncio.Event) -> None:
+            await run_forever(engine, stop, interval)
 
-        stack.push_async_callback(shut_down)
+        await run_in_background(stack, sweeping, name="claim-sweep", grace_seconds=5)
 
     return start
