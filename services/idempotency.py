@@ -6,6 +6,11 @@ in that same transaction just before it commits, so "the work happened" and "its
 stored" commit together or not at all. A retry replays the stored response; the same key with
 another request is 422; a retry while the first is still running is 409. Only 2xx responses are
 stored: a failed request changed nothing, so running it again is safe.
+
+A request that ends its transaction before slow work (`UnitOfWork.outside_transaction`, only
+while it has written nothing) claims its key again first thing in the transaction it writes in:
+it waits for a rival's short transaction rather than refusing, and if a retry finished
+meanwhile its stored response is replayed instead of writing the change twice.
 """
 
 from __future__ import annotations
@@ -74,13 +79,22 @@ def request_digest(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def claim(session: AsyncSession, table: Table, keyed: KeyedRequest) -> None:
-    """Lock the key for this transaction, then replay, refuse, or let the request run."""
+async def claim(
+    session: AsyncSession, table: Table, keyed: KeyedRequest, *, wait: bool = False
+) -> None:
+    """Lock the key for this transaction, then replay, refuse, or let the request run.
+
+    `wait` waits for the lock instead of answering 409: for a request claiming its key again
+    after slow work, whose rival can hold the key only for a short transaction (its reads, or
+    storing its response), and whose own work would otherwise be thrown away."""
     # The lock first, then the lookup in a statement of its own: under READ COMMITTED its
     # snapshot is taken after the lock is held, so it sees a response committed just before.
-    locked = await session.scalar(
-        select(func.pg_try_advisory_xact_lock(_lock_key(keyed.subject, keyed.key)))
-    )
+    lock_key = _lock_key(keyed.subject, keyed.key)
+    if wait:
+        await session.execute(select(func.pg_advisory_xact_lock(lock_key)))
+        locked = True
+    else:
+        locked = bool(await session.scalar(select(func.pg_try_advisory_xact_lock(lock_key))))
     if not locked:
         raise ProblemError(
             409,
@@ -188,6 +202,7 @@ async def idempotency_key(
     )
     table: Table = request.app.state.kernel.idempotency_key
     await claim(uow.session, table, keyed)
+    uow.on_resume(lambda session: claim(session, table, keyed, wait=True))
     uow.before_commit(_storer(uow, table, keyed))
 
 

@@ -9,8 +9,11 @@ its methods, never through loose keys in the ASGI scope:
 - `respond_with(response)` is how the kit's route hands over the response it built;
 - `hand_over_connection()` lets a streamed response keep reading on the request's connection
   after the commit, so it never has to take a second one from a busy pool mid-stream;
-- `end_reads()` ends a reading request's transaction before slow work that needs no database
-  (a call to another unit), so no transaction, snapshot or lock is held across it.
+- `end_reads()` ends a request's transaction while it has written nothing, before slow work
+  that needs no database (a call to another unit, a solver), so no transaction, snapshot or lock
+  is held across it; `outside_transaction()` does the same around a block, and afterwards the
+  request may write in a second transaction, the one it commits in: `on_resume(hook)` takes
+  there again what the first held (idempotency claims its key again);
 The unit of work checks its connection out itself (rather than leaving it to the session),
 which is what lets it hand the connection on. Services and repositories never commit; they
 `flush()` when they need ids.
@@ -20,10 +23,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.audit import ANONYMOUS, AuditEvent, audit_outside_request, write_audit
@@ -55,6 +60,8 @@ class UnitOfWork:
         self.handed_over = False
         self._audit: list[AuditEvent] = []
         self._before_commit: list[BeforeCommit] = []
+        self._on_resume: list[BeforeCommit] = []
+        self._resume_pending = False
 
     @property
     def actor(self) -> Principal | str:
@@ -78,19 +85,44 @@ class UnitOfWork:
         self.handed_over = True
         return self.connection
 
+    def on_resume(self, hook: BeforeCommit) -> None:
+        """Run `hook(session)` first in the transaction that follows `end_reads()`, to take
+        again what the first transaction held (a lock, a claim) before anything is written."""
+        self._on_resume.append(hook)
+
     async def end_reads(self) -> None:
-        """End the transaction of a request that has only read, before it waits on something
-        else. Its audit events and hooks still commit at the end, in a transaction of their
-        own; a request that changes anything must not call this (its change would commit
-        apart from its audit)."""
-        if self._before_commit:
-            # An idempotent write claimed its key in this transaction: it must commit whole.
-            raise RuntimeError("a request with work to commit cannot end its reads early")
-        if self.session.in_transaction():
-            await self.session.commit()
+        """End the request's transaction before it waits on something else. Its audit events
+        and hooks still commit at the end, in the transaction that follows, after the resume
+        hooks. Only a transaction that has written nothing may end early: a change committed
+        here would commit apart from its audit and its idempotent response."""
+        if not self.session.in_transaction():
+            return
+        # PostgreSQL gives a transaction an id at its first write: none means nothing written.
+        written = await self.session.scalar(text("SELECT pg_current_xact_id_if_assigned()"))
+        if written is not None or self.session.new or self.session.dirty or self.session.deleted:
+            raise RuntimeError("a request that has written cannot end its transaction early")
+        await self.session.commit()
+        self._resume_pending = bool(self._on_resume)
+
+    async def resume(self) -> None:
+        """Begin the request's next transaction with its resume hooks (once, if it ended)."""
+        if not self._resume_pending:
+            return
+        self._resume_pending = False
+        for hook in self._on_resume:
+            await hook(self.session)
+
+    @asynccontextmanager
+    async def outside_transaction(self) -> AsyncIterator[None]:
+        """Run the block with no transaction open (see `end_reads`), then resume: what the
+        request writes afterwards commits in one short transaction with its audit."""
+        await self.end_reads()
+        yield
+        await self.resume()
 
     async def commit(self) -> None:
         """Write the queued audit events, run the hooks, commit (uncancelled from here)."""
+        await self.resume()
         if self._audit:
             await write_audit(
                 self.session,

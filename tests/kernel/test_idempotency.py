@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 
 import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.settings import async_database_url
+from tests.kernel.widget_app import Widget
 
 
 async def test_retry_with_same_key_replays_and_creates_once(
@@ -94,3 +101,45 @@ async def test_malformed_key_is_400(
 
     assert response.status_code == 400
     assert response.json()["type"].endswith("/invalid-idempotency-key")
+
+
+async def test_a_retry_while_the_first_waits_outside_its_transaction_replays_it(
+    widget_client: httpx.AsyncClient, as_user: Callable[[], dict[str, str]]
+) -> None:
+    """The first ends its transaction to wait, so the retry claims the key and waits too;
+    whichever stores second claims the key again, finds the first's answer and replays it."""
+    headers = {**as_user(), "Idempotency-Key": "wait-outside"}
+    body = {"name": "patient", "delay_seconds": 1.0}
+
+    async def late_retry() -> httpx.Response:
+        await asyncio.sleep(0.3)
+        return await widget_client.post("/widgets/after-wait", json=body, headers=headers)
+
+    first, retry = await asyncio.gather(
+        widget_client.post("/widgets/after-wait", json=body, headers=headers), late_retry()
+    )
+
+    assert (first.status_code, retry.status_code) == (201, 201), (first.text, retry.text)
+    assert retry.json() == first.json()
+    assert retry.headers["idempotent-replayed"] == "true"
+    listed = await widget_client.get("/widgets", headers=headers)
+    assert [w["id"] for w in listed.json()["items"]] == [first.json()["id"]]
+
+
+async def test_a_request_that_has_written_cannot_end_its_transaction_early(
+    widget_client: httpx.AsyncClient, as_user: Callable[[], dict[str, str]], database_url: str
+) -> None:
+    """Its change would otherwise commit apart from its audit and its stored response."""
+    name = f"half-done {uuid.uuid4()}"
+    with pytest.raises(RuntimeError, match="has written"):
+        await widget_client.post("/widgets/write-then-wait", json={"name": name}, headers=as_user())
+
+    engine = create_async_engine(async_database_url(database_url))
+    try:
+        async with engine.connect() as connection:
+            kept = await connection.scalar(
+                select(func.count()).select_from(Widget).where(Widget.name == name)
+            )
+    finally:
+        await engine.dispose()
+    assert kept == 0

@@ -28,7 +28,7 @@ from services.pagination import Page, decode_cursor, page_params, split_page
 from services.registry import SUPERVISION
 from services.routing import kit_router
 from services.settings import KernelSettings
-from services.unit_of_work import DbSession, sessionmaker_from
+from services.unit_of_work import DbSession, Work, sessionmaker_from
 from supervision_api.models import kernel
 
 WIDGET_SCHEMA = "kernel_test"
@@ -76,6 +76,31 @@ async def create_widget(
         await asyncio.sleep(body.delay_seconds)
     response.headers["Location"] = f"/widgets/{widget.id}"
     set_etag(response, widget.id, widget.version)
+    return WidgetOut(id=widget.id, name=widget.name, version=widget.version)
+
+
+@router.post("/widgets/after-wait", status_code=201, summary="Create a widget after a wait")
+async def create_widget_after_wait(
+    body: WidgetIn, session: DbSession, work: Work, principal: CurrentPrincipal
+) -> WidgetOut:
+    """Read, wait `delay_seconds` with no transaction open (as a solver or a call to another
+    unit would), then create the widget in the request's second transaction."""
+    await session.scalar(select(Widget.id).where(Widget.owner == principal.subject).limit(1))
+    async with work.outside_transaction():
+        await asyncio.sleep(body.delay_seconds)
+    widget = Widget(owner=principal.subject, name=body.name)
+    session.add(widget)
+    await session.flush()
+    return WidgetOut(id=widget.id, name=widget.name, version=widget.version)
+
+
+@router.post("/widgets/write-then-wait", status_code=201, summary="Write, then try to wait")
+async def write_then_wait(body: WidgetIn, session: DbSession, work: Work) -> WidgetOut:
+    """Wrong on purpose: a request that has written may not end its transaction early."""
+    widget = Widget(owner="nobody", name=body.name)
+    session.add(widget)
+    await session.flush()
+    await work.end_reads()
     return WidgetOut(id=widget.id, name=widget.name, version=widget.version)
 
 
