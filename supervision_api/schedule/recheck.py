@@ -4,8 +4,9 @@ A proposal is a snapshot: between proposing and accepting, a meeting may be book
 absence recorded, a case closed, a worker allocated, a slot changed. Accepting re-checks every
 proposed meeting against the tables now, on the same rules the scheduler used (the session is
 still offered, has not started and takes its cases; each case is still an open case of the team,
-due in the window and not booked; everyone allocated now is free), and that the proposing
-manager, who chairs, still belongs to the team when someone else accepts. Anything that fails makes
+due in the window and not booked; everyone allocated now is free), and that the chair (the
+proposing manager, or the manager they named) still belongs to the team when someone else
+accepts. Anything that fails makes
 the whole proposal stale: booking part of it would leave the manager a schedule nobody chose,
 so the answer is a 409 listing each conflict, and the manager proposes again. Changes that
 touch none of the proposed meetings (another case falling due, say) do not stop it: the next

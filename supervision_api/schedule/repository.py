@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
 from services.projection.access import allocation_current
 from supervision_api.meetings.models import Meeting, MeetingCase, MeetingInvitee
 from supervision_api.models import projection
@@ -66,6 +67,24 @@ async def is_member(
             memberships.c.team_id.in_(team_ids),
             or_(memberships.c.valid_from.is_(None), memberships.c.valid_from <= on),
             or_(memberships.c.valid_to.is_(None), memberships.c.valid_to > on),
+        )
+        .limit(1)
+    )
+    return (await session.scalar(query)) is not None
+
+
+async def manages_team(
+    session: AsyncSession, practitioner_id: UUID, team_id: UUID, on: date
+) -> bool:
+    """The practitioner is active and a manager of the team on `on`, as the directory announced."""
+    query = (
+        select(memberships.c.practitioner_id)
+        .join(practitioners, practitioners.c.id == memberships.c.practitioner_id)
+        .where(
+            memberships.c.practitioner_id == practitioner_id,
+            memberships.c.role_in_team == "manager",
+            practitioners.c.active.is_(True),
+            _member_of(team_id, on),
         )
         .limit(1)
     )
@@ -201,6 +220,21 @@ async def load_proposal(
         # Read again under the lock: the copy loaded before it may be stale.
         query = query.with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(query)).one_or_none()
+
+
+PROPOSALS_NEWEST_FIRST = Keyset(
+    (ScheduleProposal.created_at, aware_datetime), (ScheduleProposal.id, uuid_value)
+)
+
+
+async def proposals_page(
+    session: AsyncSession, team_id: UUID, page: PageRequest, status: str | None
+) -> Sequence[ScheduleProposal]:
+    """Up to `page.limit + 1` of the team's proposals after the cursor, newest first."""
+    query = select(ScheduleProposal).where(ScheduleProposal.team_id == team_id)
+    if status is not None:
+        query = query.where(ScheduleProposal.status == status)
+    return (await session.scalars(PROPOSALS_NEWEST_FIRST.apply(query, page))).all()
 
 
 async def lock_team_schedule(session: AsyncSession, team_id: UUID) -> None:

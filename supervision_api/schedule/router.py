@@ -8,9 +8,10 @@ from fastapi import Query, Response
 
 from services.auditing import Audit, audited
 from services.errors import raises
+from services.pagination import PageQuery
 from services.responses import created
 from services.routing import kit_router
-from services.unit_of_work import DbSession
+from services.unit_of_work import DbSession, Work
 from supervision_api.schedule import proposals, service
 from supervision_api.schedule.dependencies import (
     AbsenceDep,
@@ -25,6 +26,8 @@ from supervision_api.schedule.schemas import (
     AbsenceOut,
     ProposalIn,
     ProposalOut,
+    ProposalPage,
+    ProposalStatus,
     SlotIn,
     SlotOut,
     TeamSchedule,
@@ -100,16 +103,40 @@ async def withdraw_absence(access: AbsenceDep, session: DbSession) -> None:
 @router.post(f"{SCHEDULE}/proposals", status_code=201, summary="Propose a team's GCS meetings")
 @audited("create", "schedule_proposal", resource="")
 async def propose_schedule(
-    body: ProposalIn, team: ManagedTeamDep, session: DbSession, response: Response, note: Audit
+    body: ProposalIn,
+    team: ManagedTeamDep,
+    session: DbSession,
+    work: Work,
+    response: Response,
+    note: Audit,
 ) -> ProposalOut:
     """Meetings for the next weeks (from tomorrow) placing every due case it can before its
-    due date, chaired by you; each case it cannot place on time comes back with the reasons
-    (who is away or booked, on which day; a full session; no session before the due date)."""
-    proposal = await proposals.propose(session, team, body)
+    due date, chaired by you or the manager of the team you name (422 for anyone else); each
+    case it cannot place on time comes back with the reasons (who is away or booked, on which
+    day; a full session; no session before the due date)."""
+    proposal = await proposals.propose(session, team, body, work.outside_transaction)
     note.resource_id = str(proposal.id)
     note.details["cases"] = proposal.counts.due_cases
     created(response, f"/teams/{team.id}/schedule/proposals/{proposal.id}", proposal.id, None)
     return proposal
+
+
+@router.get(f"{SCHEDULE}/proposals", summary="List a team's GCS schedule proposals")
+@audited("list", "schedule_proposal", resource="")
+async def list_schedule_proposals(
+    team: ManagedTeamDep,
+    session: DbSession,
+    note: Audit,
+    page: PageQuery,
+    status: Annotated[
+        ProposalStatus | None, Query(description="Only proposals in this state")
+    ] = None,
+) -> ProposalPage:
+    """The team's proposals, newest first, each with its state and counts (read one for its
+    meetings); a page at a time (`limit`, and `cursor` from `next_cursor`)."""
+    found = await proposals.listing(session, team, page, status)
+    note.details["count"] = len(found.items)
+    return found
 
 
 @router.get(f"{SCHEDULE}/proposals/{{proposal_id}}", summary="Read a GCS schedule proposal")

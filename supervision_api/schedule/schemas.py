@@ -110,9 +110,15 @@ class TeamSchedule(BaseModel):
 
 
 class ProposalIn(Input):
-    """What to propose for: the next weeks from tomorrow."""
+    """What to propose for: the next weeks from tomorrow, and who chairs the meetings."""
+
+    model_config = Input.model_config | {"json_schema_extra": not_nullable("chair_id")}
 
     horizon_weeks: int = Field(default=4, ge=1, le=MAX_HORIZON_WEEKS)
+    chair_id: UUID | None = Field(
+        default=None,
+        description="Who chairs every proposed meeting: a manager of the team (you when left out)",
+    )
 
 
 class Person(BaseModel):
@@ -186,16 +192,36 @@ class ProposalContent(BaseModel):
     solver: SolverOut
 
 
-class ProposalOut(ProposalContent):
-    """A stored proposal for a team."""
+ProposalStatus = Literal["proposed", "accepted"]
+
+
+class ProposalHeader(BaseModel):
+    """Who proposed what for which days, and whether it was booked."""
 
     id: UUID
     team_id: UUID
     chair_id: UUID
     first_day: date
     last_day: date
-    status: Literal["proposed", "accepted"]
+    status: ProposalStatus
     created_by: UUID
     created_at: datetime
     accepted_by: UUID | None
     accepted_at: datetime | None
+
+
+class ProposalOut(ProposalContent, ProposalHeader):
+    """A stored proposal for a team."""
+
+
+class ProposalSummary(ProposalHeader):
+    """A proposal in the team's list: its header and its counts (read it for the meetings)."""
+
+    counts: ProposalCounts
+
+
+class ProposalPage(BaseModel):
+    """A team's proposals, newest first."""
+
+    items: list[ProposalSummary]
+    next_cursor: str | None = None

@@ -377,6 +377,7 @@ async def test_slots_are_validated_and_removed_by_the_teams_managers(
         ("GET", "/schedule"),
         ("POST", "/schedule/slots"),
         ("POST", "/schedule/proposals"),
+        ("GET", "/schedule/proposals"),
         ("GET", "/schedule/proposals/{proposal}"),
         ("POST", "/schedule/proposals/{proposal}/accept"),
     ],
@@ -386,7 +387,7 @@ async def test_the_schedule_is_for_the_teams_managers_only(
 ) -> None:
     proposal = await propose(client, as_, team)
     url = f"/teams/{team.id}" + path.format(proposal=proposal["id"])
-    body: dict[str, Any] | None = {} if path.endswith("proposals") else None
+    body: dict[str, Any] | None = {} if method == "POST" and path.endswith("proposals") else None
     anonymous = await client.request(method, url, json=body)
     assert anonymous.status_code == 401
     worker = await client.request(method, url, json=body, headers=as_(team.social_worker))

@@ -74,3 +74,8 @@ async def test_the_demo_team_gets_a_proposal_explaining_the_absent_worker(
         reason["description"].startswith("Demo Mental Health Practitioner (Team North) is absent")
         for reason in brightwell["reasons"]
     )
+    # The team's list shows it, newest first, for the manager to come back to.
+    listed = await client.get(f"{url}/proposals", headers=as_(manager))
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["items"][0]["id"] == proposal["id"]
+    assert listed.json()["items"][0]["status"] == "proposed"
