@@ -177,7 +177,14 @@ async def accept(session: AsyncSession, team: ManagedTeam, proposal_id: UUID) ->
         first_day=proposal.first_day,
         last_day=proposal.last_day,
     )
-    found = await recheck.conflicts(session, content, inputs, now, team.principal.practitioner_id)
+    found = await recheck.conflicts(
+        session,
+        content,
+        inputs,
+        now,
+        team.principal.practitioner_id,
+        chair_named=proposal.chair_id != proposal.created_by,
+    )
     if found:
         raise ProblemError(
             409,

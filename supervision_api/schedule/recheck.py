@@ -67,15 +67,22 @@ async def conflicts(
     inputs: TeamInputs,
     now: datetime,
     accepted_by: UUID,
+    *,
+    chair_named: bool = False,
 ) -> list[str]:
-    """Every reason the proposal cannot be booked as it stands (none: book it)."""
+    """Every reason the proposal cannot be booked as it stands (none: book it).
+
+    A chair the proposer named was admitted as a manager of the team, so that is what is
+    checked again; the proposer chairing was admitted by their own token, and needs only
+    still belong to the team."""
     found: list[str] = []
-    if (
-        proposal.meetings
-        and inputs.chair_id != accepted_by
-        and not await is_team_member(session, inputs.chair_id, inputs.team_id, local_date(now))
-    ):
-        found.append("The proposed chair is no longer a member of the team.")
+    today = local_date(now)
+    if proposal.meetings and inputs.chair_id != accepted_by:
+        if chair_named:
+            if not await repository.manages_team(session, inputs.chair_id, inputs.team_id, today):
+                found.append("The proposed chair no longer manages the team.")
+        elif not await is_team_member(session, inputs.chair_id, inputs.team_id, today):
+            found.append("The proposed chair is no longer a member of the team.")
     case_ids = [case_id for meeting in proposal.meetings for case_id in meeting.case_ids]
     allocated = await repository.allocated_now(session, case_ids)
     attendees: dict[int, set[UUID]] = {}

@@ -37,7 +37,9 @@ def proposals_url(team: Team) -> str:
     return f"{schedule_url(team)}/proposals"
 
 
-async def manager_of(client: httpx.AsyncClient, team: Team, who: Principal, role: str) -> None:
+async def manager_of(
+    client: httpx.AsyncClient, team: Team, who: Principal, role: str, version: int = 1
+) -> None:
     """The directory announces `who` in the team with a role in it."""
     await announce(
         client,
@@ -48,7 +50,7 @@ async def manager_of(client: httpx.AsyncClient, team: Team, who: Principal, role
             roles=sorted(who.roles),
             active=True,
             memberships=[MembershipSnapshot(team_id=team.id, role_in_team=role)],
-            version=1,
+            version=version,
         ),
     )
 
@@ -211,6 +213,29 @@ async def test_the_proposer_chairs_unless_they_name_another_manager_of_the_team(
         url, json={"chair_id": str(uuid.uuid4())}, headers=as_(team.manager)
     )
     assert unknown.status_code == 422
+
+
+async def test_a_named_chair_who_no_longer_manages_the_team_makes_the_proposal_stale(
+    client: httpx.AsyncClient, as_: Headers, team: Team, make_principal: MakePrincipal
+) -> None:
+    deputy = make_principal(
+        discipline="team_manager", roles=("practitioner", "team_manager"), manages=(team.id,)
+    )
+    await manager_of(client, team, deputy, "manager")
+    await add_slots(client, as_, team)
+    await due_case(client, team, team.colleague)
+    named = await client.post(
+        proposals_url(team),
+        json={"chair_id": str(deputy.practitioner_id)},
+        headers=as_(team.manager),
+    )
+    assert named.status_code == 201, named.text
+    await manager_of(client, team, deputy, "member", version=2)
+
+    refused = await accept(client, as_, team, named.json())
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["conflicts"] == ["The proposed chair no longer manages the team."]
 
 
 async def test_a_teams_proposals_are_listed_newest_first_a_page_at_a_time(
