@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.audit import AuditEvent
+from services.errors import ProblemError
 
 PURPOSE = "data_protection"
 TABLE = "retention_destruction"
@@ -56,3 +57,22 @@ def destruction_audit(
         purpose=PURPOSE,
         details={"certificate_id": str(certificate_id), "destroyed": destroyed, **details},
     )
+
+
+class CaseWasDestroyed(ProblemError):
+    """New words on a case whose narrative was destroyed: refused in every unit."""
+
+    def __init__(self, certificate_id: UUID) -> None:
+        super().__init__(
+            409,
+            "case-destroyed",
+            f"This case was destroyed under the retention schedule (certificate"
+            f" {certificate_id}); nothing more is recorded on it.",
+        )
+
+
+async def refuse_destroyed(session: AsyncSession, table: Table, case_id: UUID) -> None:
+    """Raise `CaseWasDestroyed` when this unit destroyed the case."""
+    certificate_id = await destroyed_certificate(session, table, case_id)
+    if certificate_id is not None:
+        raise CaseWasDestroyed(certificate_id)

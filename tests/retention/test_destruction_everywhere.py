@@ -224,11 +224,21 @@ async def test_a_destroyed_case_takes_no_new_words_in_any_unit(
     case = await open_marked_case(stack)
     await record_pathway(stack, case)
     await record_programme(stack, case)
+    await record_supervision(stack, case)
     await close_long_ago(stack, engine, case)
     await review_for_destruction(stack, case)
     assert await destroy(case.case_id, database_url, monkeypatch) == (0, "")
     await relay_case_events(stack)
     base = f"/cases/{case.case_id}"
+    # Supervision refuses nothing for closure alone (a record stays open to correction).
+    amendment = {"decision": "New words", "reason": "New words"}
+    supervision = await stack.call(
+        p.TEAM_MANAGER,
+        SUPERVISION,
+        "POST",
+        f"{base}/decisions/{case.ids['decision']}/amendments",
+        json=amendment,
+    )
 
     mapping = {"worries": "New", "working_well": "New", "needs_to_happen": "New"}
     # As the team's manager: the workers' allocations ended with the case.
@@ -273,6 +283,10 @@ async def test_a_destroyed_case_takes_no_new_words_in_any_unit(
     assert (programme.status_code, programme.json()["type"].rsplit("/", 1)[-1]) == (
         409,
         "case-closed",
+    )
+    assert (supervision.status_code, supervision.json()["type"].rsplit("/", 1)[-1]) == (
+        409,
+        "case-destroyed",
     )
     assert (reopened.status_code, reopened.json()["type"].rsplit("/", 1)[-1]) == (
         409,

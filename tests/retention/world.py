@@ -259,7 +259,10 @@ async def record_supervision(stack: Stack, case: MarkedCase) -> None:
     update = {"update": case.says("My update")}
     await call(stack, p.SOCIAL_WORKER, SUPERVISION, f"{record}/updates", update, status=200)
     decision = {"decision": case.says("Decided"), "rationale": case.says("Because")}
-    await call(stack, p.TEAM_MANAGER, SUPERVISION, f"{record}/decisions", decision, status=200)
+    made = await call(
+        stack, p.TEAM_MANAGER, SUPERVISION, f"{record}/decisions", decision, status=200
+    )
+    case.ids["decision"] = str(made["decisions"][0]["id"])
     action = {
         "description": case.says("Do this"),
         "owner_id": str(stack.principals[p.SOCIAL_WORKER].practitioner_id),
