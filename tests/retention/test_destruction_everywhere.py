@@ -58,13 +58,11 @@ async def rows_of(engine: AsyncEngine, schema: str, table: str, case_id: str) ->
         return int(await connection.scalar(text(query), {"case": UUID(case_id)}) or 0)
 
 
-async def destroy(
-    case_id: str, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str]:
-    """The operator's command, in its own event loop as from a shell; exit code and output."""
+async def destroy(case_id: str, database_url: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The operator's command, in its own event loop as from a shell; its exit code."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     command = ["retention", "destroy", "--case", case_id, "--operator", "ops-tester"]
-    return await asyncio.to_thread(main, command), ""
+    return await asyncio.to_thread(main, command)
 
 
 async def recorded_everywhere(stack: Stack, engine: AsyncEngine) -> MarkedCase:
@@ -89,11 +87,6 @@ async def destroyed_event(engine: AsyncEngine, case_id: str) -> list[dict[str, A
         return [dict(row._mapping) for row in rows]
 
 
-@pytest.fixture(scope="module")
-def destroyed_cases() -> dict[str, Any]:
-    return {}
-
-
 async def test_destruction_leaves_the_marker_nowhere_and_the_skeleton_everywhere(
     stack: Stack,
     engine: AsyncEngine,
@@ -110,11 +103,10 @@ async def test_destruction_leaves_the_marker_nowhere_and_the_skeleton_everywhere
     }
 
     capsys.readouterr()
-    code, _ = await destroy(case.case_id, database_url, monkeypatch)
+    code = await destroy(case.case_id, database_url, monkeypatch)
     printed = capsys.readouterr().out
     await relay_case_events(stack)
     after = await where_found(engine, case.marker)
-    print("marker found before destruction in:", *sorted(before), sep="\n  ")
 
     # The marker was everywhere the case was written about, in every unit, and in copies.
     assert {name.split(".")[0] for name in before} == {unit.schema for unit in BACKENDS}
@@ -178,7 +170,7 @@ async def test_the_event_is_applied_once_however_often_it_arrives(
     await record_pathway(stack, case)
     await close_long_ago(stack, engine, case)
     await review_for_destruction(stack, case)
-    assert await destroy(case.case_id, database_url, monkeypatch) == (0, "")
+    assert await destroy(case.case_id, database_url, monkeypatch) == 0
     await relay_case_events(stack)
     [sent] = await destroyed_event(engine, case.case_id)
     again = CloudEvent(
@@ -227,7 +219,7 @@ async def test_a_destroyed_case_takes_no_new_words_in_any_unit(
     await record_supervision(stack, case)
     await close_long_ago(stack, engine, case)
     await review_for_destruction(stack, case)
-    assert await destroy(case.case_id, database_url, monkeypatch) == (0, "")
+    assert await destroy(case.case_id, database_url, monkeypatch) == 0
     await relay_case_events(stack)
     base = f"/cases/{case.case_id}"
     # Supervision refuses nothing for closure alone (a record stays open to correction).
@@ -310,7 +302,7 @@ async def test_a_held_case_is_refused_and_nothing_is_sent(
     before = await where_found(engine, case.marker)
 
     capsys.readouterr()
-    code, _ = await destroy(case.case_id, database_url, monkeypatch)
+    code = await destroy(case.case_id, database_url, monkeypatch)
     said = capsys.readouterr().err
     await relay_case_events(stack)
 
