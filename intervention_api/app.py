@@ -8,6 +8,7 @@ from intervention_api.enrolments.router import router as enrolments_router
 from intervention_api.models import kernel, projection
 from intervention_api.practice.router import router as practice_router
 from intervention_api.programmes.router import router as programmes_router
+from intervention_api.retention import copies as retention_copies
 from intervention_api.sessions.router import router as sessions_router
 from intervention_api.subject_access import records_about
 from services.app import create_service_app
@@ -32,7 +33,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             changes_router,
             subject_records_router(INTERVENTION, records_about),
         ],
-        inbox=projection.register(Inbox()),
+        inbox=retention_copies.register(projection.register(Inbox())),
         title="Intervention Programme",
         description="The eight module intervention programme and the parenting assessment.",
     )

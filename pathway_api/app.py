@@ -13,6 +13,7 @@ from pathway_api.lifecycle.router import router as lifecycle_router
 from pathway_api.models import kernel, projection
 from pathway_api.outcomes.router import router as outcomes_router
 from pathway_api.plans.router import router as plans_router
+from pathway_api.retention import copies as retention_copies
 from pathway_api.subject_access import records_about
 from pathway_api.transfers.router import router as transfers_router
 from services.app import create_service_app
@@ -68,7 +69,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
         ],
         on_startup=[readiness_sweep_hook()],
         tag_descriptions=TAG_DESCRIPTIONS,
-        inbox=projection.register(Inbox()),
+        inbox=retention_copies.register(projection.register(Inbox())),
         title="Family Support Pathway",
         description="Early help on the continuum of need: levels of need, consent, the "
         "plan-do-review lifecycle, Supporting Families screening, step up and step down.",

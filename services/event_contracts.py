@@ -23,8 +23,11 @@ DIRECTORY_TEAM_CHANGED = f"{PREFIX}.directory.team.changed"
 # AllocationSnapshot); the last word says what happened: `case.opened`, `case.closed`,
 # `case.reopened`, `case.episode_opened`, `allocation.changed`, and `<kind>.restated` for a
 # record said again as it stands, unchanged (a subscriber catching up, demo data reloaded).
+# The one exception is `case.destroyed` (CaseDestroyed below), which subscribers of case events
+# receive through the same subscription and handle with a longer prefix of their own.
 WORKBOOK_CASE_EVENTS = f"{PREFIX}.workbook.case."
 WORKBOOK_ALLOCATION_EVENTS = f"{PREFIX}.workbook.allocation."
+WORKBOOK_CASE_DESTROYED = f"{WORKBOOK_CASE_EVENTS}destroyed"
 RESTATED = "restated"
 # `uk.gov.fsm.<unit>.chronology.recorded`: something another unit did that belongs on a case's
 # chronology (a group supervision decision, a programme milestone, a pathway step).
@@ -215,3 +218,15 @@ class ClaimAuditDecided(_Contract):
     batch_id: UUID
     decision: Literal["accepted", "returned"]
     decided_at: AwareDatetime
+
+
+class CaseDestroyed(_Contract):
+    """The workbook destroyed a case's narrative under the retention schedule: every unit
+    tombstones its own copies in the same way. Ids, the rule and the time only; never narrative.
+    """
+
+    case_id: UUID
+    family_id: UUID
+    certificate_id: UUID
+    rule: str = Field(min_length=1, max_length=64)
+    destroyed_at: AwareDatetime

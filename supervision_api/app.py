@@ -13,6 +13,7 @@ from supervision_api.changes.router import router as changes_router
 from supervision_api.meetings.router import router as meetings_router
 from supervision_api.models import kernel, projection
 from supervision_api.records.router import router as records_router
+from supervision_api.retention import copies as retention_copies
 from supervision_api.schedule.router import router as schedule_router
 from supervision_api.subject_access import records_about
 
@@ -32,7 +33,7 @@ def create_app(settings: KernelSettings | None = None) -> FastAPI:
             changes_router,
             subject_records_router(SUPERVISION, records_about),
         ],
-        inbox=projection.register(Inbox()),
+        inbox=retention_copies.register(projection.register(Inbox())),
         title="Group Case Supervision",
         description="Monthly group case supervision for every family: cadence, meetings, "
         "decisions and actions.",

@@ -5,6 +5,7 @@ from sqlalchemy.orm import DeclarativeBase
 from services.db import schema_metadata
 from services.kernel_tables import define_kernel_tables
 from services.projection import CaseProjection
+from services.retention.certificates import define_destruction_table
 
 SCHEMA = "supervision"
 
@@ -19,6 +20,8 @@ kernel = define_kernel_tables(Base.metadata)
 # Cases, allocations, practitioners and teams, learned from the workbook's and the directory's
 # events; the access rule on them is `projection.visible_case` and its kin.
 projection = CaseProjection(Base.metadata)
+# Each case the workbook destroyed and this unit tombstoned (services/retention/handler.py).
+destructions = define_destruction_table(Base.metadata)
 
 # Every domain's models, imported so their tables register on Base.metadata (and so Alembic
 # sees them); naming them in DOMAIN_MODELS keeps the imports from looking unused.

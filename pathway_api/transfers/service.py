@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.chronology import SOURCE, contribute, contribute_to
 from pathway_api.lifecycle.service import today
-from pathway_api.models import kernel, projection
+from pathway_api.models import destructions, kernel, projection
 from pathway_api.transfers import repository
 from pathway_api.transfers.models import Transfer
 from pathway_api.transfers.schemas import TransferMeeting, TransferRequest
@@ -30,6 +30,7 @@ from services.event_contracts import (
 from services.outbox import publish
 from services.principal import Principal
 from services.projection import ProjectedCase
+from services.retention.certificates import refuse_destroyed
 
 # What each direction leaves from, and the kind of case it opens.
 FROM_KIND = {"step_up": EARLY_HELP, "step_down": FAMILY_SAFEGUARDING}
@@ -97,6 +98,7 @@ async def meet(
     if not (receiving_manager(principal, transfer) or (case is not None and case.may_work)):
         raise Forbidden("Only the teams handing over and taking the family record this.")
     under_way(transfer)
+    await refuse_destroyed(session, destructions, transfer.case_id)
     if case is not None and body.held_on > today(case):
         raise invalid("body", "held_on", message="Record a meeting once held.", code="future")
     transfer.meeting_held_on = body.held_on

@@ -1,9 +1,12 @@
 """`fsm retention destroy`: the only way a record is destroyed, by an operator, after review.
 
-Each unit that holds records offers its destruction as `<package>.retention.destruction`
-(`destroy_with`); the command finds it by the registry's package name, so the kernel names no
-unit. A refusal (open, not yet due, under legal hold, not reviewed, kept by the review) exits 1
-with its reason and changes nothing; a destruction prints its certificate.
+One unit decides destruction, the one holding legal holds and the DPO's reviews (the
+workbook): it offers it as `<package>.retention.destruction` (`destroy_with`), and the command
+finds it by the registry's package name, so the kernel names no unit. The other units destroy
+their copies when the deciding unit's `case.destroyed` event reaches them
+(`<package>.retention.copies`), so there is nothing to choose: the command takes no unit. A
+refusal (open, not yet due, under legal hold, not reviewed, kept by the review) exits 1 with its
+reason and changes nothing; a destruction prints its certificate.
 """
 
 from __future__ import annotations
@@ -25,8 +28,16 @@ def destruction_module(unit_name: str) -> str:
 
 
 def units_with_destruction() -> list[str]:
-    """The units that hold records the retention schedule destroys."""
+    """The units that decide destruction (one: the record holding holds and reviews)."""
     return [unit.name for unit in BACKENDS if module_exists(destruction_module(unit.name))]
+
+
+def deciding_unit() -> str:
+    """The one unit whose destruction the command runs."""
+    units = units_with_destruction()
+    if len(units) != 1:
+        raise CliError(f"exactly one unit must decide destruction; found {units or 'none'}")
+    return units[0]
 
 
 async def _destroy(url: str, unit_name: str, case_id: UUID, operator: str) -> Any:
@@ -52,7 +63,7 @@ def cmd_retention_destroy(args: argparse.Namespace) -> int:
         raise CliError(f"{args.case!r} is not a case id") from exc
     with database(load_settings()) as url:
         try:
-            certificate = asyncio.run(_destroy(url, args.unit, case_id, args.operator))
+            certificate = asyncio.run(_destroy(url, deciding_unit(), case_id, args.operator))
         except ProblemError as refused:
             echo(f"fsm: nothing destroyed: {refused.detail}", err=True)
             return 1
@@ -77,11 +88,10 @@ def register(verbs: Verbs) -> None:
             "Destroy what people wrote on a closed case whose retention ran out, after the data"
             " protection officer's review decided so, never while a legal hold stands. Narrative"
             " is replaced by tombstones naming the certificate printed here; ids, times and the"
-            " audit log stay."
+            " audit log stay. Every other unit tombstones its own copies when the destruction's"
+            " event reaches it."
         ),
     )
-    units = units_with_destruction()
-    destroy.add_argument("--unit", default="workbook", choices=units, help="the unit holding it")
     destroy.add_argument("--case", required=True, metavar="CASE_ID", help="the case to destroy")
     destroy.add_argument(
         "--operator", required=True, help="who runs the command (recorded on the certificate)"

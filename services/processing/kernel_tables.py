@@ -25,4 +25,6 @@ KERNEL_TABLE_CATEGORIES: dict[str, str] = {
     "retention_hold": "retention_governance",
     "retention_review": "retention_governance",
     "retention_certificate": "retention_governance",
+    # services/retention/certificates.py: a workflow unit's record of the workbook's destructions
+    "retention_destruction": "retention_governance",
 }

@@ -17,15 +17,27 @@ from fastapi import Depends
 from services.concurrency import IfMatch, check_if_match
 from services.errors import Forbidden, NotFound, raises
 from services.projection import ProjectedCase
+from services.retention.certificates import refuse_destroyed
 from services.unit_of_work import DbSession
 from supervision_api.meetings import repository as meetings
 from supervision_api.meetings.dependencies import MeetingId
 from supervision_api.meetings.models import Meeting
-from supervision_api.models import projection
+from supervision_api.models import destructions, projection
 from supervision_api.records import repository
 from supervision_api.records.models import CaseRecord
 
 VisibleCase = Annotated[ProjectedCase, Depends(projection.visible_case)]
+
+
+@raises(409)
+async def writable_case(case: VisibleCase, session: DbSession) -> ProjectedCase:
+    """A case that may take new words: any the caller may see, unless it was destroyed (a
+    record booked while the case was open could otherwise still be minuted or amended)."""
+    await refuse_destroyed(session, destructions, case.id)
+    return case
+
+
+WritableCase = Annotated[ProjectedCase, Depends(writable_case)]
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,7 @@ def _runs(access: RecordAccess) -> RecordAccess:
 
 @raises(403, 404, 412, 428)
 async def minuted_record(
-    meeting_id: MeetingId, case: VisibleCase, session: DbSession, if_match: IfMatch = None
+    meeting_id: MeetingId, case: WritableCase, session: DbSession, if_match: IfMatch = None
 ) -> RecordAccess:
     """The record, for its chair or a manager of the team, at the version they saw."""
     access = _runs(await load(session, case, meeting_id, lock=True))
@@ -81,7 +93,7 @@ async def minuted_record(
 
 @raises(403, 404)
 async def appended_record(
-    meeting_id: MeetingId, case: VisibleCase, session: DbSession
+    meeting_id: MeetingId, case: WritableCase, session: DbSession
 ) -> RecordAccess:
     """The record, for its chair or a manager of the team to add a decision or an action."""
     return _runs(await load(session, case, meeting_id, lock=True))
@@ -89,7 +101,7 @@ async def appended_record(
 
 @raises(403, 404, 412, 428)
 async def chaired_record(
-    meeting_id: MeetingId, case: VisibleCase, session: DbSession, if_match: IfMatch = None
+    meeting_id: MeetingId, case: WritableCase, session: DbSession, if_match: IfMatch = None
 ) -> RecordAccess:
     """The record, for the meeting's chair alone, at the version they saw."""
     access = await load(session, case, meeting_id, lock=True)
@@ -109,7 +121,7 @@ async def visible_record(
 
 @raises(404)
 async def contributed_record(
-    meeting_id: MeetingId, case: VisibleCase, session: DbSession
+    meeting_id: MeetingId, case: WritableCase, session: DbSession
 ) -> RecordAccess:
     """The record locked for a worker's update (the service checks they are allocated)."""
     return await load(session, case, meeting_id, lock=True)

@@ -23,6 +23,7 @@ from supervision_api.records.dependencies import (
     MinutedRecord,
     RecordAccess,
     VisibleRecord,
+    WritableCase,
 )
 from supervision_api.records.schemas import (
     ActionAmendmentIn,
@@ -169,7 +170,7 @@ async def list_my_actions(
 @audited("close", "gcs_action")
 @raises(403, 404, 409)
 async def close_action(
-    action_id: ActionId, body: ActionClosure, case: VisibleCase, session: DbSession
+    action_id: ActionId, body: ActionClosure, case: WritableCase, session: DbSession
 ) -> ActionOut:
     """Its owner or a manager marks the action done, or drops it with a reason."""
     return service.action_view(await service.close_action(session, case, action_id, body))
@@ -183,7 +184,7 @@ async def close_action(
 async def amend_decision(
     decision_id: DecisionId,
     body: DecisionAmendmentIn,
-    case: VisibleCase,
+    case: WritableCase,
     session: DbSession,
     response: Response,
 ) -> RecordOut:
@@ -199,7 +200,7 @@ async def amend_decision(
 async def amend_action(
     action_id: ActionId,
     body: ActionAmendmentIn,
-    case: VisibleCase,
+    case: WritableCase,
     session: DbSession,
     response: Response,
 ) -> RecordOut:

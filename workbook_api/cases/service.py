@@ -31,6 +31,7 @@ from workbook_api.cases.schemas import AllocationCreate, AllocationEnd, CaseCrea
 from workbook_api.families import repository as families
 from workbook_api.practitioners import repository as practitioners
 from workbook_api.practitioners.models import DirectoryPractitioner
+from workbook_api.retention.repository import certificate_of
 
 CASE_CLOSED_REASON = "case closed"
 
@@ -161,6 +162,11 @@ async def reopen_case(session: AsyncSession, case: Case, reason: str) -> Episode
     """Reopen a closed case; a new episode opens and the manager allocates afresh."""
     if case.status != "closed":
         raise ProblemError(409, "case-open", "This case is already open.")
+    if await certificate_of(session, case.id) is not None:
+        # Its narrative is tombstones in every unit: new work opens a new case.
+        raise ProblemError(
+            409, "case-destroyed", "This case was destroyed under the retention schedule."
+        )
     if await repository.open_case_of_family(session, case.family_id, case.kind) is not None:
         raise family_already_open()
     case.status = "open"

@@ -16,27 +16,29 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, insert, literal, select, update
-from sqlalchemy import case as sql_case
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.audit import AuditEvent, write_audit
+from services.audit import write_audit
 from services.errors import ProblemError
+from services.event_contracts import WORKBOOK_CASE_DESTROYED, CaseDestroyed
+from services.outbox import publish
+from services.retention.certificates import PURPOSE, destruction_audit
+from services.retention.handler import destroy_copies
+from services.retention.tombstones import tombstone
 from services.settings import KernelSettings
-from workbook_api.access.models import BreakGlassGrant
-from workbook_api.cases.models import Allocation, Case, Episode
-from workbook_api.chronology.models import ChronologyEvent
-from workbook_api.entries.models import Entry, EntryRevision
+from workbook_api.cases.events import SOURCE
+from workbook_api.cases.models import Case
 from workbook_api.models import kernel
 from workbook_api.retention import repository, service
+from workbook_api.retention.narratives import NARRATIVES, tombstone_exported_records
 from workbook_api.retention.repository import certificates
 
-OPERATOR_PURPOSE = "data_protection"
+OPERATOR_PURPOSE = PURPOSE
 
 
 class DestructionRefused(ProblemError):
@@ -67,11 +69,6 @@ class Certificate:
             f" {self.rule} rule (due {self.due_on}), reviewed by {self.reviewed_by}"
             f" (review {self.review_id}: {self.review_reason}); {counts}"
         )
-
-
-def tombstone(certificate_id: UUID) -> str:
-    """What replaces destroyed text."""
-    return f"[destroyed under the retention schedule; certificate {certificate_id}]"
 
 
 async def _check(session: AsyncSession, settings: KernelSettings, case_id: UUID) -> tuple[Any, ...]:
@@ -111,93 +108,38 @@ async def _check(session: AsyncSession, settings: KernelSettings, case_id: UUID)
     return rule, due, review
 
 
-def _blank(column: Any, text: str) -> ColumnElement[Any]:
-    # Keep NULL where there was nothing, so a tombstone never invents text.
-    return sql_case((column.is_(None), None), else_=literal(text))
-
-
-async def _tombstone(session: AsyncSession, case_id: UUID, text: str) -> dict[str, int]:
-    empty = literal({}, JSONB)
-    counts: dict[str, int] = {}
-
-    async def run(kind: str, statement: Any) -> None:
-        result = await session.execute(statement)
-        counts[kind] = int(getattr(result, "rowcount", 0) or 0)
-
-    await run(
-        "entries",
-        update(Entry)
-        .where(Entry.case_id == case_id)
-        .values(
-            narrative=_blank(Entry.narrative, text),
-            shareable_summary=_blank(Entry.shareable_summary, text),
-            fields=_blank_json(Entry.fields, empty),
-            restricted_fields=None,
-            withdrawn_reason=_blank(Entry.withdrawn_reason, text),
-            # Clients holding an ETag or a synced copy see the entry changed.
-            version=Entry.version + 1,
-        )
-        .execution_options(synchronize_session=False),
-    )
-    await run(
-        "entry_revisions",
-        update(EntryRevision)
-        .where(EntryRevision.entry_id.in_(_entry_ids(case_id)))
-        .values(
-            narrative=_blank(EntryRevision.narrative, text),
-            shareable_summary=_blank(EntryRevision.shareable_summary, text),
-            fields=_blank_json(EntryRevision.fields, empty),
-            restricted_fields=None,
-            reason=_blank(EntryRevision.reason, text),
-        )
-        .execution_options(synchronize_session=False),
-    )
-    await run(
-        "chronology_events",
-        update(ChronologyEvent)
-        .where(ChronologyEvent.case_id == case_id)
-        .values(title=text[:300], summary=_blank(ChronologyEvent.summary, text))
-        .execution_options(synchronize_session=False),
-    )
-    await run(
-        "episodes",
-        update(Episode)
-        .where(Episode.case_id == case_id)
-        .values(
-            opened_reason=_blank(Episode.opened_reason, text),
-            closed_reason=_blank(Episode.closed_reason, text),
-        )
-        .execution_options(synchronize_session=False),
-    )
-    await run(
-        "allocations",
-        update(Allocation)
-        .where(Allocation.case_id == case_id)
-        .values(ended_reason=_blank(Allocation.ended_reason, text))
-        .execution_options(synchronize_session=False),
-    )
-    await run(
-        "break_glass_grants",
-        update(BreakGlassGrant)
-        .where(BreakGlassGrant.case_id == case_id)
-        .values(justification=text)
-        .execution_options(synchronize_session=False),
-    )
-    await session.execute(
-        update(Case)
-        .where(Case.id == case_id)
-        .values(opened_reason=text, closed_reason=text, version=Case.version + 1)
-        .execution_options(synchronize_session=False)
+async def _tombstone(session: AsyncSession, case_id: UUID, certificate_id: UUID) -> dict[str, int]:
+    """Tombstone the workbook's records of the case and its words in the kernel tables."""
+    counts = await destroy_copies(session, kernel, NARRATIVES, case_id, certificate_id)
+    counts["subject_access_exports"] = await tombstone_exported_records(
+        session, case_id, tombstone(certificate_id)
     )
     return counts
 
 
-def _entry_ids(case_id: UUID) -> Any:
-    return select(Entry.id).where(Entry.case_id == case_id)
-
-
-def _blank_json(column: Any, empty: Any) -> ColumnElement[Any]:
-    return sql_case((column.is_(None), None), else_=empty)
+async def _announce(
+    session: AsyncSession, case_id: UUID, certificate_id: UUID, rule: str, destroyed_at: datetime
+) -> None:
+    # In the destruction's transaction: the other units hear of it exactly when it commits.
+    case = (
+        await session.execute(select(Case.family_id, Case.owning_team_id).where(Case.id == case_id))
+    ).one()
+    destroyed = CaseDestroyed(
+        case_id=case_id,
+        family_id=case.family_id,
+        certificate_id=certificate_id,
+        rule=rule,
+        destroyed_at=destroyed_at,
+    )
+    await publish(
+        session,
+        kernel.outbox_event,
+        type=WORKBOOK_CASE_DESTROYED,
+        source=SOURCE,
+        subject=f"cases/{case_id}",
+        data=destroyed.model_dump(mode="json"),
+        team_id=case.owning_team_id,
+    )
 
 
 async def destroy_case(
@@ -206,7 +148,7 @@ async def destroy_case(
     """Check, tombstone, certify and audit, in the session's transaction."""
     rule, due, review = await _check(session, settings, case_id)
     certificate_id = uuid.uuid4()
-    destroyed = await _tombstone(session, case_id, tombstone(certificate_id))
+    destroyed = await _tombstone(session, case_id, certificate_id)
     certificate = Certificate(
         id=certificate_id,
         case_id=case_id,
@@ -218,8 +160,9 @@ async def destroy_case(
         operator=operator,
         destroyed=destroyed,
     )
-    await session.execute(
-        insert(certificates).values(
+    destroyed_at = await session.scalar(
+        insert(certificates)
+        .values(
             id=certificate.id,
             case_id=case_id,
             rule=certificate.rule,
@@ -230,20 +173,17 @@ async def destroy_case(
             operator=operator,
             destroyed=destroyed,
         )
+        .returning(certificates.c.destroyed_at)
     )
-    event = AuditEvent(
-        action="destroy",
-        resource_type="case",
-        resource_id=str(case_id),
-        case_id=case_id,
-        purpose=OPERATOR_PURPOSE,
-        details={
-            "certificate_id": str(certificate_id),
-            "rule": rule.kind,
-            "due_on": due.isoformat(),
-            "review_id": str(review.id),
-            "destroyed": destroyed,
-        },
+    assert destroyed_at is not None
+    await _announce(session, case_id, certificate_id, rule.kind, destroyed_at)
+    event = destruction_audit(
+        case_id,
+        certificate_id,
+        destroyed,
+        rule=rule.kind,
+        due_on=due.isoformat(),
+        review_id=str(review.id),
     )
     await write_audit(
         session,

@@ -30,6 +30,7 @@ from pathway_api.claims.ledger.schemas import (
 )
 from pathway_api.claims.ledger.service import batch_closed, visible_claim
 from pathway_api.claims.settings import service as claim_settings
+from pathway_api.models import destructions
 from services.auth import AUDITOR_ROLE, SUPPORTING_FAMILIES_ROLE
 from services.clock import transaction_now
 from services.errors import NotFound, ProblemError
@@ -40,6 +41,7 @@ from services.event_contracts import (
     ClaimSampled,
 )
 from services.principal import Principal
+from services.retention.certificates import refuse_destroyed
 
 METHOD = (
     "Per team (stratum), claims ordered by HMAC-SHA256(key=seed, message=claim id) in hex, "
@@ -150,6 +152,7 @@ async def decide(
     claim, sampled = await visible_claim(session, principal, claim_id, lock=True)
     if not sampled:
         raise NotFound("claim")
+    await refuse_destroyed(session, destructions, claim.case_id)
     await open_batch_locked(session, claim.batch_id)
     if claim.status != "claimed":
         raise ProblemError(409, "already-decided", "The audit has decided this claim already.")

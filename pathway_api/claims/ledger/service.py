@@ -33,11 +33,13 @@ from pathway_api.claims.readiness import service as readiness
 from pathway_api.claims.readiness.rule import Readiness, add_months, evaluate
 from pathway_api.claims.settings import service as claim_settings
 from pathway_api.lifecycle import repository as lifecycle
+from pathway_api.models import destructions
 from pathway_api.plans import repository as plans
 from services.clock import transaction_now
 from services.errors import Forbidden, NotFound, ProblemError
 from services.event_contracts import PATHWAY_CLAIM_CLAIMED, ClaimMade
 from services.principal import Principal
+from services.retention.certificates import refuse_destroyed
 
 # How many periods ahead a claim may look for an open batch (a year of monthly periods).
 PERIODS_AHEAD = 12
@@ -213,6 +215,7 @@ async def assure(
     row, sampled = await visible_claim(session, principal, claim_id, lock=True)
     if row.owning_team_id not in principal.managed_team_ids:
         raise Forbidden("Only a manager of the family's team quality assures its claim.")
+    await refuse_destroyed(session, destructions, row.case_id)
     batch = await repository.batch(session, row.batch_id, lock=True)
     assert batch is not None
     if batch.status != "open":

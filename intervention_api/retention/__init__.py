@@ -1,0 +1,1 @@
+"""What the programme destroys when the workbook destroys a case (`copies.py`)."""

@@ -1,0 +1,28 @@
+"""Retention: the workbook's destructions of cases carried out here (retention_destruction).
+
+Revision ID: intervention_destructions
+Revises: intervention_change_capture
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+from services.retention.destruction_migrations import (
+    downgrade_destruction_v1,
+    upgrade_destruction_v1,
+)
+
+revision: str = "intervention_destructions"
+down_revision: str | None = "intervention_change_capture"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "intervention"
+
+
+def upgrade() -> None:
+    upgrade_destruction_v1(SCHEMA)
+
+
+def downgrade() -> None:
+    downgrade_destruction_v1(SCHEMA)

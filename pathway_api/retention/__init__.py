@@ -1,0 +1,1 @@
+"""What the pathway destroys when the workbook destroys a case (`copies.py`)."""
