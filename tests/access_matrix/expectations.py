@@ -213,13 +213,15 @@ READERS["GET /access-log/export"] = LOG_READERS
 for _unit in BACKENDS:
     READERS[f"GET {_unit.route_prefix}/access-log"] = LOG_READERS
 # Retention of the workbook's cases: the DPO alone reads the schedule, the due list and holds,
-# places and lifts holds and records reviews (destruction is an operator command, no endpoint).
+# places and lifts holds, records reviews and classifies cases under the looked-after or
+# adoption rule (destruction is an operator command, no endpoint).
 READERS.update(
     {
         "GET /workbook/retention/rules": p.DPO_ONLY,
         "GET /workbook/retention/due": p.DPO_ONLY,
         "GET /workbook/retention/holds": p.DPO_ONLY,
         "GET /workbook/retention/certificates": p.DPO_ONLY,
+        "GET /workbook/retention/cases/{case_id}/classifications": p.DPO_ONLY,
     }
 )
 WRITERS.update(
@@ -227,6 +229,8 @@ WRITERS.update(
         "POST /workbook/retention/cases/{case_id}/holds": p.DPO_ONLY,
         "POST /workbook/retention/holds/{hold_id}/lift": p.DPO_ONLY,
         "POST /workbook/retention/cases/{case_id}/reviews": p.DPO_ONLY,
+        "POST /workbook/retention/cases/{case_id}/classifications": p.DPO_ONLY,
+        "POST /workbook/retention/classifications/{classification_id}/withdraw": p.DPO_ONLY,
     }
 )
 
