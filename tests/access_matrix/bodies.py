@@ -359,6 +359,8 @@ async def scratch_child(fill: Fill, siblings: dict[str, Any]) -> Any:
 
 
 RETENTION_VALUES: dict[str, Value] = {
+    # The scratch child has no birth date recorded: the looked-after rule would need one.
+    "ClassificationCreate.kind": constant("adoption"),
     "ClassificationCreate.person_id": scratch_child,
     "ClassificationCreate.effective_on": today,
 }

@@ -221,7 +221,6 @@ READERS.update(
         "GET /workbook/retention/due": p.DPO_ONLY,
         "GET /workbook/retention/holds": p.DPO_ONLY,
         "GET /workbook/retention/certificates": p.DPO_ONLY,
-        "GET /workbook/retention/cases/{case_id}/classifications": p.DPO_ONLY,
     }
 )
 WRITERS.update(

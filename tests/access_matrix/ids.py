@@ -275,6 +275,9 @@ def case_a_ids(world: World, op: Operation) -> list[IdChoice]:
         return one(world.case_a, p.PROJECTED_CASE_A, "case A (as the unit projects it)")
     if op.unit is SUPERVISION:
         return one(world.case_a, supervision.CASE_A, "case A (as the unit projects it)")
+    if "/retention/" in op.path:
+        # A case's retention (its classifications) is the DPO's, whoever works on the case.
+        return one(world.case_a, p.DPO_ONLY, "case A's retention")
     return one(world.case_a, p.CASE_A, "case A")
 
 

@@ -37,7 +37,9 @@ def classification_read(row: Any) -> ClassificationRead:
 def _check_child(child: Any, family_id: UUID, body: ClassificationCreate, day: date) -> None:
     """The person is a child of the case's family, and the dates make sense for them."""
     if child is None or child.family_id != family_id or child.role != "child":
-        raise invalid("body", "person_id", message="Not a child of the case's family.")
+        raise invalid(
+            "body", "person_id", message="Not a child of the case's family.", code="member"
+        )
     if body.kind == "looked_after" and child.date_of_birth is None:
         # The rule counts to the child's 75th birthday: without a birth day nobody can say
         # when the record may go.

@@ -42,11 +42,6 @@ def record_kind_of(case: Any) -> RecordKind:
     return RECORD_KIND_OF_CASE[case.kind]
 
 
-def rule_for(settings: KernelSettings, kind: RecordKind) -> RetentionRule:
-    """The configured rule for a kind of record."""
-    return schedule_of(settings)[kind]
-
-
 async def due_on(
     session: AsyncSession, settings: KernelSettings, facts: Any
 ) -> tuple[RetentionRule, date | None]:
