@@ -133,8 +133,7 @@ def retention_schedule(
             "looked_after",
             "until_age",
             looked_after_age,
-            f"until the looked-after child's {looked_after_age}th birthday (never before the"
-            " case closed)",
+            f"until the looked-after child turns {looked_after_age} (never before the case closed)",
         ),
         RetentionRule(
             "adoption",

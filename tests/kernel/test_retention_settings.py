@@ -23,7 +23,7 @@ def test_the_periods_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
         "adoption": 110,
         "early_help": 7,
     }
-    assert schedule["looked_after"].description.startswith("until the looked-after child's 80th")
+    assert schedule["looked_after"].description.startswith("until the looked-after child turns 80")
 
 
 def test_the_defaults_are_the_statutory_and_guidance_periods() -> None:
