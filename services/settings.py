@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from services.events import secret_key
 from services.registry import Unit
 from services.relay_settings import MIN_PRODUCTION_SECRET_BYTES, RelaySettings
+from services.retention.rules import below_minimum
 from services.sealer_settings import SealerSettings
 from services.webhooks.settings import WebhookSettings
 
@@ -59,8 +60,13 @@ class KernelSettings(BaseSettings):
     # Why a caller reads or writes case data (X-Access-Purpose); recorded on every audit row.
     access_purposes: tuple[str, ...] = DEFAULT_ACCESS_PURPOSES
     default_access_purpose: str = "direct_work"
-    # How long early help records are kept after closure: the council's own policy
-    # (services/retention/rules.py has the statutory and guidance periods of the others).
+    # The retention schedule (services/retention/rules.py says where each default comes from):
+    # years after closure for child protection and early help, the looked-after child's age,
+    # years from the adoption order. A council may lengthen the first three, never shorten
+    # them below the statutory or guidance minimum (checked below); early help is its policy.
+    retention_child_protection_years: int = Field(default=35, ge=1, le=150)
+    retention_looked_after_age: int = Field(default=75, ge=1, le=150)
+    retention_adoption_years: int = Field(default=100, ge=1, le=150)
     retention_early_help_years: int = Field(default=6, ge=1, le=100)
     # Who this unit's outbox relay delivers to, and how (FSM_RELAY_* variables).
     relay: RelaySettings = Field(default_factory=RelaySettings)
@@ -88,6 +94,8 @@ class KernelSettings(BaseSettings):
             raise ValueError("DATABASE_URL is required in production")
         if self.default_access_purpose not in self.access_purposes:
             raise ValueError("default_access_purpose must be one of access_purposes")
+        if short := below_minimum(self):
+            raise ValueError("FSM_RETENTION_*: " + "; ".join(short))
         # Keys for webhook secrets are checked where they are used (each backend's start-up).
         self.webhooks.policy_for(self.environment)
         if self.environment != "development":

@@ -25,7 +25,7 @@ from workbook_api.external.demo import seed_demo_keys
 from workbook_api.families.identifiers import nhs_check_digit, upn_check_letter
 from workbook_api.families.models import Family, Person, PersonIdentifier, Relationship
 from workbook_api.models import kernel
-from workbook_api.retention.demo import seed_demo_hold
+from workbook_api.retention.demo import seed_demo_retention
 from workbook_api.subject_access.demo import seed_demo_subject_access
 
 # Copied from gateway/directory/demo.py (the directory owns them).
@@ -464,6 +464,9 @@ async def seed_demo(session: AsyncSession) -> None:
     await seed_demo_entries(session)
     await seed_demo_keys(session)
     closed = next(spec for spec in specs if spec.closed)
-    await seed_demo_hold(session, demo_id(3, closed.number))
+    adopted = next(m for m in closed.members if m.role == "child" and m.born is not None)
+    await seed_demo_retention(
+        session, demo_id(3, closed.number), demo_id(2, closed.number * 10 + adopted.number)
+    )
     # Casey Brightwell (family 2, member 2) asks for her records; Jordan is member 1.
     await seed_demo_subject_access(session, demo_id(3, 2), demo_id(2, 22), demo_id(2, 21))

@@ -14,6 +14,8 @@ TABLE_CATEGORIES: dict[str, str] = {
     "entry": "case_record",
     "entry_revision": "case_record",
     "chronology_event": "case_record",
+    # Which child of a case became looked after or was adopted, and when: kept with the case.
+    "retention_classification": "case_record",
     "break_glass_grant": "security_audit",
     "directory_practitioner": "case_reference",
     "external_id": "integration",

@@ -37,9 +37,8 @@ CATEGORIES: tuple[Category, ...] = (
         "Children, parents, carers and other family members; people named in records",
         True,
         PUBLIC_TASK + SAFEGUARDING,
-        "By record kind, under the retention schedule (child protection 35 years after closure,"
-        " looked-after children to the 75th birthday, adoption 100 years, early help as the"
-        " council sets)",
+        "By record kind, under the retention schedule below (child protection, looked-after"
+        " children, adoption and early help, each as the council configured it)",
     ),
     Category(
         "workflow_record",

@@ -13,7 +13,7 @@ from services.auth import AUDITOR_ROLE, DPO_ROLE
 from services.processing.categories import CATEGORIES, CATEGORY_CODES
 from services.processing.kernel_tables import KERNEL_TABLE_CATEGORIES
 from services.registry import UNITS, Unit
-from services.retention.rules import retention_schedule
+from services.retention.rules import schedule_of
 from services.settings import KernelSettings
 
 
@@ -65,7 +65,7 @@ def build(units: Sequence[UnitTables], settings: KernelSettings) -> dict[str, An
             code = u.category_of(table)
             if code in holders:
                 holders[code].append(f"{u.unit.schema}.{table}")
-    schedule = retention_schedule(settings.retention_early_help_years)
+    schedule = schedule_of(settings)
     return {
         "title": "Records of processing activities (UK GDPR Art 30)",
         "controller": "The council running this Family Safeguarding service",

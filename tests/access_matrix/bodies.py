@@ -353,6 +353,17 @@ def redaction_member(member: str) -> Value:
     return value
 
 
+async def scratch_child(fill: Fill, siblings: dict[str, Any]) -> Any:
+    # The child of the scratch case's family (the path names that case).
+    return (await fill.scratch.case()).child_id
+
+
+RETENTION_VALUES: dict[str, Value] = {
+    # The scratch child has no birth date recorded: the looked-after rule would need one.
+    "ClassificationCreate.kind": constant("adoption"),
+    "ClassificationCreate.person_id": scratch_child,
+    "ClassificationCreate.effective_on": today,
+}
 SUBJECT_ACCESS_VALUES: dict[str, Value] = {
     "SarCreate.person_id": scratch_parent,
     "SarCreate.received_on": today,
@@ -397,6 +408,7 @@ BODY_VALUES: dict[str, Value] = {
     **supervision.body_values(),
     **PATHWAY_VALUES,
     **SUBJECT_ACCESS_VALUES,
+    **RETENTION_VALUES,
 }
 
 

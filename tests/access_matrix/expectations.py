@@ -213,7 +213,8 @@ READERS["GET /access-log/export"] = LOG_READERS
 for _unit in BACKENDS:
     READERS[f"GET {_unit.route_prefix}/access-log"] = LOG_READERS
 # Retention of the workbook's cases: the DPO alone reads the schedule, the due list and holds,
-# places and lifts holds and records reviews (destruction is an operator command, no endpoint).
+# places and lifts holds, records reviews and classifies cases under the looked-after or
+# adoption rule (destruction is an operator command, no endpoint).
 READERS.update(
     {
         "GET /workbook/retention/rules": p.DPO_ONLY,
@@ -227,6 +228,8 @@ WRITERS.update(
         "POST /workbook/retention/cases/{case_id}/holds": p.DPO_ONLY,
         "POST /workbook/retention/holds/{hold_id}/lift": p.DPO_ONLY,
         "POST /workbook/retention/cases/{case_id}/reviews": p.DPO_ONLY,
+        "POST /workbook/retention/cases/{case_id}/classifications": p.DPO_ONLY,
+        "POST /workbook/retention/classifications/{classification_id}/withdraw": p.DPO_ONLY,
     }
 )
 

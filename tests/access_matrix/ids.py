@@ -169,6 +169,10 @@ async def scratch_hold_id(scratch: Scratch, op: Operation) -> IdChoice:
     return IdChoice(await scratch.hold(), p.DPO_ONLY, "scratch legal hold")
 
 
+async def scratch_classification_id(scratch: Scratch, op: Operation) -> IdChoice:
+    return IdChoice(await scratch.classification(), p.DPO_ONLY, "scratch classification")
+
+
 async def scratch_sar_id(scratch: Scratch, op: Operation) -> IdChoice:
     # A request of its own for every request (an extension uses its request up).
     parent = (await scratch.case()).parent_id
@@ -271,6 +275,9 @@ def case_a_ids(world: World, op: Operation) -> list[IdChoice]:
         return one(world.case_a, p.PROJECTED_CASE_A, "case A (as the unit projects it)")
     if op.unit is SUPERVISION:
         return one(world.case_a, supervision.CASE_A, "case A (as the unit projects it)")
+    if "/retention/" in op.path:
+        # A case's retention (its classifications) is the DPO's, whoever works on the case.
+        return one(world.case_a, p.DPO_ONLY, "case A's retention")
     return one(world.case_a, p.CASE_A, "case A")
 
 
@@ -573,6 +580,7 @@ PATH_IDS: dict[str, IdSource] = {
     "batch_id": IdSource(read=claim_batch_ids, write=scratch_batch_id),
     # --- DPO tools: legal holds are the DPO's alone (placed on the case by the DPO).
     "hold_id": IdSource(read=lambda w, op: [], write=scratch_hold_id),
+    "classification_id": IdSource(read=lambda w, op: [], write=scratch_classification_id),
     # Subject access: the DPO's alone; the world's request and its bundled export for reads.
     "sar_id": IdSource(
         read=lambda w, op: one(w.subject_access["sar_id"], p.DPO_ONLY, "request about A"),

@@ -27,6 +27,7 @@ from tests.access_matrix.early_help import (
     give_consent,
     request_step_up,
 )
+from tests.access_matrix.early_help import today as early_help_today
 from tests.access_matrix.stack import Stack, relay_case_events
 from tests.access_matrix.world import (
     World,
@@ -262,6 +263,18 @@ class Scratch:
         case = await self.case()
         path = f"/retention/cases/{case.case_id}/holds"
         body = {"reason": "Scratch hold placed for the access matrix."}
+        return str((await post(self.stack, p.DPO, path, body))["id"])
+
+    async def classification(self) -> str:
+        """A new adoption classification of the operation's case, recorded by the DPO."""
+        case = await self.case()
+        path = f"/retention/cases/{case.case_id}/classifications"
+        body = {
+            "kind": "adoption",
+            "person_id": case.child_id,
+            "effective_on": early_help_today(),
+            "reason": "Scratch classification recorded for the access matrix.",
+        }
         return str((await post(self.stack, p.DPO, path, body))["id"])
 
     async def team(self) -> str:

@@ -201,6 +201,12 @@ def _outcome_return(case: Any, error: Error) -> bool:
     return error.get("code") in {"return_fault", "unread_dataset", "month_to_come"}
 
 
+def _classified_child(case: Any, error: Error) -> bool:
+    # The person must be a child of the case's family (with a birth date, for the looked-after
+    # rule), and the day not in the future nor before the child's birth.
+    return error.get("code") in {"member", "birth", "future", "before_birth"}
+
+
 def _month_range(case: Any, error: Error) -> bool:
     return error.get("location") == ["query", "from"] and error.get("code") == "month_range"
 
@@ -240,6 +246,12 @@ UNPREDICTABLE_ERRORS = (
         frozenset({"POST /outcomes/imports"}),
         _outcome_return,
         "a return's lines, the datasets the frameworks in force read, and a month begun",
+    ),
+    UnpredictableError(
+        frozenset({"POST /retention/cases/{case_id}/classifications"}),
+        _classified_child,
+        "a retention classification names a child of the case's family, on a day between"
+        " the child's birth and today",
     ),
     UnpredictableError(
         frozenset({"GET /outcomes/figures", "GET /reports/outcomes"}),

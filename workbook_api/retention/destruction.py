@@ -82,7 +82,7 @@ async def _check(session: AsyncSession, settings: KernelSettings, case_id: UUID)
         )
     if facts.status != "closed":
         raise DestructionRefused(f"Case {case_id} is open; only closed cases are destroyed.")
-    rule, due = service.due_on(settings, facts)
+    rule, due = await service.due_on(session, settings, facts)
     today = await service.today(session)
     if due is None or due > today:
         until = f"until {due}" if due is not None else "(no due day can be worked out)"

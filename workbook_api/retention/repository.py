@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, exists, func, or_, select, true
+from sqlalchemy import Row, exists, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import LateralFromClause
 
@@ -15,29 +15,16 @@ from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
 from services.working_days import LONDON
 from workbook_api.cases.models import Case
 from workbook_api.families.models import Person
-from workbook_api.retention.models import retention
+from workbook_api.retention.due_day import DueDayColumns, closed_on
+from workbook_api.retention.models import classifications, retention
 
 holds, reviews, certificates = retention.holds, retention.reviews, retention.certificates
 DUE_KEY = Keyset((Case.closed_at, aware_datetime), (Case.id, uuid_value), descending=False)
 
 
-def closed_on() -> Any:
-    """The day (in England) a case closed."""
-    return func.date(func.timezone(str(LONDON), Case.closed_at))
-
-
 def active_hold_exists(case_id: Any) -> Any:
     """Whether a hold stands on the case."""
     return exists().where(holds.c.case_id == case_id, holds.c.lifted_at.is_(None))
-
-
-def youngest_child_born_on(case_family_id: Any) -> Any:
-    """The latest date of birth among the family's children (for rules counted from birth)."""
-    return (
-        select(func.max(Person.date_of_birth))
-        .where(Person.family_id == case_family_id, Person.role == "child")
-        .scalar_subquery()
-    )
 
 
 def last_review() -> LateralFromClause:
@@ -52,10 +39,9 @@ def last_review() -> LateralFromClause:
 
 
 async def due_page(
-    session: AsyncSession, closed_by: Mapping[str, date], page: PageRequest
+    session: AsyncSession, days: DueDayColumns, as_of: date, page: PageRequest
 ) -> tuple[list[Row[Any]], str | None]:
-    """Closed, undestroyed cases that closed on or before `closed_by` for their kind (a kind
-    not named is never due), oldest first."""
+    """Closed, undestroyed cases whose due day is on or before `as_of`, oldest closure first."""
     latest = last_review()
     query = (
         select(
@@ -64,7 +50,9 @@ async def due_page(
             Case.owning_team_id,
             Case.kind,
             Case.closed_at,
-            closed_on().label("closed_on"),
+            days.due_on.label("due_on"),
+            days.looked_after_on.label("looked_after_on"),
+            days.adoption_on.label("adoption_on"),
             active_hold_exists(Case.id).label("on_hold"),
             latest.c.decision,
             latest.c.reviewed_at,
@@ -72,7 +60,7 @@ async def due_page(
         .outerjoin(latest, true())
         .where(
             Case.status == "closed",
-            or_(*(and_(Case.kind == kind, closed_on() <= day) for kind, day in closed_by.items())),
+            days.due_on <= as_of,
             ~exists().where(certificates.c.case_id == Case.id),
         )
     )
@@ -83,14 +71,13 @@ async def due_page(
 async def case_facts(
     session: AsyncSession, case_id: UUID, *, lock: bool = False
 ) -> Row[Any] | None:
-    """What retention needs of one case: its state, closure day and youngest child's birth."""
+    """What retention needs of one case: its kind, state and closure day."""
     query = select(
         Case.id,
         Case.family_id,
         Case.kind,
         Case.status,
         closed_on().label("closed_on"),
-        youngest_child_born_on(Case.family_id).label("youngest_born_on"),
     ).where(Case.id == case_id)
     if lock:
         query = query.with_for_update(of=Case)
@@ -162,3 +149,49 @@ async def certificates_page(
     """Destruction certificates, newest first."""
     rows = (await session.execute(CERTIFICATE_KEY.apply(select(certificates), page))).all()
     return CERTIFICATE_KEY.page(rows, page, lambda row: (row.destroyed_at, row.id))
+
+
+async def standing_classifications(session: AsyncSession, case_id: UUID) -> Sequence[Row[Any]]:
+    """A case's classifications not withdrawn, with the classified child's birth day."""
+    query = (
+        select(
+            classifications.c.kind,
+            classifications.c.effective_on,
+            Person.date_of_birth.label("born_on"),
+        )
+        .join(Person, Person.id == classifications.c.person_id)
+        .where(classifications.c.case_id == case_id, classifications.c.withdrawn_at.is_(None))
+        .order_by(classifications.c.recorded_at, classifications.c.id)
+    )
+    return (await session.execute(query)).all()
+
+
+async def family_member(
+    session: AsyncSession, person_id: UUID
+) -> Row[UUID, UUID, str, date | None] | None:
+    """Who a person is (family, role, birth day), for checking a classification names a child
+    of the case's family."""
+    query = select(Person.id, Person.family_id, Person.role, Person.date_of_birth).where(
+        Person.id == person_id
+    )
+    return (await session.execute(query)).one_or_none()
+
+
+CLASSIFICATION_KEY = Keyset(
+    (classifications.c.recorded_at, aware_datetime), (classifications.c.id, uuid_value)
+)
+
+
+async def classifications_page(
+    session: AsyncSession, case_id: UUID, page: PageRequest
+) -> tuple[list[Row[Any]], str | None]:
+    """A case's classifications, withdrawn ones too, newest first."""
+    query = select(classifications).where(classifications.c.case_id == case_id)
+    rows = (await session.execute(CLASSIFICATION_KEY.apply(query, page))).all()
+    return CLASSIFICATION_KEY.page(rows, page, lambda row: (row.recorded_at, row.id))
+
+
+async def classification(session: AsyncSession, classification_id: UUID) -> Row[Any] | None:
+    """One classification."""
+    query = select(classifications).where(classifications.c.id == classification_id)
+    return (await session.execute(query)).one_or_none()

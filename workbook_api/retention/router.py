@@ -18,12 +18,15 @@ from services.errors import FieldError, ValidationProblem, raises
 from services.pagination import Page, PageQuery
 from services.principal import Principal
 from services.responses import created
-from services.retention.rules import retention_schedule
+from services.retention.rules import schedule_of
 from services.routing import kit_router
 from services.unit_of_work import DbSession
-from workbook_api.retention import service
+from workbook_api.retention import classifications, service
 from workbook_api.retention.schemas import (
     CertificateRead,
+    ClassificationCreate,
+    ClassificationRead,
+    ClassificationWithdraw,
     DueCase,
     HoldCreate,
     HoldLift,
@@ -53,7 +56,7 @@ HoldId = Annotated[UUID, Path(description="The legal hold")]
 @router.get("/retention/rules", summary="Read the retention schedule")
 async def read_rules(dpo: Dpo, request: Request) -> list[RuleRead]:
     """How long each kind of record is kept, as this council configured it."""
-    schedule = retention_schedule(request.app.state.settings.retention_early_help_years)
+    schedule = schedule_of(request.app.state.settings)
     return [RuleRead.of(rule) for rule in schedule.values()]
 
 
@@ -160,3 +163,67 @@ async def review_case(
     )
     note.details.update(decision=review.decision, authorises=review.authorises_destruction)
     return review
+
+
+ClassificationId = Annotated[UUID, Path(description="The retention classification")]
+
+
+@router.post(
+    "/retention/cases/{case_id}/classifications",
+    status_code=201,
+    summary="Classify a case's record under a longer retention rule",
+)
+@audited("classify", "retention_classification", resource="")
+@raises(404, 422)
+async def classify_case(
+    case_id: CaseId,
+    body: ClassificationCreate,
+    dpo: Dpo,
+    session: DbSession,
+    response: Response,
+    note: Audit,
+) -> ClassificationRead:
+    """Record that the case's record is kept longer because a child of its family became
+    looked after (kept to that child's 75th birthday, never before closure) or was adopted
+    (100 years from the order or closure, whichever is later); the case falls due on the
+    latest of its own rule and every standing classification. Open cases may be classified."""
+    recorded = await classifications.record(session, case_id, body, dpo)
+    note.resource_id = str(recorded.id)
+    note.case_id = case_id
+    note.details.update(kind=recorded.kind, person_id=str(recorded.person_id))
+    created(response, f"/retention/cases/{case_id}/classifications", recorded.id, None)
+    return recorded
+
+
+@router.get(
+    "/retention/cases/{case_id}/classifications",
+    summary="List a case's retention classifications",
+)
+@audited("list", "retention_classification", resource="case_id")
+@raises(404)
+async def list_classifications(
+    case_id: CaseId, dpo: Dpo, session: DbSession, page: PageQuery
+) -> Page[ClassificationRead]:
+    """The case's classifications, withdrawn ones too (`standing` false), newest first."""
+    items, cursor = await classifications.list_for_case(session, case_id, page)
+    return Page[ClassificationRead](items=items, next_cursor=cursor)
+
+
+@router.post(
+    "/retention/classifications/{classification_id}/withdraw",
+    summary="Withdraw a retention classification",
+)
+@audited("withdraw_classification", "retention_classification")
+@raises(404, 409)
+async def withdraw_classification(
+    classification_id: ClassificationId,
+    body: ClassificationWithdraw,
+    dpo: Dpo,
+    session: DbSession,
+    note: Audit,
+) -> ClassificationRead:
+    """Withdraw a standing classification recorded in error, with why; it stays on record and
+    no longer lengthens the case's retention."""
+    withdrawn = await classifications.withdraw(session, classification_id, body.reason, dpo)
+    note.case_id = withdrawn.case_id
+    return withdrawn

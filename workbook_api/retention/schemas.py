@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from services.retention.rules import Basis, RecordKind
+from services.retention.rules import Basis, ClassificationKind, RecordKind
 from services.schemas import Input, ReadModel
 
 REASON = Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*\S[^\x00]*$")
@@ -103,3 +103,50 @@ class CertificateRead(ReadModel):
     operator: str
     destroyed_at: datetime
     destroyed: dict[str, int] = Field(description="How many records of each kind were blanked")
+
+
+class ClassificationCreate(Input):
+    """A case's record is kept longer: a child on it became looked after, or was adopted."""
+
+    kind: ClassificationKind = Field(
+        description="looked_after: kept to the child's 75th birthday (as configured);"
+        " adoption: 100 years from the order (as configured)"
+    )
+    person_id: UUID = Field(description="The child (a child of the case's family)")
+    effective_on: date = Field(
+        description="When the child became looked after, or the adoption order's day"
+        " (YYYY-MM-DD; not in the future)",
+    )
+    reason: str = REASON
+
+    @field_validator("effective_on", mode="before")
+    @classmethod
+    def _a_written_day(cls, value: object) -> object:
+        # Lax parsing would read a number as seconds since 1970: a day is written as a day.
+        if not isinstance(value, str):
+            raise ValueError("A day, written YYYY-MM-DD.")
+        return value
+
+
+class ClassificationWithdraw(Input):
+    """Why the classification no longer applies (it stays on record)."""
+
+    reason: str = REASON
+
+
+class ClassificationRead(ReadModel):
+    """A classification of a case's record; a withdrawn one no longer lengthens retention."""
+
+    id: UUID
+    case_id: UUID
+    person_id: UUID
+    kind: ClassificationKind
+    effective_on: date
+    reason: str
+    recorded_by: UUID
+    recorded_by_name: str
+    recorded_at: datetime
+    withdrawn_by: UUID | None
+    withdrawn_at: datetime | None
+    withdraw_reason: str | None
+    standing: bool

@@ -12,13 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clock import transaction_now
 from services.errors import ProblemError
-from services.event_contracts import EARLY_HELP, FAMILY_SAFEGUARDING
 from services.pagination import PageRequest
 from services.principal import Principal
-from services.retention.rules import RecordKind, RetentionRule, add_years, retention_schedule
+from services.retention.rules import (
+    Classification,
+    RecordKind,
+    RetentionRule,
+    case_due_on,
+    schedule_of,
+)
 from services.settings import KernelSettings
 from services.working_days import local_date
 from workbook_api.retention import repository
+from workbook_api.retention.due_day import RECORD_KIND_OF_CASE, due_day_columns
 from workbook_api.retention.repository import holds, reviews
 from workbook_api.retention.schemas import CertificateRead, DueCase, HoldRead, ReviewRead
 
@@ -30,29 +36,22 @@ class CaseNotFound(ProblemError):
         super().__init__(404, "not-found", "No such case.")
 
 
-# Which rule keeps each kind of workbook case. Looked-after and adoption records are not held
-# here yet; their rules are configured for the units that will hold them.
-RECORD_KIND_OF_CASE: dict[str, RecordKind] = {
-    FAMILY_SAFEGUARDING: "child_protection",
-    EARLY_HELP: "early_help",
-}
-
-
 def record_kind_of(case: Any) -> RecordKind:
-    """Which rule keeps a workbook case: child protection for Family Safeguarding work, the
-    council's early help rule for an early help involvement."""
+    """Which rule keeps a workbook case before any classification: child protection for Family
+    Safeguarding work, the council's early help rule for an early help involvement."""
     return RECORD_KIND_OF_CASE[case.kind]
 
 
-def rule_for(settings: KernelSettings, kind: RecordKind) -> RetentionRule:
-    """The configured rule for a kind of record."""
-    return retention_schedule(settings.retention_early_help_years)[kind]
-
-
-def due_on(settings: KernelSettings, facts: Any) -> tuple[RetentionRule, date | None]:
-    """A case's rule and the day it falls due for review (None while open)."""
-    rule = rule_for(settings, record_kind_of(facts))
-    return rule, rule.due_on(closed_on=facts.closed_on, youngest_born_on=facts.youngest_born_on)
+async def due_on(
+    session: AsyncSession, settings: KernelSettings, facts: Any
+) -> tuple[RetentionRule, date | None]:
+    """The rule keeping a case longest and the day it falls due for review (None while open):
+    the latest of its own kind's rule and every standing classification's."""
+    standing = [
+        Classification(row.kind, row.born_on, row.effective_on)
+        for row in await repository.standing_classifications(session, facts.id)
+    ]
+    return case_due_on(schedule_of(settings), record_kind_of(facts), facts.closed_on, standing)
 
 
 async def today(session: AsyncSession) -> date:
@@ -63,34 +62,33 @@ async def today(session: AsyncSession) -> date:
 async def due_for_review(
     session: AsyncSession, settings: KernelSettings, as_of: date, page: PageRequest
 ) -> tuple[list[DueCase], str | None]:
-    """Closed cases whose retention has run out by `as_of`, oldest closure first."""
-    # A rule counted after closure: a case is due by as_of when it closed on or before
-    # as_of - its rule's years. Before the calendar's first years nothing closed that long ago.
-    rules = {case_kind: rule_for(settings, kind) for case_kind, kind in RECORD_KIND_OF_CASE.items()}
-    closed_by: dict[str, date] = {}
-    for case_kind, rule in rules.items():
-        try:
-            closed_by[case_kind] = add_years(as_of, -rule.years)
-        except ValueError:
-            continue
-    if not closed_by:
-        return [], None
-    rows, cursor = await repository.due_page(session, closed_by, page)
-    items = [
-        DueCase(
-            case_id=row.id,
-            family_id=row.family_id,
-            owning_team_id=row.owning_team_id,
-            rule=rules[row.kind].kind,
-            rule_description=rules[row.kind].description,
-            closed_at=row.closed_at,
-            due_on=add_years(row.closed_on, rules[row.kind].years),
-            on_hold=row.on_hold,
-            last_decision=row.decision,
-            last_reviewed_at=row.reviewed_at,
+    """Closed cases whose retention has run out by `as_of`, oldest closure first; the due day
+    is worked out in the database (`due_day.py`), so each page holds only due cases."""
+    schedule = schedule_of(settings)
+    rows, cursor = await repository.due_page(session, due_day_columns(schedule), as_of, page)
+    items = []
+    for row in rows:
+        # The rule that gave the day; a classification names it when it ties with the base.
+        if row.due_on == row.adoption_on:
+            rule = schedule["adoption"]
+        elif row.due_on == row.looked_after_on:
+            rule = schedule["looked_after"]
+        else:
+            rule = schedule[RECORD_KIND_OF_CASE[row.kind]]
+        items.append(
+            DueCase(
+                case_id=row.id,
+                family_id=row.family_id,
+                owning_team_id=row.owning_team_id,
+                rule=rule.kind,
+                rule_description=rule.description,
+                closed_at=row.closed_at,
+                due_on=row.due_on,
+                on_hold=row.on_hold,
+                last_decision=row.decision,
+                last_reviewed_at=row.reviewed_at,
+            )
         )
-        for row in rows
-    ]
     return items, cursor
 
 
@@ -182,7 +180,7 @@ async def record_review(
     facts = await repository.case_facts(session, case_id)
     if facts is None:
         raise CaseNotFound()
-    rule, due = due_on(settings, facts)
+    rule, due = await due_on(session, settings, facts)
     values = {
         "id": uuid.uuid4(),
         "case_id": case_id,
