@@ -21,7 +21,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.proxy import LoggedRoute
+from gateway.proxy_routes import LoggedRoute
 from services.metrics import RequestMetrics, RequestMetricsMiddleware
 
 ROUTE = LoggedRoute("/workbook/{path}")

@@ -21,7 +21,7 @@ from gateway.directory.router import directory_routers, me_router
 from gateway.docs import DocumentFetcher, MergedOpenApi, install_docs
 from gateway.metrics import install_gateway_metrics
 from gateway.middleware import GatewayMiddleware
-from gateway.proxy import matches_prefix
+from gateway.proxy_routes import matches_prefix
 from gateway.refusals.router import router as refusals_router
 from gateway.runtime import GatewayRuntime, start_runtime
 from gateway.scim.router import router as scim_router

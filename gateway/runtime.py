@@ -17,7 +17,8 @@ from gateway.directory_watch import DirectoryWatch, listener_dsn
 from gateway.failed_auth import FailedAuthentications, start_failed_authentications
 from gateway.jwks import AccessTokenVerifier, JwksCache
 from gateway.principals import NotAPractitioner, PrincipalResolver
-from gateway.proxy import Proxy, Route, upstream_session
+from gateway.proxy import Proxy
+from gateway.proxy_routes import Route, upstream_session
 from gateway.ratelimit import RateLimiter
 from gateway.refusals.audit import audit_refusal, subject_actor
 from gateway.settings import GatewaySettings

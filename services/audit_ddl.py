@@ -1,6 +1,6 @@
 """Database-side guarantees for the audit log: append-only, sealed once, never rewritten.
 
-Since kernel step v2 (services/kernel_migrations.py) a request inserts its audit rows unsealed,
+Since kernel step v2 (services/kernel_migrations/) a request inserts its audit rows unsealed,
 taking no lock, and the sealer (services/audit_sealer.py) gives them their place in the hash
 chain afterwards. The triggers here make PostgreSQL itself hold the rules for every client, not
 only this code: an insert can never claim a place in the chain, an update can only seal an

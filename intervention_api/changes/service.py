@@ -25,7 +25,7 @@ from intervention_api.changes.schemas import (
     SessionFeedItem,
 )
 from intervention_api.enrolments import repository as enrolment_repository
-from intervention_api.enrolments import service as enrolments
+from intervention_api.enrolments.service import views as enrolments
 from intervention_api.models import kernel, projection
 from intervention_api.sessions import repository as session_repository
 from intervention_api.sessions import service as sessions

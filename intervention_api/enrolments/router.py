@@ -9,7 +9,6 @@ from uuid import UUID
 from fastapi import Query, Response
 
 from intervention_api.access import ReadableCase, WorkingCase
-from intervention_api.enrolments import service
 from intervention_api.enrolments.dependencies import ChangingEnrolment, ReadableEnrolment
 from intervention_api.enrolments.schemas import (
     CaseloadItem,
@@ -21,6 +20,7 @@ from intervention_api.enrolments.schemas import (
     ProgressChangeRead,
     ProgressUpdate,
 )
+from intervention_api.enrolments.service import enrolling, planning, progress, views
 from services.auditing import Audit, audited
 from services.auth import CurrentPrincipal
 from services.clock import transaction_now
@@ -56,10 +56,10 @@ async def create_enrolment(
     """Enrol a parent (or the family) on a programme version, with the plan: which modules,
     in what order, with which allocated worker, due within how many working days. A parent
     must be an adult member of the case's family as the workbook tells the caller."""
-    enrolment, _ = await service.enrol(session, case, principal, body, calls)
+    enrolment, _ = await enrolling.enrol(session, case, principal, body, calls)
     note.resource_id = str(enrolment.id)
     note.details.update(programme_id=str(body.programme_id), modules=len(body.plan))
-    view = await service.one_view(session, enrolment, local_date(case.now))
+    view = await views.one_view(session, enrolment, local_date(case.now))
     created(response, f"/cases/{case.id}/enrolments/{enrolment.id}", enrolment.id, view.version)
     return view
 
@@ -68,7 +68,7 @@ async def create_enrolment(
 @audited("list", "enrolment", resource="")
 async def get_case_programme(case: ReadableCase, session: DbSession) -> CaseProgramme:
     """Every enrolment on the case: who is on which module, what is overdue, attendance."""
-    return await service.case_programme(session, case)
+    return await views.case_programme(session, case)
 
 
 @router.get("/cases/{case_id}/enrolments/{enrolment_id}", summary="Read an enrolment")
@@ -77,7 +77,7 @@ async def get_enrolment(
     target: ReadableEnrolment, session: DbSession, response: Response
 ) -> EnrolmentRead:
     """An enrolment, its plan and each module's progress."""
-    view = await service.one_view(session, target.enrolment, local_date(target.case.now))
+    view = await views.one_view(session, target.enrolment, local_date(target.case.now))
     return _respond(response, view)
 
 
@@ -96,9 +96,9 @@ async def record_progress(
 ) -> EnrolmentRead:
     """Set a planned module to not started, in progress, completed, or not applicable (with a
     reason); send If-Match."""
-    await service.update_progress(session, target.case, principal, target.enrolment, body)
+    await progress.update_progress(session, target.case, principal, target.enrolment, body)
     note.details.update(module_code=body.module_code, status=body.status)
-    view = await service.one_view(session, target.enrolment, local_date(target.case.now))
+    view = await views.one_view(session, target.enrolment, local_date(target.case.now))
     return _respond(response, view)
 
 
@@ -114,9 +114,9 @@ async def change_plan(
 ) -> EnrolmentRead:
     """Reorder the plan, add modules, change workers or due dates (send If-Match); progress is
     kept, and a module with progress or sessions stays in the plan."""
-    await service.replan(session, target.case, target.enrolment, body)
+    await planning.replan(session, target.case, target.enrolment, body)
     note.details["modules"] = [item.module_code for item in body.plan]
-    view = await service.one_view(session, target.enrolment, local_date(target.case.now))
+    view = await views.one_view(session, target.enrolment, local_date(target.case.now))
     return _respond(response, view)
 
 
@@ -127,8 +127,8 @@ async def end_enrolment(
     body: EnrolmentEnd, target: ChangingEnrolment, session: DbSession, response: Response
 ) -> EnrolmentRead:
     """End an enrolment with a reason (send If-Match); its record is kept."""
-    await service.end_enrolment(session, target.case, target.enrolment, body.reason)
-    view = await service.one_view(session, target.enrolment, local_date(target.case.now))
+    await enrolling.end_enrolment(session, target.case, target.enrolment, body.reason)
+    view = await views.one_view(session, target.enrolment, local_date(target.case.now))
     return _respond(response, view)
 
 
@@ -144,7 +144,7 @@ async def get_caseload(
     """Active enrolments on the open cases you may see (a manager: the team's), where each
     family has got to, in enrolment order, a page at a time."""
     today = local_date(await transaction_now(session))
-    items, next_cursor = await service.caseload(session, principal, team_id, today, page)
+    items, next_cursor = await views.caseload(session, principal, team_id, today, page)
     note.details["count"] = len(items)
     return Page[CaseloadItem](items=items, next_cursor=next_cursor)
 
@@ -159,6 +159,6 @@ async def get_progress_history(
 ) -> Page[ProgressChangeRead]:
     """Every change of the plan's modules' progress, oldest first: who, when, from, to, why
     (or the attended session that started a module)."""
-    items, next_cursor = await service.progress_history(session, target.enrolment, page)
+    items, next_cursor = await views.progress_history(session, target.enrolment, page)
     note.details["count"] = len(items)
     return Page[ProgressChangeRead](items=items, next_cursor=next_cursor)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intervention_api.access import allocated_now
 from intervention_api.chronology import SESSION_LOGGED, SESSION_WITHDRAWN, announce
 from intervention_api.enrolments.models import Enrolment
-from intervention_api.enrolments.service import start_modules
+from intervention_api.enrolments.service.progress import start_modules
 from intervention_api.practice import repository as codings
 from intervention_api.practice.service import coding_read
 from intervention_api.programmes import repository as programmes

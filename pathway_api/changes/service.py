@@ -32,7 +32,7 @@ from pathway_api.changes.schemas import (
 from pathway_api.levels.models import LevelDecision
 from pathway_api.levels.schemas import LevelDecisionRead
 from pathway_api.lifecycle import repository as lifecycle_repository
-from pathway_api.lifecycle import service as lifecycle
+from pathway_api.lifecycle.service import consent, involvement, taf
 from pathway_api.models import kernel, projection
 from pathway_api.plans import service as plans
 from pathway_api.plans.models import Assessment, Review, SafetyMapping, Target
@@ -91,9 +91,9 @@ async def _involvements(
             id=case.id,
             case_id=case.id,
             changed_at=row.changed_at,
-            involvement=await lifecycle.read(session, case),
-            consents=[lifecycle.consent_read(c) for c in consents],
-            team=await lifecycle.team(session, case.id),
+            involvement=await involvement.read(session, case),
+            consents=[consent.consent_read(c) for c in consents],
+            team=await taf.team(session, case.id),
         )
     return rendered
 

@@ -9,7 +9,7 @@ from fastapi import Path, Response
 
 from pathway_api.access import EarlyHelpCase, WorkableEarlyHelpCase
 from pathway_api.configuration import service as configuration
-from pathway_api.lifecycle import repository, service
+from pathway_api.lifecycle import repository
 from pathway_api.lifecycle.schemas import (
     Closure,
     ConsentCreate,
@@ -23,6 +23,7 @@ from pathway_api.lifecycle.schemas import (
     TeamAroundTheFamily,
     Transition,
 )
+from pathway_api.lifecycle.service import consent, escalation, involvement, taf
 from services.auditing import Audit, audited
 from services.errors import raises
 from services.responses import created
@@ -39,7 +40,7 @@ ContactId = Annotated[UUID, Path(description="A TAF contact")]
 @audited("read", "involvement", resource="case_id")
 async def read_involvement(case: EarlyHelpCase, session: DbSession) -> InvolvementRead:
     """The stage, lead practitioner, consent in force, next review and the stage history."""
-    return await service.read(session, case)
+    return await involvement.read(session, case)
 
 
 @router.post("/cases/{case_id}/involvement/transitions", summary="Move to the next stage")
@@ -50,9 +51,9 @@ async def move_stage(
 ) -> InvolvementRead:
     """Move through identify, consent, assess, plan, do, review; illegal moves are refused."""
     continuum = await configuration.current(session)
-    await service.transition(session, case, continuum, body)
+    await involvement.transition(session, case, continuum, body)
     note.case_id, note.details["to"] = case.id, body.to
-    return await service.read(session, case)
+    return await involvement.read(session, case)
 
 
 @router.post("/cases/{case_id}/involvement/close", summary="End early help")
@@ -62,16 +63,16 @@ async def close_involvement(
     body: Closure, case: WorkableEarlyHelpCase, session: DbSession, note: Audit
 ) -> InvolvementRead:
     """End early help, recording why and when the family was told."""
-    await service.close(session, case, body)
+    await involvement.close(session, case, body)
     note.case_id = case.id
-    return await service.read(session, case)
+    return await involvement.read(session, case)
 
 
 @router.get("/cases/{case_id}/consents", summary="List the family's consents")
 @audited("list", "consent", resource="case_id")
 async def list_consents(case: EarlyHelpCase, session: DbSession) -> list[ConsentRead]:
     """Every consent given on this early help case, withdrawn ones included."""
-    return [service.consent_read(c) for c in await repository.consents(session, case.id)]
+    return [consent.consent_read(c) for c in await repository.consents(session, case.id)]
 
 
 @router.post("/cases/{case_id}/consents", status_code=201, summary="Record a consent")
@@ -87,10 +88,10 @@ async def give_consent(
 ) -> ConsentRead:
     """Record a family member's consent: verbal or written, what it covers, when given. The
     person must be a member of the case's family as the workbook tells the caller."""
-    consent = await service.give_consent(session, case, body, calls)
-    note.resource_id, note.case_id = str(consent.id), case.id
-    created(response, f"/cases/{case.id}/consents/{consent.id}", consent.id, None)
-    return service.consent_read(consent)
+    given = await consent.give_consent(session, case, body, calls)
+    note.resource_id, note.case_id = str(given.id), case.id
+    created(response, f"/cases/{case.id}/consents/{given.id}", given.id, None)
+    return consent.consent_read(given)
 
 
 @router.post(
@@ -106,16 +107,16 @@ async def withdraw_consent(
     note: Audit,
 ) -> ConsentRead:
     """Withdraw a consent: what only it covered is refused from now on."""
-    consent = await service.withdraw_consent(session, case, consent_id, body)
+    withdrawn = await consent.withdraw_consent(session, case, consent_id, body)
     note.case_id = case.id
-    return service.consent_read(consent)
+    return consent.consent_read(withdrawn)
 
 
 @router.get("/cases/{case_id}/team", summary="Read the Team Around the Family")
 @audited("read", "team_around_the_family", resource="case_id")
 async def read_team(case: EarlyHelpCase, session: DbSession) -> TeamAroundTheFamily:
     """The lead practitioner and TAF members with accounts, and contacts without."""
-    return await service.team(session, case.id)
+    return await taf.team(session, case.id)
 
 
 @router.post("/cases/{case_id}/team/contacts", status_code=201, summary="Add a TAF contact")
@@ -129,7 +130,7 @@ async def add_contact(
     note: Audit,
 ) -> TafContactRead:
     """Add a Team Around the Family member who has no account (the family consented)."""
-    contact = await service.add_contact(session, case, body)
+    contact = await taf.add_contact(session, case, body)
     note.resource_id, note.case_id = str(contact.id), case.id
     created(response, f"/cases/{case.id}/team/contacts/{contact.id}", contact.id, None)
     return TafContactRead.of(contact)
@@ -142,7 +143,7 @@ async def end_contact(
     contact_id: ContactId, case: WorkableEarlyHelpCase, session: DbSession, note: Audit
 ) -> TafContactRead:
     """A contact leaves the Team Around the Family."""
-    contact = await service.end_contact(session, case, contact_id)
+    contact = await taf.end_contact(session, case, contact_id)
     note.case_id = case.id
     return TafContactRead.of(contact)
 
@@ -160,7 +161,7 @@ async def escalate(
 ) -> EscalationRead:
     """Record the worry; the manager is told, the level rises, the referral clock starts."""
     continuum = await configuration.current(session)
-    escalation = await service.escalate(session, case, continuum, body)
-    note.resource_id, note.case_id = str(escalation.id), case.id
-    created(response, f"/cases/{case.id}/escalations/{escalation.id}", escalation.id, None)
-    return EscalationRead.of(escalation)
+    raised = await escalation.escalate(session, case, continuum, body)
+    note.resource_id, note.case_id = str(raised.id), case.id
+    created(response, f"/cases/{case.id}/escalations/{raised.id}", raised.id, None)
+    return EscalationRead.of(raised)

@@ -19,50 +19,38 @@ from sqlalchemy import (
     Integer,
     String,
     Uuid,
-    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pathway_api.models import Base
+from services.versioned_config import PublishedVersion, version_positive
 
 
-class OutcomeFramework(Base):
+class OutcomeFramework(PublishedVersion, Base):
     """One version of one framework; each framework's highest version is in force."""
 
     __tablename__ = "outcome_framework"
 
+    # Each framework is versioned on its own (see `service.FRAMEWORKS`).
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(200))
     outcomes: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     measures: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-    note: Mapped[str] = mapped_column(String(500))
-    # None for the built-in defaults (nobody published them).
-    published_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    published_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
 
-    __table_args__ = (CheckConstraint("version >= 1", name="version_positive"),)
+    __table_args__ = (version_positive(),)
 
 
-class OutcomeSettings(Base):
+class OutcomeSettings(PublishedVersion, Base):
     """One version of the reporting settings: the smallest count shown, and the localities."""
 
     __tablename__ = "outcome_settings"
 
-    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     minimum_cell_count: Mapped[int] = mapped_column(Integer)
     localities: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-    note: Mapped[str] = mapped_column(String(500))
-    published_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    published_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
 
     __table_args__ = (
-        CheckConstraint("version >= 1", name="version_positive"),
+        version_positive(),
         CheckConstraint("minimum_cell_count >= 2", name="minimum_cell_count"),
     )
 

@@ -1,4 +1,4 @@
-"""SQL for the outcomes framework: versions, imports, and each computed rule as a count.
+"""SQL for the outcomes framework: imports, and each computed rule as a count.
 
 The computed rules read the pathway's own tables and its case projection only. Each returns,
 for every month from `first` to `last`, how many families each team had that the rule counts;
@@ -12,83 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.models import projection
-from pathway_api.outcomes.models import (
-    OutcomeFramework,
-    OutcomeImport,
-    OutcomeImportCount,
-    OutcomeSettings,
-)
+from pathway_api.outcomes.models import OutcomeImport, OutcomeImportCount
 
 # (month, team, families)
 Count = tuple[date, uuid.UUID, int]
-
-
-async def latest_framework(session: AsyncSession, code: str) -> OutcomeFramework | None:
-    """A framework's version in force: its highest."""
-    found: OutcomeFramework | None = await session.scalar(
-        select(OutcomeFramework)
-        .where(OutcomeFramework.code == code)
-        .order_by(OutcomeFramework.version.desc())
-        .limit(1)
-    )
-    return found
-
-
-async def framework_version(
-    session: AsyncSession, code: str, version: int
-) -> OutcomeFramework | None:
-    """One version of a framework, if published."""
-    return await session.get(OutcomeFramework, (code, version))
-
-
-async def insert_first_framework(session: AsyncSession, code: str, values: dict[str, Any]) -> None:
-    """Store a framework's version 1 unless a concurrent request already did."""
-    await session.execute(
-        insert(OutcomeFramework).values(code=code, version=1, **values).on_conflict_do_nothing()
-    )
-
-
-async def latest_settings(session: AsyncSession) -> OutcomeSettings | None:
-    """The reporting settings in force."""
-    found: OutcomeSettings | None = await session.scalar(
-        select(OutcomeSettings).order_by(OutcomeSettings.version.desc()).limit(1)
-    )
-    return found
-
-
-async def insert_first_settings(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Store the settings' version 1 unless a concurrent request already did."""
-    await session.execute(
-        insert(OutcomeSettings).values(version=1, **values).on_conflict_do_nothing()
-    )
-
-
-async def lock_framework_versions(session: AsyncSession, code: str) -> int:
-    """Serialise publications of one framework; its highest version so far."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('pathway.outcome_framework:' || :code))"),
-        {"code": code},
-    )
-    highest: int | None = await session.scalar(
-        select(func.max(OutcomeFramework.version)).where(OutcomeFramework.code == code)
-    )
-    return highest or 0
-
-
-async def lock_settings_versions(session: AsyncSession) -> int:
-    """Serialise publications of the settings; the highest version so far."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('pathway.outcome_settings'))")
-    )
-    highest: int | None = await session.scalar(select(func.max(OutcomeSettings.version)))
-    return highest or 0
 
 
 async def family_teams(

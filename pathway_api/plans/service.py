@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pathway_api.chronology import contribute
 from pathway_api.configuration import service as configuration
 from pathway_api.configuration.schemas import Continuum
-from pathway_api.lifecycle import service as lifecycle
+from pathway_api.lifecycle.service import involvement as lifecycle
 from pathway_api.lifecycle.stages import PLANNING, REVIEWABLE
 from pathway_api.plans import repository
 from pathway_api.plans.models import Assessment, Review, SafetyMapping, Target

@@ -14,7 +14,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pathway_api.chronology import SOURCE, contribute, contribute_to
-from pathway_api.lifecycle.service import today
+from pathway_api.lifecycle.service.involvement import today
 from pathway_api.models import destructions, kernel, projection
 from pathway_api.transfers import repository
 from pathway_api.transfers.models import Transfer

@@ -1,6 +1,6 @@
 """Frozen migration steps for the projection's tables, called from each workflow schema's revisions.
 
-These are snapshots, like services/kernel_migrations.py: when the tables change, add the next
+These are snapshots, like services/kernel_migrations/: when the tables change, add the next
 step (`upgrade_v2`) here and a revision in every schema that keeps the projection, never edit
 an existing step. v1 (`<schema>_case_projection`) creates the tables of services/projection/
 tables.py; v2 (`<schema>_case_kind`) adds the case's kind (Family Safeguarding or early

@@ -19,6 +19,7 @@ from services.audit import AuditEvent, write_audit
 from services.errors import ProblemError
 from services.principal import Principal
 from workbook_api.cases.models import Allocation, Case, Episode
+from workbook_api.demo_spec import demo_id
 from workbook_api.disciplines.config import (
     RecordingConfig,
     load_recording_config,
@@ -234,9 +235,6 @@ async def _seed_case(
 
 async def seed_demo_entries(session: AsyncSession) -> None:
     """Record demo entries on the open demo cases that have none yet."""
-    # Imported here, not at the top: workbook_api.demo imports this module to call it.
-    from workbook_api.demo import demo_id
-
     config = load_recording_config(WorkbookSettings().workbook_recording_config)
     now = datetime.now(UTC)
     for number in DEMO_CASE_NUMBERS:

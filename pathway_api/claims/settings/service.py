@@ -7,13 +7,15 @@ at least a tenth of claimed families audited, quarterly claim periods, and payme
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pathway_api.claims.settings import repository
 from pathway_api.claims.settings.models import ClaimSettings
 from pathway_api.claims.settings.schemas import ClaimRules, ClaimSettingsWrite
-from services.errors import NotFound
 from services.principal import Principal
+from services.versioned_config import VersionedConfig
 
 DEFAULTS = ClaimSettingsWrite(
     sustain_months=6,
@@ -24,15 +26,16 @@ DEFAULTS = ClaimSettingsWrite(
 )
 
 
+def _defaults(_: str | None) -> Mapping[str, Any]:
+    return DEFAULTS.model_dump(mode="json")
+
+
+VERSIONS = VersionedConfig(ClaimSettings, missing="claim settings version", defaults=_defaults)
+
+
 async def current_row(session: AsyncSession) -> ClaimSettings:
     """The version in force; the defaults become version 1 the first time it is asked."""
-    found = await repository.latest(session)
-    if found is not None:
-        return found
-    await repository.insert_first(session, DEFAULTS.model_dump())
-    stored = await repository.latest(session)
-    assert stored is not None
-    return stored
+    return await VERSIONS.current(session)
 
 
 def rules_of(row: ClaimSettings) -> ClaimRules:
@@ -46,24 +49,11 @@ async def current(session: AsyncSession) -> ClaimRules:
 
 async def version(session: AsyncSession, number: int) -> ClaimSettings:
     """A published version, or 404."""
-    if number == 1:
-        await current_row(session)
-    found = await repository.by_version(session, number)
-    if found is None:
-        raise NotFound("claim settings version")
-    return found
+    return await VERSIONS.version(session, number)
 
 
 async def publish(
     session: AsyncSession, principal: Principal, body: ClaimSettingsWrite
 ) -> ClaimSettings:
     """Publish the next version; in force at once, earlier ones kept as they were."""
-    await current_row(session)
-    highest = await repository.lock_versions(session)
-    row = ClaimSettings(version=highest + 1, published_by=principal.practitioner_id)
-    for name, value in body.model_dump().items():
-        setattr(row, name, value)
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
-    return row
+    return await VERSIONS.publish(session, body.model_dump(mode="json"), principal.practitioner_id)

@@ -1,8 +1,4 @@
-"""The lifecycle's rules: what each stage needs, consent and its withdrawal, the TAF, escalation.
-
-Handlers pass a case their dependencies loaded and authorised (pathway_api/access.py); these
-functions apply the rules of the change and put each step on the family's chronology.
-"""
+"""A case's involvement: opening it, its stages and what each needs, closing it."""
 
 from __future__ import annotations
 
@@ -11,40 +7,24 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pathway_api.chronology import SOURCE, contribute
+from pathway_api.chronology import contribute
 from pathway_api.configuration.schemas import Continuum
-from pathway_api.levels import service as levels
 from pathway_api.lifecycle import repository
 from pathway_api.lifecycle.elsewhere import clear_of_assessments_elsewhere
-from pathway_api.lifecycle.models import Consent, Escalation, Involvement, StageChange, TafContact
+from pathway_api.lifecycle.models import Involvement, StageChange
 from pathway_api.lifecycle.schemas import (
     Closure,
-    ConsentCreate,
-    ConsentRead,
-    ConsentWithdraw,
-    EscalationCreate,
     InvolvementRead,
     Lead,
     StageChangeRead,
-    TafContactCreate,
-    TafContactRead,
-    TafMember,
-    TeamAroundTheFamily,
     Transition,
 )
 from pathway_api.lifecycle.stages import NEXT, may_move
-from pathway_api.models import kernel
 from pathway_api.plans import repository as plans
-from services.errors import NotFound, ProblemError, invalid
-from services.family_members import family_member
-from services.outbox import publish
+from services.errors import ProblemError, invalid
 from services.projection import ProjectedCase
-from services.unit_calls import AsCaller
 from services.working_days import ENGLAND, local_date
 
-ESCALATION_RAISED = "uk.gov.fsm.pathway.escalation.raised"
-# Working Together: a referral is decided within one working day.
-REFERRAL_DECISION_WORKING_DAYS = 1
 STAGE_TITLES = {
     "consent": "Early help: consent being sought",
     "assessment": "Early help: assessment started",
@@ -238,179 +218,6 @@ async def close(session: AsyncSession, case: ProjectedCase, body: Closure) -> In
         f"{body.reason} (family told on {body.family_informed_on.isoformat()})",
     )
     return involvement
-
-
-# Consent ------------------------------------------------------------------------------------
-
-
-def consent_read(consent: Consent) -> ConsentRead:
-    return ConsentRead.of(consent, in_force=consent.withdrawn_on is None)
-
-
-async def give_consent(
-    session: AsyncSession, case: ProjectedCase, body: ConsentCreate, calls: AsCaller
-) -> Consent:
-    """Record a family member's consent (a member of the case's family in the workbook)."""
-    await open_involvement(session, case)
-    if body.given_on > local_date(case.now):
-        raise invalid(
-            "body", "given_on", message="Consent cannot be given in the future.", code="in_future"
-        )
-    await family_member(calls, case.family_id, body.person_id, "body", "person_id")
-    consent = Consent(
-        case_id=case.id,
-        person_id=body.person_id,
-        member_name=body.member_name,
-        form=body.form,
-        scopes=sorted(set(body.scopes)),
-        given_on=body.given_on,
-        recorded_by=case.principal.practitioner_id,
-        recorded_at=case.now,
-    )
-    session.add(consent)
-    await session.flush()
-    await contribute(
-        session,
-        case,
-        f"Consent given ({body.form}) by {body.member_name}",
-        "Covers: " + ", ".join(scope.replace("_", " ") for scope in consent.scopes),
-    )
-    return consent
-
-
-async def withdraw_consent(
-    session: AsyncSession, case: ProjectedCase, consent_id: UUID, body: ConsentWithdraw
-) -> Consent:
-    """Withdraw a consent: from now on, what only it covered is refused."""
-    await ensure(session, case)
-    consent = await repository.consent(session, case.id, consent_id)
-    if consent is None:
-        raise NotFound("consent")
-    if consent.withdrawn_on is not None:
-        raise ProblemError(409, "consent-withdrawn", "This consent is already withdrawn.")
-    if body.withdrawn_on < consent.given_on or body.withdrawn_on > local_date(case.now):
-        raise invalid(
-            "body",
-            "withdrawn_on",
-            message="Withdrawn on a day between the consent and today.",
-            code="out_of_range",
-        )
-    consent.withdrawn_on = body.withdrawn_on
-    consent.withdrawn_reason = body.reason
-    consent.withdrawn_by = case.principal.practitioner_id
-    await session.flush()
-    await contribute(session, case, f"Consent withdrawn by {consent.member_name}", body.reason)
-    return consent
-
-
-# Team Around the Family --------------------------------------------------------------------
-
-
-async def team(session: AsyncSession, case_id: UUID) -> TeamAroundTheFamily:
-    """The TAF: practitioners allocated now (the lead first), and contacts without accounts."""
-    return TeamAroundTheFamily(
-        members=[TafMember.of(row) for row in await repository.members(session, case_id)],
-        contacts=[TafContactRead.of(c) for c in await repository.contacts(session, case_id)],
-    )
-
-
-async def add_contact(
-    session: AsyncSession, case: ProjectedCase, body: TafContactCreate
-) -> TafContact:
-    """Add a TAF member with no account; sharing with them needs the family's consent."""
-    await open_involvement(session, case)
-    await require_scope(session, case.id, "information_sharing")
-    contact = TafContact(
-        case_id=case.id,
-        name=body.name,
-        agency=body.agency,
-        role=body.role,
-        contact=body.contact,
-        added_by=case.principal.practitioner_id,
-        added_at=case.now,
-    )
-    session.add(contact)
-    await session.flush()
-    await contribute(
-        session, case, f"Team Around the Family: {body.name} ({body.agency}) joined", body.role
-    )
-    return contact
-
-
-async def end_contact(session: AsyncSession, case: ProjectedCase, contact_id: UUID) -> TafContact:
-    """A contact leaves the Team Around the Family."""
-    contact = await repository.contact(session, case.id, contact_id)
-    if contact is None:
-        raise NotFound("TAF contact")
-    if contact.ended_at is not None:
-        raise ProblemError(409, "contact-ended", "This contact has already left the team.")
-    contact.ended_at = case.now
-    await session.flush()
-    await contribute(
-        session, case, f"Team Around the Family: {contact.name} ({contact.agency}) left"
-    )
-    return contact
-
-
-# Escalation ---------------------------------------------------------------------------------
-
-
-async def escalate(
-    session: AsyncSession, case: ProjectedCase, continuum: Continuum, body: EscalationCreate
-) -> Escalation:
-    """Escalate to child protection: recorded, the manager told, the level raised, clock on.
-
-    It opens no statutory case by itself: a referral is decided by a manager of children's
-    social care within the one working day it starts; that decision opens the case, as a step
-    up the statutory team accepts (transfers/, TransferAccepted, which the workbook acts on). A
-    case opened on the worry alone would make a family statutory before anyone decided it is.
-    """
-    await ensure(session, case)
-    due = ENGLAND.deadline(case.now, REFERRAL_DECISION_WORKING_DAYS)
-    escalation = Escalation(
-        case_id=case.id,
-        worry=body.worry,
-        raised_by=case.principal.practitioner_id,
-        raised_at=case.now,
-        referral_decision_due=due,
-    )
-    session.add(escalation)
-    await session.flush()
-    level = continuum.first_statutory_level()
-    await levels.record(
-        session,
-        case,
-        continuum,
-        level,
-        indicators=[level.indicators[0].code],
-        reason=body.worry,
-        basis="escalation",
-    )
-    # The team's managers are told at once: ids and dates only, the worry stays on the record.
-    await publish(
-        session,
-        kernel.outbox_event,
-        type=ESCALATION_RAISED,
-        source=SOURCE,
-        subject=f"cases/{case.id}/escalations/{escalation.id}",
-        data={
-            "escalation_id": escalation.id,
-            "case_id": case.id,
-            "family_id": case.family_id,
-            "owning_team_id": case.owning_team_id,
-            "raised_by": case.principal.practitioner_id,
-            "raised_at": case.now,
-            "referral_decision_due": due,
-        },
-        team_id=case.owning_team_id,
-    )
-    await contribute(
-        session,
-        case,
-        "Escalated to child protection: referral decision due " + due.isoformat(),
-        body.worry,
-    )
-    return escalation
 
 
 def today(case: ProjectedCase) -> date:
