@@ -27,6 +27,8 @@ from workbook_api.subject_access.marking import Span, redact
 INDEX_LINES_PER_PAGE = 40
 _INDEX_LINE = 5.0
 _TITLE_WIDTH = 110
+# How a heading says that a record is not (or no longer) part of the record.
+STATUS_WORDS = {"draft": "draft, not part of the record yet", "withdrawn": "withdrawn"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,13 @@ class BundleItem:
     title: str
     author: str | None
     sections: list[tuple[str, str]]
+    record_status: str = "final"
+
+    @property
+    def labelled_title(self) -> str:
+        """The title, saying so when the record is a draft or was withdrawn."""
+        label = STATUS_WORDS.get(self.record_status)
+        return f"{self.title} ({label})" if label else self.title
 
 
 def redacted_items(items: Sequence[Any], confirmed: Sequence[Any]) -> list[BundleItem]:
@@ -78,13 +87,14 @@ def redacted_items(items: Sequence[Any], confirmed: Sequence[Any]) -> list[Bundl
                 item.title,
                 item.author,
                 sections,
+                item.record_status,
             )
         )
     return bundled
 
 
 def _index_line(item: BundleItem) -> str:
-    return f"{item.occurred_at.date().isoformat()}  {item.title}"
+    return f"{item.occurred_at.date().isoformat()}  {item.labelled_title}"
 
 
 def render_pdf(cover: Cover, items: Sequence[BundleItem]) -> bytes:
@@ -136,7 +146,7 @@ def render_pdf(cover: Cover, items: Sequence[BundleItem]) -> bytes:
     pdf.insert_toc_placeholder(render_index, pages=index_pages)
     for item in items:
         pages[item.position] = pdf.page_no()
-        pdf.heading(f"{item.position + 1}. {item.title}", 11)
+        pdf.heading(f"{item.position + 1}. {item.labelled_title}", 11)
         byline = f"{london(item.occurred_at)}, {item.unit}"
         if item.author:
             byline += f", recorded by {item.author}"
@@ -166,6 +176,7 @@ def render_json(cover: Cover, items: Sequence[BundleItem]) -> bytes:
                 "case_id": str(item.case_id) if item.case_id else None,
                 "occurred_at": item.occurred_at.isoformat(),
                 "title": item.title,
+                "record_status": item.record_status,
                 "recorded_by": item.author,
                 "sections": [{"label": label, "text": text} for label, text in item.sections],
             }
