@@ -138,7 +138,11 @@ async def plain_export(url: str) -> tuple[float, int]:
 async def until(client: httpx.AsyncClient, export: str, status: str) -> None:
     while True:
         answer = await client.get(f"/subject-access/exports/{export}")
-        # Anything but the export is a failure to report, never a reason to poll for ever.
+        if answer.status_code == 503:
+            # The database did not answer in time (a loaded machine): ask again shortly.
+            await asyncio.sleep(0.5)
+            continue
+        # Anything else but the export is a failure to report, never a reason to poll for ever.
         if answer.status_code != 200:
             raise RuntimeError(f"reading the export answered {answer.status_code}: {answer.text}")
         found = answer.json()
