@@ -1,32 +1,30 @@
-"""`/access-log` across every unit for the DPO and auditors, its CSV export, and
-`/me/access-log`: a practitioner's own history."""
+"""`/access-log` across every unit for the DPO and auditors, `/me/access-log`: a
+practitioner's own history; and each as a streamed CSV export (`export.py`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.access_log.export import AccessLogExport, MergedLog
 from gateway.access_log.sources import LogQuestion, read_merged
 from gateway.runtime import GatewayRuntime
 from services.access_log.filters import LogFilter, log_filter
-from services.access_log.schemas import CSV_COLUMNS, AccessLogEntry, csv_cells
+from services.access_log.schemas import AccessLogEntry
 from services.auditing import Audit, RequestAudit, audited
 from services.auth import AUDITOR_ROLE, DPO_ROLE, CurrentPrincipal, require_any_role
-from services.csv_export import csv_line
-from services.errors import ProblemError, raises
-from services.pagination import MAX_LIMIT, Page, PageQuery, PageRequest
+from services.pagination import Page, PageQuery
 from services.principal import Principal
 from services.routing import kit_router
-from services.unit_of_work import DbSession
+from services.streamed_export import CSV_MEDIA_TYPE, ExportResponse, export_outcome
+from services.unit_of_work import DbSession, UnitOfWork, Work
 
 router = kit_router(tags=["access log"])
 
 LogReader = Annotated[Principal, Depends(require_any_role(DPO_ROLE, AUDITOR_ROLE))]
 Filters = Annotated[LogFilter, Depends(log_filter)]
-CSV_MEDIA_TYPE = "text/csv"
-# An export is one answer held in memory; more than this is a question to narrow.
-MAX_EXPORT_ROWS = 50_000
 
 
 def _question(request: Request, who: Principal, wanted: LogFilter, own: bool) -> LogQuestion:
@@ -60,51 +58,70 @@ async def read_access_log(
     return Page[AccessLogEntry](items=items, next_cursor=cursor)
 
 
+def _csv_document(description: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": description,
+        }
+    }
+
+
+async def _export(
+    request: Request,
+    session: AsyncSession,
+    uow: UnitOfWork,
+    question: LogQuestion,
+    filename: str,
+) -> ExportResponse:
+    """Stream the merged log as CSV: the first pages read before the response starts (a unit
+    that cannot answer is a 503), then the rest on the connection the request hands over."""
+    merged = MergedLog(request.app.state.kernel, _runtime(request).proxy, question)
+    await merged.fill(session)
+    outcome = export_outcome(request, filters=question.wanted.described())
+    return ExportResponse(AccessLogExport(uow.hand_over_connection(), outcome, merged), filename)
+
+
 @router.get(
     "/access-log/export",
     summary="Export the access log of every unit as CSV",
     response_class=Response,
-    responses={
-        200: {
-            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
-            "description": "Every matching row, newest first, one CSV record each",
-        }
-    },
+    responses=_csv_document("Every matching row, newest first, one CSV record each"),
 )
 @audited("export", "access_log", resource="")
-@raises(422)
 async def export_access_log(
     reader: LogReader,
     request: Request,
     session: DbSession,
     wanted: Filters,
-    note: Audit,
+    uow: Work,
 ) -> Response:
-    """Every row the filters match (at most 50,000: narrow the window beyond that), as CSV;
-    cells a spreadsheet would run as formulas are written as text."""
+    """Every row the filters match, as CSV, newest first, streamed whatever its size: every row
+    for the data protection officer, the rows about their own teams' cases for an auditor.
+    Cells a spreadsheet would run as formulas are written as text. A download cut short
+    (a unit failed mid-way) ends without its last chunk: an incomplete body, never a whole
+    file."""
     question = _question(request, reader, wanted, own=False)
-    proxy = _runtime(request).proxy
-    rows: list[AccessLogEntry] = []
-    page = PageRequest(MAX_LIMIT, None)
-    while True:
-        items, cursor = await read_merged(session, request.app.state.kernel, proxy, question, page)
-        rows += items
-        if len(rows) > MAX_EXPORT_ROWS:
-            raise ProblemError(
-                422,
-                "export-too-large",
-                f"More than {MAX_EXPORT_ROWS} rows match; narrow the filters or the window.",
-            )
-        if cursor is None:
-            break
-        page = PageRequest(MAX_LIMIT, cursor)
-    note.details.update(filters=wanted.described(), count=len(rows))
-    body = csv_line(CSV_COLUMNS) + "".join(csv_line(csv_cells(row)) for row in rows)
-    return Response(
-        body,
-        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="access-log.csv"'},
-    )
+    return await _export(request, session, uow, question, "access-log.csv")
+
+
+@router.get(
+    "/me/access-log/export",
+    summary="Export my own access history as CSV",
+    response_class=Response,
+    responses=_csv_document("Every matching row of your own history, newest first"),
+)
+@audited("export", "own_access_log", resource="")
+async def export_my_access_log(
+    principal: CurrentPrincipal,
+    request: Request,
+    session: DbSession,
+    wanted: Filters,
+    uow: Work,
+) -> Response:
+    """What the log of every unit holds about what you did, as CSV, newest first, streamed."""
+    question = _question(request, principal, wanted, own=True)
+    return await _export(request, session, uow, question, "my-access-log.csv")
 
 
 @router.get("/me/access-log", summary="Read my own access history")

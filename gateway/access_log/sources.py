@@ -30,7 +30,8 @@ RETRY_AFTER_SECONDS = 2
 # Merged order for rows of one instant: the gateway, then the backends as the registry lists them.
 RANKS = {unit.name: rank for rank, unit in enumerate((GATEWAY, *BACKENDS))}
 
-UnitPage = tuple[Sequence[AccessLogEntry], bool]
+# A unit's rows after a cursor, newest first, and that unit's own cursor for the rest (if any).
+UnitPage = tuple[Sequence[AccessLogEntry], str | None]
 
 
 def unavailable(unit: str) -> ProblemError:
@@ -53,7 +54,7 @@ class LogQuestion:
     purpose: str | None
 
 
-async def _backend_page(
+async def backend_page(
     proxy: Proxy, unit: str, question: LogQuestion, cursor: str | None, limit: int
 ) -> UnitPage:
     path = "/access-log/mine" if question.own_only else "/access-log"
@@ -76,10 +77,10 @@ async def _backend_page(
     except ValidationError:
         log.warning("access log of %s answered an unreadable page", unit)
         raise unavailable(unit) from None
-    return page.items, page.next_cursor is not None
+    return page.items, page.next_cursor
 
 
-async def _own_page(
+async def own_page(
     session: AsyncSession,
     kernel: KernelTables,
     question: LogQuestion,
@@ -95,7 +96,7 @@ async def _own_page(
     rows, next_cursor = await query.read_page(
         session, audit_log, scope, question.wanted, None, PageRequest(limit, cursor)
     )
-    return [AccessLogEntry.of_row(GATEWAY.name, row) for row in rows], next_cursor is not None
+    return [AccessLogEntry.of_row(GATEWAY.name, row) for row in rows], next_cursor
 
 
 async def read_merged(
@@ -112,7 +113,7 @@ async def read_merged(
 
     async def ask(unit: str) -> None:
         try:
-            pages[unit] = await _backend_page(
+            pages[unit] = await backend_page(
                 proxy, unit, question, unit_cursor(after, unit, RANKS), page.limit
             )
         except ProblemError as failure:
@@ -123,9 +124,10 @@ async def read_merged(
         for unit in BACKENDS:
             group.start_soon(ask, unit.name)
         # The gateway's own log on the request's session, while the units answer.
-        pages[GATEWAY.name] = await _own_page(
+        pages[GATEWAY.name] = await own_page(
             session, kernel, question, unit_cursor(after, GATEWAY.name, RANKS), page.limit
         )
     if failures:
         raise failures[0]
-    return merge(pages, RANKS, page.limit)
+    more = {unit: (items, cursor is not None) for unit, (items, cursor) in pages.items()}
+    return merge(more, RANKS, page.limit)

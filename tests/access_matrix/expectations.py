@@ -206,7 +206,8 @@ READERS: dict[str, frozenset[str]] = {
 # --- DPO tools (services/access_log/): every unit's access log is read by the data protection
 # officer and auditors (auditors get the rows about their own teams' cases, possibly none);
 # `/access-log/mine` answers every signed-in caller with their own rows.
-# The gateway's merged log and its export, the same readers.
+# The gateway's merged log and its export, the same readers; `/me/access-log` and its export
+# answer every signed-in caller (not listed here) with their own rows.
 LOG_READERS = frozenset({p.DPO, p.AUDITOR})
 READERS["GET /access-log"] = LOG_READERS
 READERS["GET /access-log/export"] = LOG_READERS

@@ -40,14 +40,16 @@ WRITERS: dict[str, frozenset[str]] = {
 }
 # What the DPO reads through subject access beyond their sight elsewhere (they read no case
 # record otherwise), by operation: under review, everything held about family A, restricted
-# detail included; in the bundle for its child, only what the child may be given (the
-# restricted detail, about the parents or nobody named, is redacted).
-FAMILY_A_DISCLOSED = frozenset({"case_a", "family_a"})
+# detail, drafts and withdrawn entries included; in the bundle for its child, only what the
+# child may be given (the restricted detail, about the parents or nobody named, and the
+# withdrawn entry are redacted; a draft is held, so it is given, labelled as a draft).
+FAMILY_A_DISCLOSED = frozenset({"case_a", "family_a", "draft"})
 FAMILY_A_HELD = FAMILY_A_DISCLOSED | {
     "restricted",
     "restricted_field",
     "restricted_summary",
     "restricted_other",
+    "withdrawn",
 }
 _EXPORT_READ = f"GET {PREFIX}/exports/{{export_id}}"
 SIGHT: dict[str, dict[str, frozenset[str]]] = {

@@ -10,7 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from tests.subject_access.helpers import DPO, all_pages, export
 from tests.workbook.conftest import Headers
 from workbook_api.demo import seed_demo
-from workbook_api.subject_access.demo import DEMO_REQUEST_ID
+from workbook_api.subject_access.demo import (
+    DEMO_REQUEST_ID,
+    DRAFT_NOTE,
+    WITHDRAWN_NOTE,
+    WITHDRAWN_REASON,
+)
+
+DRAFT = {"label": "Record", "text": DRAFT_NOTE}
 
 
 async def test_the_demo_request_withholds_jordan_and_the_neighbour(
@@ -32,3 +39,10 @@ async def test_the_demo_request_withholds_jordan_and_the_neighbour(
         "Demo: Jordan talked about a lapse after a family funeral.",
     ) in found
     assert not any("Demo Social Worker" in r["text"] or r["text"] == "Casey" for r in proposed)
+    # Everything held is gathered: the withdrawn note, proposed whole, and the draft, labelled.
+    assert ("withdrawn_in_error", WITHDRAWN_NOTE) in found
+    items = await all_pages(client, dpo, f"/subject-access/exports/{ready['id']}/items")
+    drafts = [item["sections"] for item in items if item["record_status"] == "draft"]
+    assert [{"label": "Status", "text": "Draft: not part of the record yet."}, DRAFT] in drafts
+    [withdrawn] = [item["sections"] for item in items if item["record_status"] == "withdrawn"]
+    assert withdrawn[0]["text"].endswith(f"Reason: {WITHDRAWN_REASON}")

@@ -8,6 +8,7 @@ from workbook_api.subject_access.marking import (
     FAMILY_MEMBER,
     MEMBER_OF_PUBLIC,
     RESTRICTED_DETAIL,
+    WITHDRAWN,
     KnownPerson,
     Marker,
     Section,
@@ -70,6 +71,29 @@ def test_restricted_detail_about_someone_else_is_withheld_whole() -> None:
         (1, 0, len("Positive test."), RESTRICTED_DETAIL),
         (3, 0, len("About nobody named."), RESTRICTED_DETAIL),
     ]
+
+
+def test_a_withdrawn_entry_is_proposed_whole_and_its_names_still_marked() -> None:
+    marker = Marker.for_subject(DANA, PEOPLE, professionals=["Alex Morgan"])
+    note = "Pat Fenwick called about the landing."
+    sections = [
+        Section("Status", "Withdrawn by Alex Morgan. Reason: wrong family, Pat Fenwick's."),
+        Section("Record", note, withdrawn=True),
+        Section("Restricted", "Positive test.", restricted=True, owners=(LEE,), withdrawn=True),
+    ]
+    marks = [(m.section, m.start, m.end, m.reason) for m in marker.marks(sections)]
+    assert marks == [
+        # The reason stays, but not the names in it.
+        (0, 48, 59, MEMBER_OF_PUBLIC),
+        # Whole, and the names too, so that a release by the reviewer still withholds them.
+        (1, 0, len(note), WITHDRAWN),
+        (1, 0, len("Pat Fenwick"), MEMBER_OF_PUBLIC),
+        (2, 0, len("Positive test."), WITHDRAWN),
+        (2, 0, len("Positive test."), RESTRICTED_DETAIL),
+    ]
+    assert redact(note, [Span(0, len(note), WITHDRAWN)]) == (
+        "[REDACTED: withdrawn as recorded in error; may concern another family]"
+    )
 
 
 def test_redaction_replaces_spans_with_their_reason_and_merges_overlaps() -> None:

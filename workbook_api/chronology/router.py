@@ -6,15 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.types import Receive, Scope, Send
 
-from services.audit import ANONYMOUS, write_audit
-from services.auditing import Audit, RequestAudit, audited
+from services.auditing import Audit, audited
 from services.pagination import Page, PageQuery
-from services.principal import principal_of
-from services.request_context import current_request_id
 from services.routing import kit_router
+from services.streamed_export import CSV_MEDIA_TYPE, ExportResponse, export_outcome
 from services.unit_of_work import DbSession, Work
 from workbook_api.access.dependencies import ReadableCase, Reader
 from workbook_api.access.repository import family_case_accesses
@@ -25,7 +21,6 @@ from workbook_api.disciplines.dependencies import RecordingConfigDep
 from workbook_api.families.dependencies import VisibleFamily
 
 router = kit_router(tags=["chronology"])
-CSV_MEDIA_TYPE = "text/csv"
 
 
 async def wants_csv(
@@ -46,46 +41,6 @@ async def wants_csv(
 
 # Declared before the case, so that a refused export is audited as an export.
 WantsCsv = Annotated[bool, Depends(wants_csv)]
-
-
-def export_outcome(request: Request) -> service.ExportOutcome:
-    """Audit the export when it ends, as the request's own record (which waits for it)."""
-    trail = RequestAudit.of(request)
-    assert trail is not None  # the endpoint is @audited
-    trail.note.deferred = True
-    actor = principal_of(request.scope) or ANONYMOUS
-    request_id = current_request_id()
-    table = request.app.state.kernel.audit_log
-
-    async def record(session: AsyncSession, rows: int, complete: bool) -> None:
-        event = trail.event(
-            "success" if complete else "error", {"rows": rows, "complete": complete}
-        )
-        await write_audit(session, table, actor=actor, request_id=request_id, events=[event])
-
-    return record
-
-
-class ExportResponse(StreamingResponse):
-    """A streamed export that is closed (audited, connection returned) however it ends."""
-
-    def __init__(self, export: service.ChronologyExport, filename: str) -> None:
-        super().__init__(
-            export.stream(),
-            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-            },
-        )
-        self._export = export
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            # Even when the client went before the first byte and the stream never started.
-            await self._export.close()
 
 
 @router.get(

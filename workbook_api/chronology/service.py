@@ -6,13 +6,11 @@ limit pushed into the branch, so the first page costs the same for 100 entries o
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-import anyio
 from sqlalchemy import (
     Boolean,
     ColumnClause,
@@ -33,19 +31,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.csv_export import csv_line
-from services.db import session_on
 from services.pagination import Keyset, PageRequest, aware_datetime, uuid_value
+from services.streamed_export import ExportOutcome, StreamedExport
 from workbook_api.access.repository import CaseAccess
 from workbook_api.chronology.models import ChronologyEvent
 from workbook_api.chronology.schemas import ChronologyItem
 from workbook_api.disciplines.config import RecordingConfig
 from workbook_api.entries.models import Entry
 
-log = logging.getLogger(__name__)
-
 Order = Literal["asc", "desc"]
-# Records how an export ended, in the export's own session: (session, rows, complete).
-ExportOutcome = Callable[[AsyncSession, int, bool], Awaitable[None]]
 # A batch of an export: the rows after a keyset position (None: from the start), up to a limit;
 # None when there is nothing to read at all.
 BatchQuery = Callable[[tuple[datetime, UUID] | None, int], CompoundSelect[Any] | None]
@@ -251,15 +245,9 @@ def item_cells(item: ChronologyItem) -> list[object]:
     ]
 
 
-class ChronologyExport:
-    """A CSV export of a chronology (a case's or a family's), read on the request's own connection.
-
-    The request hands its connection on (services/unit_of_work.py) instead of the stream taking
-    another after the headers have gone, so a busy pool is a clean 503 before the first byte
-    rather than a file cut short under a 200; the whole file is read from one snapshot; and the
-    export is audited when it ends, as complete or broken off (and after how many rows),
-    because only then is its outcome known.
-    """
+class ChronologyExport(StreamedExport):
+    """A CSV export of a chronology (a case's or a family's), read on the request's own
+    connection (services/streamed_export.py), the whole file from one snapshot."""
 
     def __init__(
         self,
@@ -270,56 +258,28 @@ class ChronologyExport:
         *,
         columns: Sequence[str] = CSV_COLUMNS,
     ) -> None:
-        self._connection = connection
-        self._session = session_on(connection)
+        super().__init__(connection, outcome)
         self._read = read
         self._render = render
         self._columns = columns
-        self._outcome = outcome
-        self._rows = 0
-        self._complete = False
-        self._closed = False
 
-    async def _batches(self) -> AsyncIterator[list[list[object]]]:
+    async def _batches(self, session: AsyncSession) -> AsyncIterator[list[list[object]]]:
         after: tuple[datetime, UUID] | None = None
         while True:
             query = self._read(after, EXPORT_BATCH)
             if query is None:
                 return
-            rows = (await self._session.execute(query)).all()
+            rows = (await session.execute(query)).all()
             if rows:
                 yield [self._render(row) for row in rows]
             if len(rows) < EXPORT_BATCH:
                 return
             after = (rows[-1].occurred_at, rows[-1].id)
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    async def lines(self, session: AsyncSession) -> AsyncIterator[bytes]:
         """The file, header first, read in one REPEATABLE READ snapshot."""
-        await self._session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield csv_line(self._columns).encode()
-        async for batch in self._batches():
+        async for batch in self._batches(session):
             yield "".join(csv_line(cells) for cells in batch).encode()
-            self._rows += len(batch)
-        self._complete = True
-
-    async def close(self) -> None:
-        """Record how the export ended and return its connection (once, however it ended)."""
-        if self._closed:
-            return
-        self._closed = True
-        # Shielded: a client that hung up cancels the stream, not its audit record or the
-        # return of the connection.
-        with anyio.CancelScope(shield=True):
-            try:
-                await self._session.rollback()
-                # The record is written like any other: READ COMMITTED, not the read's snapshot.
-                await self._session.connection(
-                    execution_options={"isolation_level": "READ COMMITTED"}
-                )
-                await self._outcome(self._session, self._rows, self._complete)
-                await self._session.commit()
-            except Exception:
-                log.exception("could not record the outcome of a chronology export")
-            finally:
-                await self._session.close()
-                await self._connection.close()
+            self.rows += len(batch)

@@ -19,7 +19,6 @@ from typing import Any
 from uuid import UUID
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from services.documents import FAMILY, HousePage, london
 from workbook_api.subject_access.marking import Span, redact
@@ -27,6 +26,8 @@ from workbook_api.subject_access.marking import Span, redact
 INDEX_LINES_PER_PAGE = 40
 _INDEX_LINE = 5.0
 _TITLE_WIDTH = 110
+# How a heading says that a record is not (or no longer) part of the record.
+STATUS_WORDS = {"draft": "draft, not part of the record yet", "withdrawn": "withdrawn"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,13 @@ class BundleItem:
     title: str
     author: str | None
     sections: list[tuple[str, str]]
+    record_status: str = "final"
+
+    @property
+    def labelled_title(self) -> str:
+        """The title, saying so when the record is a draft or was withdrawn."""
+        label = STATUS_WORDS.get(self.record_status)
+        return f"{self.title} ({label})" if label else self.title
 
 
 def redacted_items(items: Sequence[Any], confirmed: Sequence[Any]) -> list[BundleItem]:
@@ -78,13 +86,14 @@ def redacted_items(items: Sequence[Any], confirmed: Sequence[Any]) -> list[Bundl
                 item.title,
                 item.author,
                 sections,
+                item.record_status,
             )
         )
     return bundled
 
 
 def _index_line(item: BundleItem) -> str:
-    return f"{item.occurred_at.date().isoformat()}  {item.title}"
+    return f"{item.occurred_at.date().isoformat()}  {item.labelled_title}"
 
 
 def render_pdf(cover: Cover, items: Sequence[BundleItem]) -> bytes:
@@ -115,35 +124,38 @@ def render_pdf(cover: Cover, items: Sequence[BundleItem]) -> bytes:
     index_pages = max(1, math.ceil(len(items) / INDEX_LINES_PER_PAGE))
 
     def render_index(document: FPDF, _outline: object) -> None:
+        # Each line set with `text()` in three columns (title, unit, page at the right): ten
+        # thousand records' lines as cells took seconds.
+        assert isinstance(document, HousePage)
         document.set_font(FAMILY, "B", 12)
-        document.cell(0, 8, "Index", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        document.text_line("Index", 8)
+        document.set_font(FAMILY, "", 8)
+        unit_x = document.l_margin + _TITLE_WIDTH + document.c_margin
+        right = document.w - document.r_margin - document.c_margin
         for number, item in enumerate(items):
             if number and number % INDEX_LINES_PER_PAGE == 0:
                 document.add_page()
-            document.set_font(FAMILY, "", 8)
-            document.cell(_TITLE_WIDTH, _INDEX_LINE, _index_line(item)[:80])
-            document.cell(30, _INDEX_LINE, item.unit)
-            document.cell(
-                0,
-                _INDEX_LINE,
-                str(pages[item.position]),
-                align="R",
-                new_x=XPos.LMARGIN,
-                new_y=YPos.NEXT,
-            )
+                document.set_font(FAMILY, "", 8)
+            baseline = document.baseline(_INDEX_LINE)
+            page = str(pages[item.position])
+            document.text(document.l_margin + document.c_margin, baseline, _index_line(item)[:80])
+            document.text(unit_x, baseline, item.unit)
+            document.text(right - document.measure(page), baseline, page)
+            document.y += _INDEX_LINE
 
     pdf.add_page()
     pdf.insert_toc_placeholder(render_index, pages=index_pages)
     for item in items:
+        pdf.heading(f"{item.position + 1}. {item.labelled_title}", 11)
+        # After the heading: a heading that did not fit began the next page.
         pages[item.position] = pdf.page_no()
-        pdf.heading(f"{item.position + 1}. {item.title}", 11)
         byline = f"{london(item.occurred_at)}, {item.unit}"
         if item.author:
             byline += f", recorded by {item.author}"
         pdf.paragraph(byline, size=8)
         for label, text in item.sections:
             pdf.set_font(FAMILY, "B", 9)
-            pdf.cell(0, 5, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.text_line(label, 5)
             pdf.paragraph(text, size=9)
     return bytes(pdf.output())
 
@@ -166,6 +178,7 @@ def render_json(cover: Cover, items: Sequence[BundleItem]) -> bytes:
                 "case_id": str(item.case_id) if item.case_id else None,
                 "occurred_at": item.occurred_at.isoformat(),
                 "title": item.title,
+                "record_status": item.record_status,
                 "recorded_by": item.author,
                 "sections": [{"label": label, "text": text} for label, text in item.sections],
             }

@@ -4,6 +4,9 @@ Casey Brightwell (demo family 2) asks for her records. Seeded here beside her fa
 entries: the other parent Jordan's restricted recovery session, and a home visit note naming
 Jordan and a neighbour known to the record (Alex Carrow, of demo family 3). An export proposes
 the session's restricted detail and both names for redaction, and keeps the social worker's.
+Everything held is gathered, so the family also has a note withdrawn as recorded on the wrong
+family's case (labelled, and proposed for redaction whole) and a draft not yet finalised
+(labelled as not part of the record yet).
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ NOTE: Final = (
     "Demo: home visit. Casey and Jordan were both in. Their neighbour Alex Carrow had called"
     " the office about shouting on Saturday night; Casey said it was the television."
 )
+WITHDRAWN_NOTE: Final = (
+    "Demo: home visit. The kitchen was damp and the boiler had failed; the landlord was told."
+)
+WITHDRAWN_REASON: Final = "Demo: recorded on the wrong family's case; re-entered on theirs."
+DRAFT_NOTE: Final = "Demo: draft. Casey asked about a college course in the new year; to follow"
 
 
 def _entry(
@@ -94,9 +102,10 @@ def _recovery_session(case: Case, episode: Episode, at: datetime, jordan: UUID) 
     return entry
 
 
-async def _record(session: AsyncSession, case: Case, entry: Entry) -> None:
+async def _record(session: AsyncSession, case: Case, entry: Entry) -> bool:
+    """Finalise `entry` unless seeded already; whether it was recorded now."""
     if await session.get(Entry, entry.id) is not None:
-        return
+        return False
     session.add(entry)
     await session.flush()
     session.add(
@@ -109,6 +118,31 @@ async def _record(session: AsyncSession, case: Case, entry: Entry) -> None:
         )
     )
     await events.publish_entry_event(session, events.FINALISED, entry, case)
+    return True
+
+
+async def _record_withdrawn(session: AsyncSession, case: Case, episode: Episode) -> None:
+    """A note recorded, then withdrawn as recorded in error, as the entries' service does."""
+    at = datetime.now(UTC) - timedelta(days=6)
+    entry = _entry(case, episode, "demo-subject-access-withdrawn", at, SOCIAL_WORKER, [])
+    entry.narrative = WITHDRAWN_NOTE
+    if not await _record(session, case, entry):
+        return
+    entry.status = "withdrawn"
+    entry.withdrawn_at = entry.updated_at = at + timedelta(hours=2)
+    entry.withdrawn_by_id, entry.withdrawn_by_name = SOCIAL_WORKER[0], SOCIAL_WORKER[1]
+    entry.withdrawn_reason = WITHDRAWN_REASON
+    await session.flush()
+    await events.publish_entry_event(session, events.WITHDRAWN, entry, case)
+
+
+async def _record_draft(session: AsyncSession, case: Case, episode: Episode) -> None:
+    """A note its author has not finalised: private to them, but held all the same."""
+    at = datetime.now(UTC) - timedelta(days=1)
+    entry = _entry(case, episode, "demo-subject-access-draft", at, SOCIAL_WORKER, [])
+    entry.narrative, entry.status, entry.finalised_at, entry.revision = DRAFT_NOTE, "draft", None, 0
+    if await session.get(Entry, entry.id) is None:
+        session.add(entry)
 
 
 async def seed_demo_subject_access(
@@ -129,6 +163,8 @@ async def seed_demo_subject_access(
         session_log = _recovery_session(case, episode, at - timedelta(days=1), jordan_id)
         if session_log is not None:
             await _record(session, case, session_log)
+        await _record_withdrawn(session, case, episode)
+        await _record_draft(session, case, episode)
     if await session.get(SubjectAccessRequest, DEMO_REQUEST_ID) is None:
         received = date.today() - timedelta(days=5)
         session.add(

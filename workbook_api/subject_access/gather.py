@@ -4,6 +4,11 @@ Every record of the subject's family is gathered, not only those naming the subj
 about a visit to the household is about everyone in it, and the other parent's session log
 says things about the subject too. What belongs to someone else is then proposed for
 redaction (marking.py), never silently left out, so the reviewer sees what was withheld.
+
+The right of access covers all personal data held when the request arrives, not only the
+finished record: drafts and entries withdrawn as recorded in error are gathered too, each
+labelled as what it is in a first "Status" section (and in the item's `record_status`), so the
+subject is never told a draft is the record, nor a withdrawn entry passed off as current.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from services.documents import london
 from services.subject_access.records import SubjectRecord
 from workbook_api.cases.models import Case
 from workbook_api.chronology.models import ChronologyEvent
@@ -22,6 +28,11 @@ from workbook_api.families.models import Person, PersonIdentifier
 from workbook_api.subject_access.marking import Mark, Marker, Section
 
 WORKBOOK = "workbook"
+FINAL = "final"
+DRAFT = "draft"
+WITHDRAWN = "withdrawn"
+STATUS_LABEL = "Status"
+DRAFT_NOTE = "Draft: not part of the record yet."
 
 
 def words(code: str) -> str:
@@ -42,15 +53,30 @@ def _fields(values: dict[str, Any] | None) -> str:
     return "\n".join(f"{words(key)}: {_value(value)}" for key, value in (values or {}).items())
 
 
+def status_note(entry: Entry) -> str | None:
+    """What an entry that is not part of the record says first, or None for a final one."""
+    if entry.status == DRAFT:
+        return DRAFT_NOTE
+    if entry.status == WITHDRAWN:
+        when = f" on {london(entry.withdrawn_at)}" if entry.withdrawn_at else ""
+        by = f" by {entry.withdrawn_by_name}" if entry.withdrawn_by_name else ""
+        return f"Withdrawn{when}{by}, as recorded in error. Reason: {entry.withdrawn_reason}"
+    return None
+
+
 def entry_sections(entry: Entry) -> list[Section]:
-    """What an entry prints: its summary, its narrative, its fields and restricted detail."""
+    """What an entry prints: its status if not final, its summary, its narrative, its fields
+    and restricted detail; a withdrawn entry's parts are marked as such for redaction."""
     restricted = entry.sensitivity == "restricted"
+    withdrawn = entry.status == WITHDRAWN
     owners = tuple(entry.person_ids or ())
+    note = status_note(entry)
     sections = [
-        Section("Summary", entry.shareable_summary or ""),
-        Section("Record", entry.narrative or "", restricted, owners),
-        Section("Recorded details", _fields(entry.fields)),
-        Section("Restricted details", _fields(entry.restricted_fields), True, owners),
+        Section(STATUS_LABEL, note or ""),
+        Section("Summary", entry.shareable_summary or "", withdrawn=withdrawn),
+        Section("Record", entry.narrative or "", restricted, owners, withdrawn),
+        Section("Recorded details", _fields(entry.fields), withdrawn=withdrawn),
+        Section("Restricted details", _fields(entry.restricted_fields), True, owners, withdrawn),
     ]
     return [section for section in sections if section.text]
 
@@ -113,6 +139,7 @@ class ItemWriter:
         title: str,
         author: str | None,
         sections: list[Section],
+        record_status: str = FINAL,
     ) -> None:
         """Add one item and mark it."""
         item_id = uuid.uuid4()
@@ -129,6 +156,7 @@ class ItemWriter:
                 "title": title[:300],
                 "author": author,
                 "sections": [{"label": s.label, "text": s.text} for s in sections],
+                "record_status": record_status,
             }
         )
         self.position += 1
@@ -160,6 +188,7 @@ class ItemWriter:
             title=entry_title(entry),
             author=entry.author_name,
             sections=entry_sections(entry),
+            record_status=entry.status,
         )
 
     def add_chronology(self, event: ChronologyEvent) -> None:

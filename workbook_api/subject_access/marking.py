@@ -10,7 +10,11 @@ reasonable to disclose without. So, proposed for redaction:
 - the names of other family members wherever they appear (full, given or preferred name);
 - the names of members of the public known to the record (people in other families: the
   neighbour a note names), by full name only, since a given name alone would mark half the
-  text of a record.
+  text of a record;
+- the whole text of an entry withdrawn as recorded in error: it is still held, so it is the
+  subject's to know of, but such an entry was often written on the wrong family's case. Its
+  label and the reason it was withdrawn stay; the reviewer confirms the mark or releases it
+  (names in it are proposed as in any record, for a release).
 
 Professionals acting in their role are not third parties here: a name that is a
 practitioner's is never proposed (the author of a record is printed with it, unmarked). The
@@ -30,6 +34,7 @@ from uuid import UUID
 FAMILY_MEMBER = "family_member"
 MEMBER_OF_PUBLIC = "member_of_public"
 RESTRICTED_DETAIL = "other_persons_restricted_detail"
+WITHDRAWN = "withdrawn_in_error"
 _WORD = re.compile(r"[^\W\d_](?:[\w'\u2019-]*\w)?", re.UNICODE)
 # Given names this short match too much ordinary text ("Al", "Jo" are words in other names).
 _MIN_SINGLE_NAME = 3
@@ -53,12 +58,14 @@ class KnownPerson:
 @dataclass(frozen=True)
 class Section:
     """One printed part of a record; `owners` are the people its restricted detail is about
-    (none named: it is withheld from everyone's request until the reviewer decides)."""
+    (none named: it is withheld from everyone's request until the reviewer decides);
+    `withdrawn`: part of an entry withdrawn as recorded in error."""
 
     label: str
     text: str
     restricted: bool = False
     owners: tuple[UUID, ...] = ()
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,8 @@ class Marker:
         for index, section in enumerate(sections):
             if not section.text:
                 continue
+            if section.withdrawn:
+                found.append(Mark(index, 0, len(section.text), WITHDRAWN, None))
             if section.restricted and self.subject_id not in section.owners:
                 found.append(Mark(index, 0, len(section.text), RESTRICTED_DETAIL, None))
                 continue
@@ -184,6 +193,7 @@ REASON_WORDS = {
     FAMILY_MEMBER: "third party: family member",
     MEMBER_OF_PUBLIC: "third party: member of the public",
     RESTRICTED_DETAIL: "third party: another person's restricted detail",
+    WITHDRAWN: "withdrawn as recorded in error; may concern another family",
     "reviewer": "third party: marked by the reviewer",
 }
 

@@ -40,7 +40,10 @@ REDACTION_REASONS = (
     "member_of_public",
     "other_persons_restricted_detail",
     "reviewer",
+    "withdrawn_in_error",
 )
+# Whether an item is part of the record, a draft not yet part of it, or withdrawn in error.
+RECORD_STATUSES = ("final", "draft", "withdrawn")
 REDACTION_DECISIONS = ("proposed", "confirmed", "removed")
 
 
@@ -138,8 +141,12 @@ class SubjectAccessItem(Base):
     title: Mapped[str] = mapped_column(String(300))
     author: Mapped[str | None] = mapped_column(String(200))
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    record_status: Mapped[str] = mapped_column(String(16), server_default=text("'final'"))
 
-    __table_args__ = (UniqueConstraint("export_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("export_id", "position"),
+        CheckConstraint(_in("record_status", RECORD_STATUSES), name="record_status"),
+    )
 
 
 class SubjectAccessRedaction(Base):

@@ -134,10 +134,9 @@ async def professional_names(session: AsyncSession) -> list[str]:
 async def entries_after(
     session: AsyncSession, case_id: UUID, after: tuple[Any, UUID] | None
 ) -> list[Entry]:
-    """The next batch of a case's final entries, in event order, after an (event_at, id) key.
-    Drafts are not yet records; a withdrawn entry was entered in error, often on the wrong
-    family, so it is not about this subject."""
-    query = select(Entry).where(Entry.case_id == case_id, Entry.status == "final")
+    """The next batch of a case's entries, in event order, after an (event_at, id) key: final
+    ones, drafts and withdrawn ones alike (all are held; gather.py labels them)."""
+    query = select(Entry).where(Entry.case_id == case_id)
     if after is not None:
         query = query.where(tuple_(Entry.event_at, Entry.id) > tuple_(*after))
     query = query.order_by(Entry.event_at, Entry.id).limit(ENTRY_BATCH)

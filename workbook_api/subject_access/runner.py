@@ -2,7 +2,8 @@
 
 Like the import runner, each workbook process runs one on a small engine of its own, claiming
 work with a lease (`FOR UPDATE SKIP LOCKED`, so replicas share the queue). Gathering commits
-a case at a time with the job's progress, under a check that the runner still holds the lease;
+a batch of a case's entries at a time with the job's progress, under a check that the runner
+still holds the lease, so no transaction stays open for the length of a family's record;
 a job taken over after its runner died starts its gathering again from nothing (what the first
 runner found is dropped in the same transaction), since a snapshot half from one moment and
 half from another would not be one disclosure. The bundle is laid out off the event loop and
@@ -214,28 +215,17 @@ class ExportRunner:
                 items_found=writer.position,
             )
         for done, case in enumerate(cases, start=1):
-            async with self.sessions() as session, session.begin():
-                writer.add(
-                    unit=WORKBOOK,
-                    kind="case",
-                    record_id=str(case.id),
-                    case_id=case.id,
-                    occurred_at=case.opened_at,
-                    title=f"{case.kind.replace('_', ' ').capitalize()} involvement",
-                    author=None,
-                    sections=case_sections(case),
-                )
-                after = None
-                while batch := await repository.entries_after(session, case.id, after):
-                    for entry in batch:
-                        writer.add_entry(entry)
-                    after = (batch[-1].event_at, batch[-1].id)
-                    await self._flush(session, writer)
-                    await asyncio.sleep(0)
-                for event in await repository.chronology_of_case(session, case.id):
-                    writer.add_chronology(event)
-                await self._flush(session, writer)
-                await self._hold(session, export_id, cases_done=done, items_found=writer.position)
+            writer.add(
+                unit=WORKBOOK,
+                kind="case",
+                record_id=str(case.id),
+                case_id=case.id,
+                occurred_at=case.opened_at,
+                title=f"{case.kind.replace('_', ' ').capitalize()} involvement",
+                author=None,
+                sections=case_sections(case),
+            )
+            await self._gather_case(export_id, case.id, writer, done)
         async with self.sessions() as session, session.begin():
             for answer in remote:
                 for record in answer.records:
@@ -252,6 +242,34 @@ class ExportRunner:
                 finished_at=func.now(),
             )
         log.info("subject access export %s gathered", export_id)
+
+    async def _gather_case(
+        self, export_id: UUID, case_id: UUID, writer: ItemWriter, done: int
+    ) -> None:
+        """A case's entries, then what other units put on its chronology, a batch per
+        transaction: a family with a long record must not hold one transaction open for the
+        whole of it (the change feeds wait for the oldest transaction open anywhere)."""
+        after = None
+        while True:
+            async with self.sessions() as session, session.begin():
+                batch = await repository.entries_after(session, case_id, after)
+                for entry in batch:
+                    writer.add_entry(entry)
+                last = len(batch) < repository.ENTRY_BATCH
+                if last:
+                    for event in await repository.chronology_of_case(session, case_id):
+                        writer.add_chronology(event)
+                await self._flush(session, writer)
+                await self._hold(
+                    session,
+                    export_id,
+                    cases_done=done if last else done - 1,
+                    items_found=writer.position,
+                )
+            if last:
+                return
+            after = (batch[-1].event_at, batch[-1].id)
+            await asyncio.sleep(0)
 
     async def bundle(self, export_id: UUID) -> None:
         """Lay out the reviewed export as the PDF and the JSON, and keep them with their hashes."""

@@ -13,7 +13,14 @@ from services.schemas import Input, ReadModel
 TEXT = Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*\S[^\x00]*$")
 NAME = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$")
 Relationship = Literal["self", "parent", "solicitor", "advocate", "other_representative"]
-Reason = Literal["family_member", "member_of_public", "other_persons_restricted_detail", "reviewer"]
+Reason = Literal[
+    "family_member",
+    "member_of_public",
+    "other_persons_restricted_detail",
+    "reviewer",
+    "withdrawn_in_error",
+]
+RecordStatus = Literal["final", "draft", "withdrawn"]
 
 
 class SarCreate(Input):
@@ -83,6 +90,10 @@ class ItemRead(ReadModel):
     occurred_at: datetime
     title: str
     author: str | None
+    record_status: RecordStatus = Field(
+        description="Part of the record (final), a draft not part of it yet, or withdrawn"
+        " as recorded in error (its first section says when, by whom and why)"
+    )
     sections: list[SectionRead]
 
 
