@@ -21,6 +21,7 @@ from services.audit_sealer import sealer_lifespan_hook
 from services.db import create_engine, create_sessionmaker, install_database_handlers
 from services.db_reach import DatabaseReach
 from services.disconnect import CancelOnDisconnect
+from services.documents.process import LayoutProcesses
 from services.errors import install_problem_handlers
 from services.health import router as health_router
 from services.idempotency import REPLAY_HEADER, IdempotentReplay
@@ -139,6 +140,9 @@ def create_service_app(
             )
             stack.push_async_callback(app.state.db_reach.close)
             await start_metrics(app, stack)
+            # Before the hooks, so it is shut down after the workers that lay out with it.
+            app.state.layout_processes = LayoutProcesses(settings.layout_processes)
+            stack.push_async_callback(app.state.layout_processes.close)
             if internal_auth:
                 app.state.internal_verifier = load_internal_verifier(settings, unit.name)
                 app.state.unit_calls = UnitCalls.for_unit(unit, settings)

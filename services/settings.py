@@ -53,6 +53,9 @@ class KernelSettings(BaseSettings):
     # one, its pre-ping) before it is answered 503; queries then run to the statement timeout.
     db_wait_budget_seconds: float = Field(default=1.0, gt=0, le=30)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    # Child processes laying out PDFs (services/documents/process.py): each holds fpdf2 and a
+    # document in memory, so a few at most.
+    layout_processes: int = Field(default=1, ge=1, le=8)
     log_level: str = "INFO"
     log_json: bool = True
     # Public JWKS (JSON text or a file path) of the gateway's internal signing key.

@@ -7,19 +7,99 @@ page numbers ("Page 3 of 9") with the assessment's reference on every page, so a
 be put back. Times are England's (Europe/London), as the court reads them.
 
 On the house page (`services/documents`: DejaVu Sans, so any name prints as typed; the marking
-and reference on every page). Rendering is pure computation over the view; the router runs it
-off the event loop.
+and reference on every page). Rendering is pure computation over plain data (`printable`); the
+router runs it in a layout process (services/documents/process.py), so this module must not
+import the app at run time.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from fpdf.enums import XPos, YPos
 
-from intervention_api.assessments.schemas import AssessmentOut, EvidenceOut
 from services.documents import FAMILY, HousePage, london
 from services.working_days import LONDON
+
+if TYPE_CHECKING:  # Not at run time: a layout process must not import the app's schemas.
+    from intervention_api.assessments.schemas import AssessmentOut
+
+
+@dataclass(frozen=True)
+class PrintedEvidence:
+    """A record a section rests on, as printed."""
+
+    ref_id: UUID
+    label: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class PrintedSection:
+    """A section as printed: its heading, analysis and evidence."""
+
+    heading: str
+    analysis: str | None
+    evidence: list[PrintedEvidence]
+
+
+@dataclass(frozen=True)
+class PrintedStep:
+    """A step of the version's lifecycle, as printed."""
+
+    action: str
+    actor_name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PrintedAssessment:
+    """What the PDF prints of a version: plain data, to be laid out in a child process."""
+
+    id: UUID
+    series_id: UUID
+    number: int
+    case_id: UUID
+    title: str
+    status: str
+    supersedes_id: UUID | None
+    superseded_by_id: UUID | None
+    author_name: str
+    signed_off_at: datetime | None
+    signed_off_by_name: str | None
+    sign_off_comment: str | None
+    sections: list[PrintedSection]
+    transitions: list[PrintedStep]
+
+
+def printable(view: AssessmentOut) -> PrintedAssessment:
+    """The parts of `view` the PDF prints."""
+    return PrintedAssessment(
+        view.id,
+        view.series_id,
+        view.number,
+        view.case_id,
+        view.title,
+        view.status,
+        view.supersedes_id,
+        view.superseded_by_id,
+        view.author_name,
+        view.signed_off_at,
+        view.signed_off_by_name,
+        view.sign_off_comment,
+        [
+            PrintedSection(
+                section.heading,
+                section.analysis,
+                [PrintedEvidence(e.ref_id, e.label, e.occurred_at) for e in section.evidence],
+            )
+            for section in view.sections
+        ],
+        [PrintedStep(t.action, t.actor_name, t.at) for t in view.transitions],
+    )
 
 
 def london_day(moment: datetime) -> str:
@@ -28,11 +108,11 @@ def london_day(moment: datetime) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
-def _evidence_line(item: EvidenceOut) -> str:
+def _evidence_line(item: PrintedEvidence) -> str:
     return f"{item.label}, {london_day(item.occurred_at)} (reference {item.ref_id})"
 
 
-def render(view: AssessmentOut, *, generated_at: datetime, family_name: str | None) -> bytes:
+def render(view: PrintedAssessment, generated_at: datetime, family_name: str | None) -> bytes:
     """The signed-off version `view` as a PDF (naming the family when the workbook did)."""
     if view.status != "signed_off" or view.signed_off_at is None:
         raise ValueError("only a signed-off assessment is rendered for a bundle")

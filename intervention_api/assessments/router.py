@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 from uuid import UUID
 
@@ -28,6 +27,7 @@ from intervention_api.assessments.schemas import (
 )
 from services.auditing import Audit, audited
 from services.clock import transaction_now
+from services.documents.process import Layout
 from services.errors import ProblemError, raises
 from services.pagination import Page, PageQuery
 from services.responses import created
@@ -197,7 +197,11 @@ class PdfResponse(Response):
 @audited("export", "parenting_assessment")
 @raises(409)
 async def get_assessment_document(
-    target: ReadableAssessment, calls: CallerCalls, session: DbSession, note: Audit
+    target: ReadableAssessment,
+    calls: CallerCalls,
+    session: DbSession,
+    note: Audit,
+    layout: Layout,
 ) -> PdfResponse:
     """The signed-off version as a PDF: the family, its sections, evidence, sign-off and page
     numbers."""
@@ -211,10 +215,8 @@ async def get_assessment_document(
     view = await service.view(session, target.assessment)
     now = await transaction_now(session)
     family_name = await service.family_name(calls, view.case_id)
-    # Laying out pages is CPU work: off the event loop, so other requests keep moving.
-    content = await asyncio.to_thread(
-        document.render, view, generated_at=now, family_name=family_name
-    )
+    # Laying out pages holds the interpreter: in a child process, so other requests keep moving.
+    content = await layout.run(document.render, document.printable(view), now, family_name)
     note.details["bytes"] = len(content)
     filename = f"parenting-assessment-{view.series_id}-v{view.number}.pdf"
     return PdfResponse(

@@ -3,8 +3,9 @@
 Both are built from the same redacted items, so what the requester reads and what a machine
 reads are the same disclosure; each redaction is a marker naming its reason, never a gap.
 The index comes first and gives each record's page; it is laid out after the records (fpdf2's
-placeholder), on a number of pages fixed in advance from one line per record. Rendering is
-pure computation; callers run it off the event loop.
+placeholder), on a number of pages fixed in advance from one line per record. Redaction and
+layout are pure computation over plain data (`lay_out`): the runner runs them in a layout
+process (services/documents/process.py), so this module must not import the app.
 """
 
 from __future__ import annotations
@@ -62,6 +63,66 @@ class BundleItem:
         """The title, saying so when the record is a draft or was withdrawn."""
         label = STATUS_WORDS.get(self.record_status)
         return f"{self.title} ({label})" if label else self.title
+
+
+@dataclass(frozen=True)
+class GatheredItem:
+    """An item as gathered, before redaction: plain data, to be laid out in a child process."""
+
+    id: UUID
+    position: int
+    unit: str
+    kind: str
+    record_id: str
+    case_id: UUID | None
+    occurred_at: datetime
+    title: str
+    author: str | None
+    sections: list[dict[str, str]]
+    record_status: str
+
+
+@dataclass(frozen=True)
+class ConfirmedRedaction:
+    """A redaction the reviewer confirmed: which item's section, which span, why."""
+
+    item_id: UUID
+    section: int
+    start: int
+    end: int
+    reason: str
+
+
+BundleSource = tuple[list[GatheredItem], list[ConfirmedRedaction]]
+
+
+def gathered(items: Sequence[Any], confirmed: Sequence[Any]) -> BundleSource:
+    """The stored items and confirmed redactions (rows) as plain data."""
+    return (
+        [
+            GatheredItem(
+                item.id,
+                item.position,
+                item.unit,
+                item.kind,
+                item.record_id,
+                item.case_id,
+                item.occurred_at,
+                item.title,
+                item.author,
+                [{"label": s["label"], "text": s["text"]} for s in item.sections],
+                item.record_status,
+            )
+            for item in items
+        ],
+        [ConfirmedRedaction(r.item_id, r.section, r.start, r.end, r.reason) for r in confirmed],
+    )
+
+
+def lay_out(cover: Cover, source: BundleSource) -> tuple[bytes, bytes]:
+    """The bundle's PDF and JSON: redaction and layout, run in a layout process."""
+    bundled = redacted_items(*source)
+    return render_pdf(cover, bundled), render_json(cover, bundled)
 
 
 def redacted_items(items: Sequence[Any], confirmed: Sequence[Any]) -> list[BundleItem]:

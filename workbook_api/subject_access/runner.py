@@ -6,7 +6,8 @@ a batch of a case's entries at a time with the job's progress, under a check tha
 still holds the lease, so no transaction stays open for the length of a family's record;
 a job taken over after its runner died starts its gathering again from nothing (what the first
 runner found is dropped in the same transaction), since a snapshot half from one moment and
-half from another would not be one disclosure. The bundle is laid out off the event loop and
+half from another would not be one disclosure. The bundle is laid out in a child process
+(services/documents/process.py: a thread would hold the interpreter lock for seconds) and
 stored with its hashes in one transaction.
 """
 
@@ -30,10 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.background import run_in_background
 from services.db import create_engine, create_sessionmaker, is_connection_failure
+from services.documents.process import LayoutProcessDied, LayoutProcesses
 from services.subject_access.records import SubjectRecords
 from workbook_api.settings import WorkbookSettings
 from workbook_api.subject_access import repository
-from workbook_api.subject_access.bundle import Cover, redacted_items, render_json, render_pdf
+from workbook_api.subject_access.bundle import Cover, gathered, lay_out
 from workbook_api.subject_access.gather import ItemWriter, case_sections, person_sections
 from workbook_api.subject_access.marking import KnownPerson, Marker
 from workbook_api.subject_access.models import SubjectAccessBundle, SubjectAccessExport
@@ -52,8 +54,14 @@ class JobLost(Exception):
 class ExportRunner:
     """Claims subject access exports and runs their next step, one at a time per process."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: WorkbookSettings):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: WorkbookSettings,
+        layout: LayoutProcesses,
+    ):
         self.sessions = sessions
+        self.layout = layout
         self.settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = timedelta(seconds=settings.subject_access_lease_seconds)
@@ -138,6 +146,14 @@ class ExportRunner:
                 await self.gather(export_id)
         except JobLost:
             log.info("subject access export %s is no longer this runner's", export_id)
+        except LayoutProcessDied:
+            # Killed, or out of memory: laying it out again would likely end the same way.
+            log.error("subject access export %s: its layout process died", export_id)
+            await self._fail(
+                export_id,
+                "The process laying out the bundle stopped before it finished (it may have"
+                " run out of memory).",
+            )
         except Exception as exc:
             if isinstance(exc, DBAPIError | OSError) and is_connection_failure(exc):
                 raise
@@ -291,11 +307,8 @@ class ExportRunner:
             produced_at,
         )
 
-        def lay_out() -> tuple[bytes, bytes]:
-            bundled = redacted_items(items, confirmed)
-            return render_pdf(cover, bundled), render_json(cover, bundled)
-
-        pdf, document = await asyncio.to_thread(lay_out)
+        # In a child process: laying out thousands of pages must not stall this process.
+        pdf, document = await self.layout.run(lay_out, cover, gathered(items, confirmed))
         async with self.sessions() as session, session.begin():
             await self._hold(
                 session,
@@ -347,7 +360,7 @@ def export_runner_hook() -> LifespanHook:
             settings, application_name="fsm-workbook-subject-access", pool_size=1, max_overflow=1
         )
         stack.push_async_callback(engine.dispose)
-        runner = ExportRunner(create_sessionmaker(engine), settings)
+        runner = ExportRunner(create_sessionmaker(engine), settings, app.state.layout_processes)
         app.state.subject_access_runner = runner
         await run_in_background(
             stack,
