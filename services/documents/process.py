@@ -24,13 +24,27 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
+from services.errors import ProblemError
+
 Result = TypeVar("Result")
 # How long shutting down waits for a child to go after being told to.
 _STOP_SECONDS = 5.0
 
 
-class LayoutProcessDied(RuntimeError):
-    """The child laying out a document ended before it answered (killed, out of memory)."""
+class LayoutProcessDied(ProblemError):
+    """The child laying out a document ended before it answered (killed, out of memory).
+
+    A problem rather than a bare error: a request waiting on the document (an assessment's PDF)
+    answers 503 with Retry-After, since the next job gets a new child; background jobs (a
+    subject access bundle) catch it and record the failure."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            503,
+            "service-unavailable",
+            f"The document could not be laid out: {detail}.",
+            headers={"Retry-After": "5"},
+        )
 
 
 class LayoutProcesses:
