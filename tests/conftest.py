@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from services.migrate import upgrade_all
 from services.principal import Principal
 from services.settings import KernelSettings
+from tests.support import change_feed
 from tests.support.database import fresh_database
 from tests.support.events import TEST_INBOX_SECRET
 
@@ -33,6 +34,7 @@ def database_url() -> Iterator[str]:
     """A freshly created database, migrated to head, dropped after the run."""
     with fresh_database(os.environ.get("TEST_DATABASE_URL"), PROJECT_ROOT / ".fsm") as url:
         upgrade_all(url)
+        change_feed.DATABASE_URL = url
         yield url
 
 

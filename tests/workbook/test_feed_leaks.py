@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.support.change_feed import settled
 from tests.workbook.conftest import Headers
 from tests.workbook.factories import (
     case_world,
@@ -35,6 +36,7 @@ async def read_on(
     client: httpx.AsyncClient, headers: dict[str, str], path: str, cursor: str | None
 ) -> tuple[str, str | None]:
     """Every page of a feed from `cursor`, as one text, and the cursor after it."""
+    await settled()
     texts = []
     while True:
         params = {"cursor": cursor} if cursor else {}
