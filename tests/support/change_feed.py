@@ -61,10 +61,13 @@ async def read_all(
     cursor: str | None = None,
     *,
     path: str = "/changes",
+    settle: bool = True,
     **params: Any,
 ) -> tuple[list[dict[str, Any]], str]:
-    """Every item from `cursor` on, page by page; the cursor after the last."""
-    await settled()
+    """Every item from `cursor` on, page by page; the cursor after the last (once the
+    transactions running now have ended, unless the test holds one open itself)."""
+    if settle:
+        await settled()
     items: list[dict[str, Any]] = []
     while True:
         query = {**params, **({"cursor": cursor} if cursor else {})}
@@ -78,14 +81,18 @@ async def read_all(
 
 
 async def read_text(
-    client: httpx.AsyncClient, headers: dict[str, str], cursor: str | None = None
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    cursor: str | None = None,
+    *,
+    path: str = "/changes",
 ) -> tuple[str, str]:
     """Every page from `cursor` on as one text (for markers), and the cursor after it."""
     await settled()
     texts = []
     while True:
         response = await client.get(
-            "/changes", params={"cursor": cursor} if cursor else {}, headers=headers
+            path, params={"cursor": cursor} if cursor else {}, headers=headers
         )
         assert response.status_code == 200, response.text
         texts.append(response.text)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.principal import Principal
-from tests.support.change_feed import settled
+from tests.support.change_feed import ids_of, read_all
 from tests.workbook.conftest import Headers
 from tests.workbook.factories import (
     CaseWorld,
@@ -23,34 +23,6 @@ from tests.workbook.factories import (
     record_entry,
     system_principal,
 )
-
-
-async def read_all(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    cursor: str | None = None,
-    *,
-    settle: bool = True,
-    **params: Any,
-) -> tuple[list[dict[str, Any]], str]:
-    """Every item from `cursor` on, page by page; the cursor after the last (once the
-    transactions running now have ended, unless the test holds one open itself)."""
-    if settle:
-        await settled()
-    items: list[dict[str, Any]] = []
-    while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        response = await client.get("/changes", params=query, headers=headers)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if not page["more"]:
-            return items, cursor
-
-
-def ids_of(items: list[dict[str, Any]], kind: str, op: str = "upsert") -> list[str]:
-    return [item["id"] for item in items if item["kind"] == kind and item["op"] == op]
 
 
 def entry_view(items: list[dict[str, Any]], entry_id: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.support.change_feed import settled
+from tests.support.change_feed import read_text
 from tests.workbook.conftest import Headers
 from tests.workbook.factories import (
     case_world,
@@ -32,22 +32,6 @@ def marker(label: str) -> str:
     return f"feedleak{label}{uuid.uuid4().hex[:10]}"
 
 
-async def read_on(
-    client: httpx.AsyncClient, headers: dict[str, str], path: str, cursor: str | None
-) -> tuple[str, str | None]:
-    """Every page of a feed from `cursor`, as one text, and the cursor after it."""
-    await settled()
-    texts = []
-    while True:
-        params = {"cursor": cursor} if cursor else {}
-        response = await client.get(path, params=params, headers=headers)
-        assert response.status_code == 200, response.text
-        texts.append(response.text)
-        cursor = response.json()["next_cursor"]
-        if not response.json()["more"]:
-            return "\n".join(texts), cursor
-
-
 @pytest.mark.parametrize("path", FEEDS)
 async def test_nothing_recorded_after_deallocation_reaches_the_worker_who_left(
     client: httpx.AsyncClient, as_: Headers, path: str
@@ -57,7 +41,7 @@ async def test_nothing_recorded_after_deallocation_reaches_the_worker_who_left(
     before = marker("before")
     after = marker("after")
     await record_entry(client, as_(world.social_worker), world.case_id, narrative=before)
-    seen, cursor = await read_on(client, as_(leaver), path, None)
+    seen, cursor = await read_text(client, as_(leaver), None, path=path)
     assert before in seen  # the probe reaches the case while the worker is on it
 
     allocation = world.allocations[leaver.practitioner_id]
@@ -76,13 +60,13 @@ async def test_nothing_recorded_after_deallocation_reaches_the_worker_who_left(
     )
     assert rename.status_code == 200, rename.text
 
-    later, _ = await read_on(client, as_(leaver), path, cursor)
+    later, _ = await read_text(client, as_(leaver), cursor, path=path)
     assert after not in later
-    fresh, _ = await read_on(client, as_(leaver), path, None)
+    fresh, _ = await read_text(client, as_(leaver), None, path=path)
     assert after not in fresh
     assert before not in fresh
     # Those still on the case do get it.
-    kept, _ = await read_on(client, as_(world.social_worker), path, None)
+    kept, _ = await read_text(client, as_(world.social_worker), None, path=path)
     assert after in kept
 
 
@@ -99,7 +83,7 @@ async def test_nothing_recorded_after_break_glass_expires_reaches_its_holder(
     assert grant.status_code == 201
     during = marker("during")
     await record_entry(client, as_(world.social_worker), world.case_id, narrative=during)
-    seen, cursor = await read_on(client, as_(holder), "/changes", None)
+    seen, cursor = await read_text(client, as_(holder))
     assert during in seen
     async with db_engine.begin() as connection:
         await connection.execute(
@@ -111,7 +95,7 @@ async def test_nothing_recorded_after_break_glass_expires_reaches_its_holder(
         )
     after = marker("expired")
     await record_entry(client, as_(world.social_worker), world.case_id, narrative=after)
-    later, _ = await read_on(client, as_(holder), "/changes", cursor)
+    later, _ = await read_text(client, as_(holder), cursor)
     assert after not in later
     assert '"op":"tombstone"' in later.replace(" ", "")
 
@@ -120,7 +104,7 @@ async def test_the_system_of_record_sees_every_case_but_no_restricted_detail(
     client: httpx.AsyncClient, as_: Headers
 ) -> None:
     system = as_(system_principal())
-    _, cursor = await read_on(client, system, "/changes", None)  # (the whole council so far)
+    _, cursor = await read_text(client, system, None)  # (the whole council so far)
     world = await case_world(client, as_)
     restricted = marker("restricted")
     standard = marker("standard")
@@ -133,9 +117,9 @@ async def test_the_system_of_record_sees_every_case_but_no_restricted_detail(
         shareable_summary="Recovery work continuing.",
     )
     await record_entry(client, as_(world.social_worker), world.case_id, narrative=standard)
-    seen, _ = await read_on(client, system, "/changes", cursor)
+    seen, _ = await read_text(client, system, cursor)
     assert standard in seen
     assert "Recovery work continuing." in seen
     assert restricted not in seen
-    managed, _ = await read_on(client, as_(world.manager), "/changes", None)
+    managed, _ = await read_text(client, as_(world.manager))
     assert restricted in managed  # the probe: the case's manager may read it
