@@ -37,9 +37,9 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway_bench import throwaway_database  # noqa: E402  (bench/ is the script's directory)
+from sar_bench import DPO  # noqa: E402
 
 from services.migrate import upgrade_all  # noqa: E402
-from services.principal import Principal  # noqa: E402
 from services.settings import KernelSettings  # noqa: E402
 from workbook_api.subject_access.bundle import (  # noqa: E402
     BundleSource,
@@ -49,15 +49,6 @@ from workbook_api.subject_access.bundle import (  # noqa: E402
     lay_out,
 )
 
-DPO: Final = Principal(
-    subject="bench|dpo",
-    practitioner_id=uuid.uuid4(),
-    display_name="Bench DPO",
-    discipline="business_support",
-    roles=frozenset({"dpo"}),
-    team_ids=frozenset(),
-    managed_team_ids=frozenset(),
-)
 READ: Final = "/subject-access/requests"
 PAUSE_SECONDS: Final = 0.02
 NOTE: Final = (
